@@ -1,0 +1,139 @@
+import {Command, Flags, Interfaces} from '@oclif/core'
+import type {AppRef} from './lib/app.js'
+import {DoctorError} from './lib/errors.js'
+import {ExitCode} from './lib/exit-codes.js'
+import {parseDuration} from './lib/duration.js'
+import {Io} from './lib/render/io.js'
+import type {AppSource} from './lib/source.js'
+import type {PipelineEnv} from './lib/pipeline.js'
+
+/** The clock; ARGO_DOCTOR_NOW pins it (reproducible demos and golden tests). */
+export function now(): Date {
+  return process.env.ARGO_DOCTOR_NOW ? new Date(process.env.ARGO_DOCTOR_NOW) : new Date()
+}
+
+export const durationFlag = Flags.custom<number>({
+  parse: async (input) => parseDuration(input),
+  helpValue: '<duration>',
+})
+
+/** Flags every command has. */
+export const connectionFlags = {
+  kubeconfig: Flags.string({description: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).', helpGroup: 'CONNECTION'}),
+  context: Flags.string({description: 'Kubeconfig context to use.', helpGroup: 'CONNECTION'}),
+  namespace: Flags.string({char: 'n', description: 'Namespace of the Application.', env: 'ARGOCD_NAMESPACE', default: 'argocd', helpGroup: 'CONNECTION'}),
+  'request-timeout': durationFlag({description: 'Give up on a single API request after this long.', default: 30, helpGroup: 'CONNECTION'}),
+  json: Flags.boolean({description: 'Print one JSON document on stdout instead of text.', helpGroup: 'OUTPUT'}),
+  color: Flags.boolean({description: 'Colour the output (--no-color or NO_COLOR turn it off).', default: true, allowNo: true, helpGroup: 'OUTPUT'}),
+  debug: Flags.boolean({description: 'Show stack traces and API details on errors.', helpGroup: 'OUTPUT'}),
+}
+
+/** Flags every command that changes the cluster has. */
+export const changeFlags = {
+  'dry-run': Flags.boolean({description: 'Preview only: server-side dry run and diff, change nothing.', helpGroup: 'SAFETY'}),
+  yes: Flags.boolean({char: 'y', description: 'Apply without asking (needed when there is no terminal).', helpGroup: 'SAFETY'}),
+  timeout: durationFlag({description: 'How long to wait for the controller after applying.', default: 120, helpGroup: 'SAFETY'}),
+  wait: Flags.boolean({description: 'Wait for the controller to act (--no-wait returns right after the write).', default: true, allowNo: true, helpGroup: 'SAFETY'}),
+  filename: Flags.string({char: 'f', description: 'Work offline on an Application saved with `kubectl get app -o yaml` (implies --dry-run).', helpGroup: 'SAFETY'}),
+}
+
+type Connection = Interfaces.InferredFlags<typeof connectionFlags>
+type Change = Interfaces.InferredFlags<typeof changeFlags>
+
+export interface CommandResult {
+  json: unknown
+  exitCode: number
+}
+
+/**
+ * Shared plumbing: output, connecting, Ctrl-C and the one place errors become messages and
+ * exit codes. Subclasses implement `execute` and return their JSON document and exit code.
+ */
+export abstract class DoctorCommand extends Command {
+  protected io = new Io(false, true)
+  protected abort = new AbortController()
+  protected abstract execute(): Promise<CommandResult>
+
+  async run(): Promise<void> {
+    process.once('SIGINT', () => {
+      this.abort.abort()
+      // Give the pipeline a moment to report what was and was not applied, then leave.
+      setTimeout(() => {
+        process.stderr.write('Interrupted.\n')
+        process.exit(ExitCode.INTERRUPTED)
+      }, 1500).unref()
+    })
+    const result = await this.execute()
+    if (this.io.json) this.io.printJson(result.json)
+    process.exitCode = result.exitCode
+  }
+
+  protected setupIo(flags: Pick<Connection, 'json' | 'color'>): Io {
+    this.io = new Io(flags.json, flags.color)
+    return this.io
+  }
+
+  /** Human name of how we were invoked, for hints: "kubectl argo-doctor", "argocd doctor" or "argo-doctor". */
+  protected get binName(): string {
+    return this.config.bin
+  }
+
+  protected async connectSource(flags: Connection): Promise<AppSource> {
+    const {connect} = await import('./lib/cluster/kube.js')
+    const {clusterSource} = await import('./lib/source.js')
+    return clusterSource(connect({kubeconfig: flags.kubeconfig, context: flags.context, requestTimeout: flags['request-timeout']}))
+  }
+
+  protected async fileOrCluster(flags: Connection & Partial<Change>): Promise<AppSource> {
+    if (!flags.filename) return this.connectSource(flags)
+    const {fileSource, readApplicationsFile} = await import('./lib/source.js')
+    return fileSource(await readApplicationsFile(flags.filename), flags.filename)
+  }
+
+  /** Resolve APP against -f: with a one-app file, the name may be left out. */
+  protected async resolveRef(source: AppSource, name: string | undefined, flags: Connection): Promise<AppRef> {
+    if (name) return {name, namespace: flags.namespace}
+    if (source.kind === 'file') {
+      const app = await source.read({name: '', namespace: flags.namespace})
+      return {name: app.metadata.name, namespace: app.metadata.namespace ?? flags.namespace}
+    }
+
+    throw new DoctorError('USAGE', 'Name the Application: APP argument missing.', `Example: ${this.binName} ${this.id} my-app -n argocd`)
+  }
+
+  protected pipelineEnv(source: AppSource, flags: Connection & Change): PipelineEnv {
+    return {
+      io: this.io,
+      source,
+      conn: {kubeconfig: flags.kubeconfig, context: flags.context},
+      dryRun: flags['dry-run'] || Boolean(flags.filename),
+      yes: flags.yes,
+      wait: flags.wait,
+      timeoutSeconds: flags.timeout,
+      now,
+      signal: this.abort.signal,
+    }
+  }
+
+  protected async catch(err: Error & {oclif?: {exit?: number}; code?: string}): Promise<void> {
+    const json = this.argv.includes('--json')
+    const debug = this.argv.includes('--debug')
+    let error: DoctorError
+    if (err instanceof DoctorError) error = err
+    else if (err.code === 'EEXIT') throw err // oclif's own exits (--help, --version)
+    else if (err.oclif?.exit === 2) {
+      error = new DoctorError('USAGE', err.message.split('\n')[0], `See: ${this.config.bin} ${this.id ?? ''} --help`)
+    } else {
+      error = new DoctorError('ERROR', `Unexpected error: ${err.message}`, 'This is a bug in argo-doctor: rerun with --debug and report it.')
+    }
+
+    if (json) process.stdout.write(JSON.stringify({error: error.toJSON()}, null, 2) + '\n')
+    else {
+      process.stderr.write(`${this.io.paint('red', 'Error:')} ${error.message}\n`)
+      if (error.hint) process.stderr.write(`  ${error.hint}\n`)
+    }
+
+    if (debug) process.stderr.write(`${err.stack ?? err}\n`)
+    process.exitCode = error.exitCode
+  }
+}

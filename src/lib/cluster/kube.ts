@@ -1,0 +1,260 @@
+/**
+ * The only module that talks to the Kubernetes API server. Everything else gets a `Cluster`.
+ * @kubernetes/client-node is heavy, so this file is only ever loaded with a dynamic import.
+ */
+import {existsSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+import {
+  ApiException, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch,
+} from '@kubernetes/client-node'
+import {APPS, GROUP, PROJECTS, VERSION, type AppRef, type Application} from '../app.js'
+import {DoctorError, toDoctorError, type RequestContext} from '../errors.js'
+import type {JsonPatchOp} from '../plan.js'
+
+export interface ConnectOptions {
+  kubeconfig?: string
+  context?: string
+  /** Per-request timeout in seconds. */
+  requestTimeout: number
+}
+
+export interface ListPage {
+  items: Application[]
+  continue?: string
+  resourceVersion?: string
+}
+
+export interface WaitOptions {
+  timeoutMs: number
+  signal?: AbortSignal
+  onUpdate?: (app: Application) => void
+}
+
+export type WaitCheck = (app: Application) => boolean
+
+export type WaitResult = {status: 'done'; app: Application} | {status: 'timeout'; app: Application} | {status: 'deleted'}
+
+const APP_RESOURCE = `${APPS}.${GROUP}`
+
+export class Cluster {
+  readonly server: string
+  readonly contextName: string
+  readonly user: string | undefined
+  private readonly custom: CustomObjectsApi
+
+  constructor(private readonly kc: KubeConfig, private readonly opts: ConnectOptions) {
+    this.server = kc.getCurrentCluster()?.server ?? 'unknown server'
+    this.contextName = kc.getCurrentContext()
+    this.user = kc.getCurrentUser()?.name
+    this.custom = kc.makeApiClient(CustomObjectsApi)
+  }
+
+  /** The namespace the kubeconfig context points at (used by kubectl-style defaults). */
+  get contextNamespace(): string | undefined {
+    return this.kc.getContextObject(this.contextName)?.namespace
+  }
+
+  private ctx(verb: RequestContext['verb'], resource: string, namespace?: string, name?: string): RequestContext {
+    return {verb, resource, namespace, name, server: this.server, context: this.contextName}
+  }
+
+  private async call<T>(rc: RequestContext, fn: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('request timed out'), {name: 'RequestTimeout'})), this.opts.requestTimeout * 1000)
+    })
+    try {
+      return await Promise.race([fn(), timeout])
+    } catch (error) {
+      throw toDoctorError(error, rc)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  async getApp(ref: AppRef): Promise<Application> {
+    return this.call(this.ctx('get', APP_RESOURCE, ref.namespace, ref.name), () =>
+      this.custom.getNamespacedCustomObject({group: GROUP, version: VERSION, namespace: ref.namespace, plural: APPS, name: ref.name}))
+  }
+
+  /** One page of Applications; namespace undefined = all namespaces. */
+  async listApps(opts: {namespace?: string; labelSelector?: string; limit?: number; continue?: string}): Promise<ListPage> {
+    const rc = this.ctx('list', APP_RESOURCE, opts.namespace ?? 'all namespaces')
+    const common = {group: GROUP, version: VERSION, plural: APPS, labelSelector: opts.labelSelector, limit: opts.limit, _continue: opts.continue}
+    const list = await this.call(rc, () => opts.namespace
+      ? this.custom.listNamespacedCustomObject({...common, namespace: opts.namespace})
+      : this.custom.listClusterCustomObject(common)) as {items?: Application[]; metadata?: {continue?: string; resourceVersion?: string}}
+    return {items: list.items ?? [], continue: list.metadata?.continue || undefined, resourceVersion: list.metadata?.resourceVersion}
+  }
+
+  /** Every page, streamed: callers process a page before the next is fetched. */
+  async * listAllApps(opts: {namespace?: string; labelSelector?: string; pageSize?: number}): AsyncGenerator<Application[]> {
+    let token: string | undefined
+    do {
+      // eslint-disable-next-line no-await-in-loop
+      const page = await this.listApps({namespace: opts.namespace, labelSelector: opts.labelSelector, limit: opts.pageSize ?? 500, continue: token})
+      yield page.items
+      token = page.continue
+    } while (token)
+  }
+
+  async patchApp(ref: AppRef, patch: JsonPatchOp[], opts: {dryRun: boolean}): Promise<Application> {
+    return this.call(this.ctx('patch', APP_RESOURCE, ref.namespace, ref.name), () =>
+      this.custom.patchNamespacedCustomObject({
+        group: GROUP, version: VERSION, namespace: ref.namespace, plural: APPS, name: ref.name,
+        body: patch, dryRun: opts.dryRun ? 'All' : undefined, fieldManager: 'argo-doctor',
+      }))
+  }
+
+  async getProject(namespace: string, name: string): Promise<Record<string, any>> {
+    return this.call(this.ctx('get', `${PROJECTS}.${GROUP}`, namespace, name), () =>
+      this.custom.getNamespacedCustomObject({group: GROUP, version: VERSION, namespace, plural: PROJECTS, name}))
+  }
+
+  /** Read a core/batch object for diagnosis. Secrets are returned without data. */
+  async readObject(kind: 'Secret' | 'ConfigMap' | 'Job', namespace: string, name: string): Promise<Record<string, any>> {
+    const rc = this.ctx('get', kind === 'Job' ? 'jobs.batch' : `${kind.toLowerCase()}s`, namespace, name)
+    return this.call(rc, async () => {
+      if (kind === 'Job') return this.kc.makeApiClient(BatchV1Api).readNamespacedJob({name, namespace})
+      const core = this.kc.makeApiClient(CoreV1Api)
+      if (kind === 'ConfigMap') return core.readNamespacedConfigMap({name, namespace})
+      const secret = await core.readNamespacedSecret({name, namespace})
+      return {...secret, data: undefined, stringData: undefined}
+    }) as Promise<Record<string, any>>
+  }
+
+  async listPods(namespace: string, labelSelector: string): Promise<Array<Record<string, any>>> {
+    const rc = this.ctx('list', 'pods', namespace)
+    const list = await this.call(rc, () => this.kc.makeApiClient(CoreV1Api).listNamespacedPod({namespace, labelSelector}))
+    return list.items as unknown as Array<Record<string, any>>
+  }
+
+  /**
+   * Watch one Application until `check` passes, the timeout expires or the signal aborts.
+   * Starts from `fromResourceVersion` so no change after our write is missed; re-opens the
+   * watch if the server closes it early.
+   */
+  async waitForApp(ref: AppRef, fromResourceVersion: string, check: WaitCheck, opts: WaitOptions): Promise<WaitResult> {
+    const deadline = Date.now() + opts.timeoutMs
+    let last = await this.getApp(ref)
+    if (check(last)) return {status: 'done', app: last}
+    const path = `/apis/${GROUP}/${VERSION}/namespaces/${ref.namespace}/${APPS}`
+    let rv = last.metadata.resourceVersion ?? fromResourceVersion
+    while (Date.now() < deadline && !opts.signal?.aborted) {
+      // eslint-disable-next-line no-await-in-loop
+      const outcome = await new Promise<WaitResult | 'reopen'>((resolve, reject) => {
+        let controller: AbortController | undefined
+        let settled = false
+        const finish = (value: WaitResult | 'reopen') => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          opts.signal?.removeEventListener('abort', onAbort)
+          controller?.abort()
+          resolve(value)
+        }
+
+        const onAbort = () => finish({status: 'timeout', app: last})
+        const timer = setTimeout(() => finish({status: 'timeout', app: last}), Math.max(0, deadline - Date.now()))
+        opts.signal?.addEventListener('abort', onAbort)
+        const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
+        new Watch(this.kc).watch(path, {fieldSelector: `metadata.name=${ref.name}`, resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true},
+          (type: string, obj: any) => {
+            if (type === 'BOOKMARK') {
+              rv = obj?.metadata?.resourceVersion ?? rv
+              return
+            }
+
+            if (type === 'ERROR') {
+              finish('reopen')
+              return
+            }
+
+            if (type === 'DELETED') {
+              finish({status: 'deleted'})
+              return
+            }
+
+            last = obj as Application
+            rv = last.metadata.resourceVersion ?? rv
+            opts.onUpdate?.(last)
+            if (check(last)) finish({status: 'done', app: last})
+          },
+          (err: unknown) => {
+            if (settled) return
+            if (err && (err as Error).name !== 'AbortError') {
+              settled = true
+              clearTimeout(timer)
+              reject(toDoctorError(err, this.ctx('watch', APP_RESOURCE, ref.namespace, ref.name)))
+              return
+            }
+
+            finish('reopen')
+          }).then((c) => {
+          controller = c
+          if (settled) c.abort()
+        }, (error: unknown) => {
+          if (!settled) {
+            settled = true
+            clearTimeout(timer)
+            reject(toDoctorError(error, this.ctx('watch', APP_RESOURCE, ref.namespace, ref.name)))
+          }
+        })
+      })
+      if (outcome !== 'reopen') return outcome
+      // The server ended the watch (timeout or expired RV): re-read and continue.
+      // eslint-disable-next-line no-await-in-loop
+      last = await this.getApp(ref)
+      rv = last.metadata.resourceVersion ?? rv
+      if (check(last)) return {status: 'done', app: last}
+    }
+
+    return {status: 'timeout', app: last}
+  }
+}
+
+/** Load the kubeconfig the way kubectl does (--kubeconfig, else $KUBECONFIG, else ~/.kube/config). */
+export function loadKubeConfig(opts: Pick<ConnectOptions, 'kubeconfig' | 'context'>): KubeConfig {
+  const kc = new KubeConfig()
+  try {
+    if (opts.kubeconfig) {
+      if (!existsSync(opts.kubeconfig)) throw new DoctorError('CONFIG', `Kubeconfig file ${opts.kubeconfig} does not exist.`, 'Pass an existing file to --kubeconfig.')
+      kc.loadFromFile(opts.kubeconfig)
+    } else {
+      const envPaths = (process.env.KUBECONFIG ?? '').split(':').filter(Boolean)
+      const defaultPath = join(homedir(), '.kube', 'config')
+      if (envPaths.length === 0 && !existsSync(defaultPath) && !process.env.KUBERNETES_SERVICE_HOST) {
+        throw new DoctorError('CONFIG', 'No kubeconfig found ($KUBECONFIG is unset and ~/.kube/config does not exist).', 'Pass --kubeconfig, set KUBECONFIG, or try it offline with -f app.yaml --dry-run.')
+      }
+
+      kc.loadFromDefault()
+    }
+  } catch (error) {
+    if (error instanceof DoctorError) throw error
+    throw new DoctorError('CONFIG', `Cannot read the kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${(error as Error).message}`, 'Check the file with: kubectl config view')
+  }
+
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) {
+      const known = kc.getContexts().map((c) => c.name)
+      throw new DoctorError('CONFIG', `Context "${opts.context}" is not in the kubeconfig.`, `Known contexts: ${known.join(', ') || 'none'}.`)
+    }
+
+    kc.setCurrentContext(opts.context)
+  } else if (!kc.getCurrentContext() || !kc.getContextObject(kc.getCurrentContext())) {
+    throw new DoctorError('CONFIG', 'The kubeconfig has no current context.', 'Pass --context, or run: kubectl config use-context <name>')
+  }
+
+  if (!kc.getCurrentCluster()) {
+    throw new DoctorError('CONFIG', `Context "${kc.getCurrentContext()}" names a cluster that is not in the kubeconfig.`, 'Fix the kubeconfig: kubectl config view')
+  }
+
+  return kc
+}
+
+export function connect(opts: ConnectOptions): Cluster {
+  return new Cluster(loadKubeConfig(opts), opts)
+}
+
+export {ApiException}

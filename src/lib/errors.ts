@@ -1,0 +1,116 @@
+import {ExitCode, type ExitCodeName} from './exit-codes.js'
+
+/** An error a user can act on: one sentence of what happened, one of what to do next. */
+export class DoctorError extends Error {
+  constructor(
+    readonly code: ExitCodeName,
+    message: string,
+    readonly hint?: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message)
+    this.name = 'DoctorError'
+  }
+
+  get exitCode(): number {
+    return ExitCode[this.code]
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {code: this.code, exitCode: this.exitCode, message: this.message, hint: this.hint, ...this.details}
+  }
+}
+
+/** What the failing request was about, so messages can name it. */
+export interface RequestContext {
+  verb: 'get' | 'list' | 'watch' | 'patch'
+  resource: string // e.g. applications.argoproj.io
+  name?: string
+  namespace?: string
+  server?: string
+  context?: string
+}
+
+interface K8sStatus {
+  message?: string
+  reason?: string
+  code?: number
+}
+
+function parseStatus(body: unknown): K8sStatus {
+  if (body && typeof body === 'object') return body as K8sStatus
+  if (typeof body === 'string' && body.trim().startsWith('{')) {
+    try {
+      return JSON.parse(body) as K8sStatus
+    } catch {
+      return {}
+    }
+  }
+
+  return {}
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
+  'UND_ERR_SOCKET', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+
+function describeTarget(ctx: RequestContext): string {
+  const kind = ctx.resource === 'applications.argoproj.io' ? 'Application' : ctx.resource
+  return ctx.name ? `${kind} "${ctx.name}" in namespace "${ctx.namespace}"` : `${kind} in namespace "${ctx.namespace ?? 'all'}"`
+}
+
+/** Turns anything thrown while talking to the API server into a DoctorError. */
+export function toDoctorError(err: unknown, ctx: RequestContext): DoctorError {
+  if (err instanceof DoctorError) return err
+  const e = err as {code?: unknown; body?: unknown; message?: string; name?: string; cause?: {code?: string}; type?: string}
+  const where = ctx.context ? ` (context "${ctx.context}")` : ''
+  if (typeof e?.code === 'number') {
+    const status = parseStatus(e.body)
+    const serverSays = status.message ?? ''
+    switch (e.code) {
+      case 401:
+        return new DoctorError('UNAUTHORIZED', `The API server at ${ctx.server ?? 'the cluster'} rejected your credentials (401 Unauthorized)${where}.`, 'Log in again or refresh your token, then retry (kubectl auth whoami shows who you are).')
+      case 403:
+        return new DoctorError('FORBIDDEN', `Forbidden: you may not ${ctx.verb} ${ctx.resource} in namespace "${ctx.namespace}"${where}.`,
+          `Ask for RBAC that allows "${ctx.verb}" on ${ctx.resource} in "${ctx.namespace}" (see the README's RBAC section).${serverSays ? ` Server: ${serverSays}` : ''}`)
+      case 404: {
+        if (!serverSays || /could not find the requested resource/.test(serverSays) || !ctx.name) {
+          return new DoctorError('NOT_FOUND', `The API server has no ${ctx.resource} resource${where}: is this an Argo CD cluster, and the right context?`, 'Check with: kubectl get crd applications.argoproj.io')
+        }
+
+        return new DoctorError('NOT_FOUND', `${describeTarget(ctx)} not found${where}.`, `Check the name and namespace (-n): kubectl get applications.argoproj.io -A | grep ${ctx.name}`)
+      }
+
+      case 409:
+        return new DoctorError('CONFLICT', `${describeTarget(ctx)} changed while we were working on it; nothing was written.`, 'Run the command again to see a fresh preview.')
+      case 422:
+        if (/test(ing value)?.*failed|test operation failed/i.test(serverSays)) {
+          return new DoctorError('CONFLICT', `${describeTarget(ctx)} changed since it was read (a guard failed: ${serverSays}); nothing was written.`, 'Run the command again to see a fresh preview.')
+        }
+
+        return new DoctorError('REJECTED', `The API server rejected the change to ${describeTarget(ctx)}: ${serverSays || '422 Unprocessable Entity'}`, 'Nothing was written. If the app\'s spec is unusual, report this with --debug output.')
+      case 400:
+      case 415:
+        return new DoctorError('REJECTED', `The API server rejected the request (${e.code}): ${serverSays || 'bad request'}`, 'Nothing was written.')
+      default:
+        if (e.code >= 500) {
+          return new DoctorError('UNREACHABLE', `The API server failed the request (${e.code}): ${serverSays || 'server error'}`, 'Retry in a moment; if it persists, check the API server\'s health.')
+        }
+
+        return new DoctorError('ERROR', `Unexpected API response ${e.code}: ${serverSays || e.message}`)
+    }
+  }
+
+  const netCode = (typeof e?.code === 'string' ? e.code : undefined) ?? e?.cause?.code
+  if ((netCode && NETWORK_CODES.has(netCode)) || e?.type === 'system' || e?.name === 'FetchError') {
+    return new DoctorError('UNREACHABLE', `Cannot reach the API server at ${ctx.server ?? 'the cluster'}${where}: ${e?.message ?? netCode}.`, 'Check the context (--context), VPN/network, and that the cluster is up: kubectl cluster-info')
+  }
+
+  if (e?.name === 'AbortError' || e?.name === 'RequestTimeout') {
+    return new DoctorError('UNREACHABLE', `The API server at ${ctx.server ?? 'the cluster'} did not answer in time${where}.`, 'Check the cluster\'s health or raise --request-timeout.')
+  }
+
+  return new DoctorError('ERROR', e?.message ?? String(err))
+}

@@ -1,0 +1,65 @@
+/**
+ * The one list of exit codes. Scripts branch on these; the README's table is generated from
+ * the same meanings, so change both together.
+ */
+export const ExitCode = {
+  OK: 0,
+  /** Unexpected failure (a bug): rerun with --debug and report it. */
+  ERROR: 1,
+  /** Bad flags, arguments or input file. */
+  USAGE: 2,
+  /** The Application (or namespace, CRD) does not exist. */
+  NOT_FOUND: 3,
+  /** 401: the API server rejected the credentials. */
+  UNAUTHORIZED: 4,
+  /** 403: RBAC forbids the request. */
+  FORBIDDEN: 5,
+  /** Kubeconfig missing/invalid or unknown context. */
+  CONFIG: 6,
+  /** The API server could not be reached or did not answer in time. */
+  UNREACHABLE: 7,
+  /** The object changed between preview and apply; nothing was written. */
+  CONFLICT: 8,
+  /** The API server rejected the change (400/422/…); its reason is printed. */
+  REJECTED: 9,
+  /** The change was applied but the controller did not finish within --timeout. */
+  TIMEOUT: 10,
+  /** A confirmation was needed but there is no terminal: pass --yes or --dry-run. */
+  NEEDS_CONFIRMATION: 11,
+  /** The user answered "no" at the prompt. */
+  DECLINED: 12,
+  /** Nothing to do: the app is not in the state this command fixes. */
+  NOTHING_TO_DO: 13,
+  /** Refused by a safety check (young operation, sync window, …); --force overrides where offered. */
+  REFUSED: 14,
+  /** The sync operation we started finished Failed or Error. */
+  OPERATION_FAILED: 15,
+  /** explain: findings present (warning or worse). */
+  FINDINGS: 20,
+  /** Interrupted (Ctrl-C). */
+  INTERRUPTED: 130,
+} as const
+
+export type ExitCodeName = keyof typeof ExitCode
+export type ExitCodeValue = (typeof ExitCode)[ExitCodeName]
+
+export const exitCodeMeaning: Record<ExitCodeName, string> = {
+  OK: 'success',
+  ERROR: 'unexpected error (a bug; rerun with --debug)',
+  USAGE: 'bad flags, arguments or input file',
+  NOT_FOUND: 'application, namespace or CRD not found',
+  UNAUTHORIZED: 'credentials rejected (401)',
+  FORBIDDEN: 'RBAC forbids the request (403)',
+  CONFIG: 'kubeconfig missing or invalid, or unknown context',
+  UNREACHABLE: 'API server unreachable or not answering',
+  CONFLICT: 'object changed between preview and apply; nothing written',
+  REJECTED: 'API server rejected the change (400/422)',
+  TIMEOUT: 'applied, but the controller did not finish within --timeout',
+  NEEDS_CONFIRMATION: 'confirmation needed and no terminal: use --yes or --dry-run',
+  DECLINED: 'you answered no at the prompt; nothing written',
+  NOTHING_TO_DO: 'nothing to do; nothing written',
+  REFUSED: 'refused by a safety check; nothing written',
+  OPERATION_FAILED: 'the sync operation finished Failed or Error',
+  FINDINGS: 'explain found problems',
+  INTERRUPTED: 'interrupted (Ctrl-C)',
+}

@@ -1,0 +1,155 @@
+import {humanDuration, refOf, type Application} from '../app.js'
+import {operationFacts} from '../operation.js'
+import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
+import {hardRefreshOps} from './hard-refresh.js'
+
+export interface UnstickOptions {
+  now: Date
+  /** Operations younger than this are left alone without --force. */
+  minAgeSeconds: number
+  force: boolean
+  /** Never try a graceful terminate first (also used after a terminate did not complete). */
+  skipTerminate: boolean
+  /** The controller counts as alive when it reconciled the app within this many seconds. */
+  controllerFreshSeconds: number
+  /** Temporary self-wait fix: a file/glob to add to the source's directory.exclude. */
+  excludeSelf?: string
+  /** Which of spec.sources[] to exclude it from (multi-source apps). */
+  sourceIndex?: number
+}
+
+export const UNSTICK_DEFAULTS = {minAgeSeconds: 300, controllerFreshSeconds: 600}
+
+const SELF_WAIT_NOTE = (name: string) =>
+  `Permanent fix: the App-of-Apps "${name}" lists its own Application manifest among its resources, so every sync waits for its own health and can never finish. ` +
+  'Move the root Application\'s manifest out of the directory it watches (e.g. k8s/argocd/root-apps/), commit, then remove the temporary exclude. Unsticking alone only buys time: the next sync deadlocks again.'
+
+/** Decide how to unstick an app. Pure: the caller supplies the app as read and the clock. */
+export function buildUnstickPlan(app: Application, opts: UnstickOptions): Outcome {
+  const facts = operationFacts(app, opts.now)
+  const target = refOf(app)
+  const name = app.metadata.name
+  const notes = facts.selfWait ? [SELF_WAIT_NOTE(name)] : []
+  const noChange = (kind: NoChange['kind'], reason: string, hint?: string): NoChange => ({kind, recipe: 'unstick', target, reason, hint, notes})
+
+  if (!facts.inProgress && !opts.excludeSelf) {
+    return noChange('nothing', `No sync operation is in progress on ${name} (phase: ${facts.phase ?? 'none'}, no operation requested); nothing to unstick.`,
+      `If it is OutOfSync or looks stale, try: argo-doctor explain ${name} -n ${target.namespace}`)
+  }
+
+  if (facts.inProgress && !opts.force) {
+    if (facts.ageSeconds !== undefined && facts.ageSeconds < opts.minAgeSeconds) {
+      return noChange('refused', `The operation on ${name} started ${humanDuration(facts.ageSeconds)} ago; it may still be making progress.`,
+        `Wait until it is older than --min-age (${humanDuration(opts.minAgeSeconds)}), or pass --force.`)
+    }
+
+    if (facts.blockedBySyncWindow) {
+      return noChange('refused', `The operation on ${name} is blocked by a sync window ("${facts.message}"); clearing it will not help, the next sync is blocked too.`,
+        'Wait for the window to open or change the AppProject\'s spec.syncWindows; pass --force to clear it anyway.')
+    }
+
+    if (facts.waitingForPruneConfirmation) {
+      return noChange('refused', `The sync of ${name} waits for pruning confirmation ("${facts.message}"), it is not stuck.`,
+        `Approve the prune: kubectl annotate applications.argoproj.io ${name} -n ${target.namespace} argocd.argoproj.io/deletion-approved=$(date -u +%Y-%m-%dT%H:%M:%SZ) (or argocd app sync --prune confirm); pass --force to clear the operation instead.`)
+    }
+  }
+
+  const excludeOps = opts.excludeSelf ? excludeSelfOps(app, opts.excludeSelf, opts.sourceIndex) : []
+  const controllerAlive = facts.reconciledAgoSeconds !== undefined && facts.reconciledAgoSeconds <= opts.controllerFreshSeconds
+
+  if (facts.operationSet && facts.phase === 'Running' && controllerAlive && !opts.skipTerminate) {
+    const patch: JsonPatchOp[] = [
+      ...resourceVersionGuard(app),
+      {op: 'test', path: '/status/operationState/phase', value: 'Running'},
+      {op: 'replace', path: '/status/operationState/phase', value: 'Terminating'},
+    ]
+    return {
+      kind: 'plan',
+      recipe: 'unstick',
+      action: 'terminate',
+      target,
+      summary: `Terminate the running sync of ${name} (same as argocd app terminate-op), then hard-refresh.`,
+      why: `The controller reconciled ${name} ${humanDuration(facts.reconciledAgoSeconds!)} ago, so it is alive: asking it to terminate lets it clean up running hooks and finish the operation itself. ` +
+        'If it does not finish within --terminate-timeout, argo-doctor falls back to clearing the operation.',
+      patch,
+      guards: describeGuards(patch),
+      warnings: [],
+      notes,
+      verify: {kind: 'terminate', description: 'waiting for the controller to terminate the operation'},
+    }
+  }
+
+  const clearOps: JsonPatchOp[] = []
+  if (facts.operationSet) clearOps.push({op: 'remove', path: '/operation'})
+  if (app.status?.operationState) {
+    if (facts.phase !== undefined) clearOps.push({op: 'test', path: '/status/operationState/phase', value: facts.phase})
+    clearOps.push({op: 'remove', path: '/status/operationState'})
+  }
+
+  const patch = [...resourceVersionGuard(app), ...clearOps, ...excludeOps, ...hardRefreshOps(app, opts.now)]
+  const age = facts.ageSeconds === undefined ? '' : ` for ${humanDuration(facts.ageSeconds)}`
+  const reasons: string[] = []
+  if (!facts.inProgress) reasons.push('No operation is in progress; only the exclude and a hard refresh are applied.')
+  else if (!facts.operationSet) reasons.push(`The phase has been ${facts.phase}${age} but no operation is requested (top-level \`operation\` is empty), so \`argocd app terminate-op\` refuses and the controller will never finish it.`)
+  else if (!controllerAlive) reasons.push(`The controller has not reconciled ${name} ${facts.reconciledAgoSeconds === undefined ? 'recently (no status.reconciledAt)' : `for ${humanDuration(facts.reconciledAgoSeconds)}`}, so a graceful terminate would not be acted on.`)
+  else if (facts.phase !== 'Running') reasons.push(`An operation is requested but the phase is ${facts.phase ?? 'absent'}${age}; a live controller would start it again, so both are cleared.`)
+  else reasons.push('A graceful terminate did not complete in time.')
+  if (facts.inProgress && facts.operationSet) reasons.push('Removing both `operation` and `status.operationState` in one guarded patch clears the stuck sync; removing only operationState (the common manual recipe) leaves `operation`, and the controller starts the same sync again.')
+  else if (facts.inProgress) reasons.push('Removing `status.operationState` (guarded by the phase and resourceVersion read) clears the stuck sync.')
+  reasons.push('A hard refresh in the same write makes the controller re-read Git and re-compare.')
+
+  return {
+    kind: 'plan',
+    recipe: 'unstick',
+    action: facts.inProgress ? 'clear-operation' : 'exclude-self',
+    target,
+    summary: facts.inProgress
+      ? `Clear the stuck sync of ${name} (${facts.phase ?? 'operation requested'}${age}) and hard-refresh it.`
+      : `Add a directory exclude to ${name} and hard-refresh it.`,
+    why: reasons.join(' '),
+    patch,
+    guards: describeGuards(patch),
+    warnings: [
+      ...(facts.selfWait && !opts.excludeSelf
+        ? [`${name} is waiting for its own health (it manages its own Application manifest): the next sync will get stuck again. Pass --exclude-self <file> to exclude that manifest for now.`]
+        : []),
+      ...(opts.force && facts.blockedBySyncWindow ? ['A sync window blocks syncs of this app: the next sync will wait for the window too.'] : []),
+    ],
+    notes,
+    verify: {kind: 'refresh', description: 'waiting for the controller to finish the hard refresh'},
+  }
+}
+
+/** Ops that add `file` to the source's directory.exclude glob. */
+export function excludeSelfOps(app: Application, file: string, sourceIndex?: number): JsonPatchOp[] {
+  let base: string
+  let source
+  if (app.spec.sources?.length) {
+    const index = sourceIndex ?? (app.spec.sources.length === 1 ? 0 : undefined)
+    if (index === undefined || index < 0 || index >= app.spec.sources.length) {
+      throw new RangeError(`${app.metadata.name} has ${app.spec.sources.length} sources: pass --source-index 0..${app.spec.sources.length - 1} to say which one watches the directory.`)
+    }
+
+    base = `/spec/sources/${index}`
+    source = app.spec.sources[index]
+  } else if (app.spec.source) {
+    base = '/spec/source'
+    source = app.spec.source
+  } else {
+    throw new RangeError(`${app.metadata.name} has no spec.source to exclude a file from.`)
+  }
+
+  if (source.helm || source.kustomize || source.chart) {
+    throw new RangeError(`${base.slice(1).replaceAll('/', '.')} is a Helm/Kustomize source; directory.exclude applies only to plain directory sources.`)
+  }
+
+  const current = source.directory?.exclude
+  if (!source.directory) return [{op: 'add', path: `${base}/directory`, value: {exclude: file}}]
+  if (!current) return [{op: 'add', path: `${base}/directory/exclude`, value: file}]
+  if (current === file || current.split(/[{},]/).includes(file)) return []
+  const merged = current.startsWith('{') && current.endsWith('}') ? `${current.slice(0, -1)},${file}}` : `{${current},${file}}`
+  return [
+    {op: 'test', path: `${base}/directory/exclude`, value: current},
+    {op: 'replace', path: `${base}/directory/exclude`, value: merged},
+  ]
+}

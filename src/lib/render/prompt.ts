@@ -1,0 +1,18 @@
+import {DoctorError} from '../errors.js'
+import type {Io} from './io.js'
+
+/** Ask yes/no on stderr. Refuses (never hangs, never reads a piped "y") without a terminal. */
+export async function confirmChange(io: Io, question: string): Promise<boolean> {
+  if (!io.interactive) {
+    throw new DoctorError('NEEDS_CONFIRMATION', 'Refusing to change the cluster without confirmation: there is no interactive terminal to ask on.',
+      'Re-run with --yes to apply without asking, or with --dry-run to only preview.')
+  }
+
+  const {confirm} = await import('@inquirer/prompts')
+  try {
+    return await confirm({message: question, default: false}, {output: io.stderr})
+  } catch (error) {
+    if ((error as Error).name === 'ExitPromptError') throw new DoctorError('INTERRUPTED', 'Interrupted at the prompt; nothing was changed.')
+    throw error
+  }
+}

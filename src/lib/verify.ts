@@ -1,0 +1,78 @@
+import {COMPLETED_PHASES, IN_PROGRESS_PHASES, REFRESH_ANNOTATION, type Application} from './app.js'
+import type {Verify} from './plan.js'
+
+/** Pure helpers the pipeline uses to wait for and judge a change. */
+
+export interface VerifyOutcome {
+  status: 'ok' | 'failed' | 'timeout' | 'skipped' | 'deleted'
+  message: string
+  phase?: string
+  syncStatus?: string
+  healthStatus?: string
+  reconciledAt?: string
+  hooks?: Array<{kind: string; name: string; hookType?: string; hookPhase?: string; message?: string}>
+}
+
+export function isDone(verify: Verify, app: Application, written: Application): boolean {
+  switch (verify.kind) {
+    case 'none':
+      return true
+    case 'refresh':
+      return app.metadata.annotations?.[REFRESH_ANNOTATION] === undefined
+    case 'terminate': {
+      const phase = app.status?.operationState?.phase
+      return phase === undefined || !IN_PROGRESS_PHASES.has(phase)
+    }
+
+    case 'operation': {
+      const phase = app.status?.operationState?.phase
+      return phase !== undefined && COMPLETED_PHASES.has(phase) && app.operation === undefined
+    }
+
+    case 'reconcile': {
+      const before = written.status?.reconciledAt
+      const now = app.status?.reconciledAt
+      return now !== undefined && now !== before && app.metadata.annotations?.[REFRESH_ANNOTATION] === undefined
+    }
+  }
+}
+
+export function hooksOf(app: Application): NonNullable<VerifyOutcome['hooks']> {
+  return (app.status?.operationState?.syncResult?.resources ?? [])
+    .filter((r) => r.hookType)
+    .map((r) => ({kind: r.kind, name: r.name, hookType: r.hookType, hookPhase: r.hookPhase, message: r.message}))
+}
+
+/** One line for the spinner. */
+export function progressLine(verify: Verify, app: Application): string {
+  const state = app.status?.operationState
+  if (verify.kind === 'operation' || verify.kind === 'terminate') {
+    const hooks = hooksOf(app).map((h) => `${h.hookType} ${h.kind}/${h.name}: ${h.hookPhase ?? '?'}`).join(', ')
+    return `${verify.description}: ${state?.phase ?? 'pending'}${state?.message ? ` — ${state.message}` : ''}${hooks ? ` [${hooks}]` : ''}`
+  }
+
+  return `${'description' in verify ? verify.description : ''} (sync ${app.status?.sync?.status ?? '?'}, health ${app.status?.health?.status ?? '?'})`
+}
+
+export function judge(verify: Verify, app: Application): VerifyOutcome {
+  const state = app.status?.operationState
+  const base = {
+    phase: state?.phase,
+    syncStatus: app.status?.sync?.status,
+    healthStatus: app.status?.health?.status,
+    reconciledAt: app.status?.reconciledAt,
+  }
+  switch (verify.kind) {
+    case 'operation': {
+      const ok = state?.phase === 'Succeeded'
+      return {...base, status: ok ? 'ok' : 'failed', hooks: hooksOf(app), message: `Sync ${state?.phase ?? 'finished'}${state?.message ? `: ${state.message}` : ''}`}
+    }
+
+    case 'terminate':
+      return {...base, status: 'ok', message: `Operation ended: ${state?.phase ?? 'cleared'}${state?.message ? ` (${state.message})` : ''}`}
+    case 'reconcile':
+      return {...base, status: 'ok', message: `Reconciled at ${base.reconciledAt ?? '?'}: sync ${base.syncStatus ?? '?'}, health ${base.healthStatus ?? '?'}`}
+    default:
+      return {...base, status: 'ok', message: `Refreshed${base.reconciledAt ? ` at ${base.reconciledAt}` : ''}: sync ${base.syncStatus ?? '?'}, health ${base.healthStatus ?? '?'}`}
+  }
+}

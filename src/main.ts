@@ -1,0 +1,16 @@
+/** Entry point shared by argo-doctor, kubectl-argo_doctor and argocd-doctor. */
+import {Config, flush, handle, run} from '@oclif/core'
+
+export async function main(binName: string, root: string): Promise<void> {
+  try {
+    const config = await Config.load({root})
+    // Help and examples read naturally for the way we were invoked ("kubectl argo-doctor unstick …").
+    config.pjson.oclif.bin = binName // run() reloads the config from this object
+    config.bin = binName
+    const argv = process.argv.slice(2)
+    await run(argv.length === 0 ? ['--help'] : argv, config)
+    await flush()
+  } catch (error) {
+    await handle(error as Error)
+  }
+}
