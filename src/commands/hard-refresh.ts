@@ -56,7 +56,7 @@ export default class HardRefresh extends DoctorCommand {
 
     // Many apps: preview all, ask once, write all, then wait for all at the same time.
     const previews: StepResult[] = []
-    for (const ref of refs) previews.push(await runRecipe({...env, dryRun: true}, ref, build, {compact: true})) // eslint-disable-line no-await-in-loop
+    for (const ref of refs) previews.push(await runRecipe({...env, dryRun: true}, ref, build, {compact: true}))
     if (env.dryRun) {
       this.io.out(`\nDry run: nothing was changed (${refs.length} apps).`)
       return {json: {command: 'hard-refresh', results: previews}, exitCode: ExitCode.OK}
@@ -68,7 +68,7 @@ export default class HardRefresh extends DoctorCommand {
     }
 
     const results: StepResult[] = []
-    for (const ref of refs) results.push(await runRecipe(env, ref, build, {preApproved: true, compact: true, deferVerify: true})) // eslint-disable-line no-await-in-loop
+    for (const ref of refs) results.push(await runRecipe(env, ref, build, {preApproved: true, compact: true, deferVerify: true}))
     await Promise.all(results.map((r) => r.waitForController?.()))
     this.io.out()
     this.io.out(renderTable(['APP', 'RESULT', 'SYNC', 'HEALTH', 'RECONCILED'], results.map((r) => [

@@ -92,7 +92,6 @@ export class Cluster {
   async * listAllApps(opts: {namespace?: string; labelSelector?: string; pageSize?: number}): AsyncGenerator<Application[]> {
     let token: string | undefined
     do {
-      // eslint-disable-next-line no-await-in-loop
       const page = await this.listApps({namespace: opts.namespace, labelSelector: opts.labelSelector, limit: opts.pageSize ?? 500, continue: token})
       yield page.items
       token = page.continue
@@ -142,7 +141,6 @@ export class Cluster {
     const path = `/apis/${GROUP}/${VERSION}/namespaces/${ref.namespace}/${APPS}`
     let rv = last.metadata.resourceVersion ?? fromResourceVersion
     while (Date.now() < deadline && !opts.signal?.aborted) {
-      // eslint-disable-next-line no-await-in-loop
       const outcome = await new Promise<WaitResult | 'reopen'>((resolve, reject) => {
         let controller: AbortController | undefined
         let settled = false
@@ -204,7 +202,6 @@ export class Cluster {
       })
       if (outcome !== 'reopen') return outcome
       // The server ended the watch (timeout or expired RV): re-read and continue.
-      // eslint-disable-next-line no-await-in-loop
       last = await this.getApp(ref)
       rv = last.metadata.resourceVersion ?? rv
       if (check(last)) return {status: 'done', app: last}
