@@ -1,0 +1,71 @@
+import {expect} from 'chai'
+import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
+import {runCli, tempDir} from '../support/cli.js'
+import {healthyApp, NOW} from '../fixtures/apps.js'
+
+const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
+
+describe('hard-refresh (built CLI against a real HTTP API server)', function () {
+  this.timeout(60_000)
+  let server: FakeApiServer
+  let kubeconfig: string
+
+  beforeEach(async () => {
+    server = await startFakeApiServer()
+    kubeconfig = server.writeKubeconfig(tempDir())
+    for (const name of ['a', 'b', 'c']) {
+      const app = healthyApp()
+      app.metadata.name = name
+      app.metadata.labels = {team: name === 'c' ? 'other' : 'payments'}
+      server.put(app)
+    }
+  })
+  afterEach(async () => server.stop())
+
+  /** Play the application-controller: finish any requested refresh. */
+  function controller(): NodeJS.Timeout {
+    return setInterval(() => {
+      for (const name of ['a', 'b', 'c']) {
+        if (server.get(...APP, name)?.metadata.annotations?.['argocd.argoproj.io/refresh']) {
+          server.mutate(...APP, name, (o) => {
+            delete o.metadata.annotations['argocd.argoproj.io/refresh']
+            o.status.reconciledAt = '2026-01-02T00:13:00Z'
+          })
+        }
+      }
+    }, 50)
+  }
+
+  it('refreshes one app and waits for the controller to remove the annotation', async () => {
+    const timer = controller()
+    const r = await runCli(['hard-refresh', 'a', '--kubeconfig', kubeconfig, '--yes'], {env: {ARGO_DOCTOR_NOW: NOW.toISOString()}}).finally(() => clearInterval(timer))
+    expect(r.exitCode, r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/Refreshed at 2026-01-02T00:13:00Z/)
+  })
+
+  it('-l selects apps by label: previews all, writes all, waits for all, prints a table', async () => {
+    const timer = controller()
+    const r = await runCli(['hard-refresh', '-l', 'team=payments', '--kubeconfig', kubeconfig, '--yes'], {}).finally(() => clearInterval(timer))
+    expect(r.exitCode, r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/APP\s+RESULT\s+SYNC\s+HEALTH\s+RECONCILED/)
+    expect(r.stdout).to.match(/argocd\/a\s+ok\s+Synced/)
+    expect(r.stdout).to.match(/argocd\/b\s+ok/)
+    expect(r.stdout).not.to.match(/argocd\/c/)
+    expect(server.get(...APP, 'c').metadata.annotations).to.equal(undefined)
+  })
+
+  it('--all --no-wait --json returns right after the writes', async () => {
+    const r = await runCli(['hard-refresh', '--all', '--kubeconfig', kubeconfig, '--yes', '--no-wait', '--json'])
+    expect(r.exitCode, r.stderr).to.equal(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.results).to.have.length(3)
+    expect(out.results.every((x: {status: string; verify: {status: string}}) => x.status === 'applied' && x.verify.status === 'skipped')).to.equal(true)
+    expect(server.get(...APP, 'a').metadata.annotations['argocd.argoproj.io/refresh']).to.equal('hard')
+  })
+
+  it('--all without --yes and without a terminal refuses after the preview', async () => {
+    const r = await runCli(['hard-refresh', '--all', '--kubeconfig', kubeconfig])
+    expect(r.exitCode).to.equal(11)
+    expect(server.get(...APP, 'a').metadata.annotations).to.equal(undefined)
+  })
+})

@@ -1,0 +1,174 @@
+import {readdirSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {expect} from 'chai'
+import {parse} from 'yaml'
+import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
+import {runCli, tempDir} from '../support/cli.js'
+import {hookStuckApp, healthyApp, NOW, selfWaitApp} from '../fixtures/apps.js'
+
+const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
+const env = {ARGO_DOCTOR_NOW: NOW.toISOString()}
+
+describe('unstick (built CLI against a real HTTP API server)', function () {
+  this.timeout(60_000)
+  let server: FakeApiServer
+  let kubeconfig: string
+  const stored = (name = 'wealist-apps-prod') => server.get(...APP, name)
+  const args = (...extra: string[]) => ['unstick', 'wealist-apps-prod', '--kubeconfig', kubeconfig, ...extra]
+
+  beforeEach(async () => {
+    server = await startFakeApiServer()
+    kubeconfig = server.writeKubeconfig(tempDir())
+    server.put(selfWaitApp())
+  })
+  afterEach(async () => server.stop())
+
+  it('--dry-run shows the server-side preview diff and the kubectl command, and changes nothing', async () => {
+    const before = stored()
+    const r = await runCli(args('--dry-run'), {env})
+    expect(r.exitCode, r.stderr).to.equal(0)
+    expect(r.stdout).to.include('Diff (server dry-run):')
+    expect(r.stdout).to.match(/^-  operationState:/m)
+    expect(r.stdout).to.match(/^\+    argocd.argoproj.io\/refresh: hard/m)
+    expect(r.stdout).to.include("kubectl patch applications.argoproj.io wealist-apps-prod -n argocd --kubeconfig")
+    expect(r.stdout).to.include('Dry run: nothing was changed.')
+    expect(stored()).to.deep.equal(before)
+    const patches = server.requests.filter((q) => q.method === 'PATCH')
+    expect(patches).to.have.length(1)
+    expect(patches[0].query.dryRun).to.equal('All')
+    expect(patches[0].contentType).to.match(/json-patch\+json/)
+  })
+
+  it('refuses without a terminal and without --yes, naming --yes and --dry-run, and changes nothing', async () => {
+    const before = stored()
+    const r = await runCli(args(), {env})
+    expect(r.exitCode).to.equal(11)
+    expect(r.stderr).to.match(/no interactive terminal/)
+    expect(r.stderr).to.include('--yes').and.include('--dry-run')
+    expect(stored()).to.deep.equal(before)
+  })
+
+  it('--yes backs up, applies the guarded patch and waits for the controller (played by the test)', async () => {
+    const backups = tempDir()
+    const controller = setInterval(() => {
+      const app = stored()
+      if (app?.metadata.annotations?.['argocd.argoproj.io/refresh']) {
+        server.mutate(...APP, 'wealist-apps-prod', (o) => {
+          delete o.metadata.annotations['argocd.argoproj.io/refresh']
+          o.status.reconciledAt = '2026-01-02T00:12:30Z'
+          o.status.sync.status = 'Synced'
+        })
+      }
+    }, 50)
+    const r = await runCli(args('--yes', '--timeout', '20s'), {env: {...env, ARGO_DOCTOR_BACKUP_DIR: backups}}).finally(() => clearInterval(controller))
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
+    const after = stored()
+    expect(after.status.operationState).to.equal(undefined)
+    expect(after.operation).to.equal(undefined)
+    expect(after.metadata.annotations['argocd.argoproj.io/refresh-timestamp']).to.equal(NOW.toISOString())
+    expect(r.stdout).to.match(/Refreshed at 2026-01-02T00:12:30Z: sync Synced/)
+    const files = readdirSync(backups)
+    expect(files).to.have.length(1)
+    const backup = parse(readFileSync(join(backups, files[0]), 'utf8'))
+    expect(backup.status.operationState.phase).to.equal('Running')
+    expect(r.stderr).to.include(`Backup of the live object: ${join(backups, files[0])}`)
+  })
+
+  it('reports a timeout (exit 10) when no controller removes the refresh annotation', async () => {
+    const r = await runCli(args('--yes', '--timeout', '2s'), {env})
+    expect(r.exitCode).to.equal(10)
+    expect(r.stderr).to.match(/Timed out after 2s waiting for the controller/)
+    expect(stored().status.operationState).to.equal(undefined)
+  })
+
+  it('does not clobber an object changed between preview and apply (exit 8 under --yes)', async () => {
+    server.onBeforePatch = () => {
+      server.onBeforePatch = undefined
+      server.mutate(...APP, 'wealist-apps-prod', (o) => {
+        o.status.operationState.message = 'changed by the controller'
+      })
+    }
+
+    const r = await runCli(args('--yes', '--json'), {env})
+    expect(r.exitCode).to.equal(8)
+    const out = JSON.parse(r.stdout)
+    expect(out.error.code).to.equal('CONFLICT')
+    expect(stored().status.operationState.message).to.equal('changed by the controller')
+  })
+
+  it('--json prints one document with the plan, the patch and the verify result', async () => {
+    const r = await runCli(args('--dry-run', '--json'), {env})
+    expect(r.exitCode).to.equal(0)
+    const out = JSON.parse(r.stdout)
+    expect(out).to.include({command: 'unstick', status: 'previewed', exitCode: 0})
+    expect(out.steps[0].action).to.equal('clear-operation')
+    expect(out.steps[0].patch[0]).to.deep.equal({op: 'test', path: '/metadata/resourceVersion', value: stored().metadata.resourceVersion})
+    expect(r.stderr).to.equal('')
+  })
+
+  it('says "nothing to do" (exit 13) on a healthy app and writes nothing', async () => {
+    server.put(healthyApp())
+    const r = await runCli(['unstick', 'auth-service-prod', '--kubeconfig', kubeconfig], {env})
+    expect(r.exitCode).to.equal(13)
+    expect(r.stdout).to.match(/nothing to do: No sync operation is in progress/)
+    expect(server.requests.filter((q) => q.method === 'PATCH')).to.have.length(0)
+  })
+
+  it('terminates first when the controller is alive, then falls back to clearing when it does not finish', async () => {
+    server.put(hookStuckApp())
+    const r = await runCli(['unstick', 'payments', '--kubeconfig', kubeconfig, '--yes', '--terminate-timeout', '1s', '--timeout', '1s', '--json'], {env})
+    const out = JSON.parse(r.stdout)
+    expect(out.steps.map((s: {action: string}) => s.action)).to.deep.equal(['terminate', 'clear-operation'])
+    expect(out.steps[0].verify.status).to.equal('timeout')
+    expect(r.exitCode).to.equal(10) // the final hard refresh is not acknowledged either: no controller here
+    const after = server.get(...APP, 'payments')
+    expect(after.operation).to.equal(undefined)
+    expect(after.status.operationState).to.equal(undefined)
+  })
+
+  describe('errors: one clear sentence, a distinct exit code, nothing changed', () => {
+    const cases: Array<[string, () => string[], number, RegExp]> = [
+      ['unknown app', () => ['unstick', 'nope', '--kubeconfig', kubeconfig], 3, /Application "nope" not found in namespace "argocd"/],
+      ['wrong namespace', () => ['unstick', 'wealist-apps-prod', '-n', 'prod', '--kubeconfig', kubeconfig], 3, /not found in namespace "prod"/],
+      ['forbidden user', () => args('--yes', '--context', 'readonly'), 5, /Forbidden: you may not patch applications.argoproj.io in namespace "argocd"/],
+      ['bad token', () => args('--context', 'badtoken'), 4, /rejected your credentials \(401 Unauthorized\)/],
+      ['unknown context', () => args('--context', 'prod-eu'), 6, /Context "prod-eu" is not in the kubeconfig/],
+      ['missing kubeconfig', () => ['unstick', 'x', '--kubeconfig', '/nonexistent/kubeconfig'], 6, /does not exist/],
+      ['bad duration', () => args('--timeout', 'soon'), 2, /not a duration/],
+    ]
+    for (const [name, argv, code, message] of cases) {
+      it(name, async () => {
+        const before = stored()
+        const r = await runCli(argv(), {env})
+        expect(r.exitCode, r.stderr).to.equal(code)
+        expect(r.stderr).to.match(message)
+        expect(r.stderr).not.to.match(/\n\s+at /) // no stack trace
+        expect(stored()).to.deep.equal(before)
+      })
+    }
+
+    it('unreachable server', async () => {
+      const dir = tempDir()
+      await server.stop()
+      const r = await runCli(args('--request-timeout', '5s'), {env})
+      expect(r.exitCode).to.equal(7)
+      expect(r.stderr).to.match(/Cannot reach the API server at http:\/\/127\.0\.0\.1:\d+/)
+      server = await startFakeApiServer() // for afterEach
+      kubeconfig = server.writeKubeconfig(dir)
+    })
+
+    it('422 from the server is shown with its reason', async () => {
+      server.failNext({method: 'PATCH', dryRun: false}, 422, 'Invalid', 'Application.argoproj.io "wealist-apps-prod" is invalid: spec.destination: Required value')
+      const r = await runCli(args('--yes', '--json'), {env})
+      expect(r.exitCode).to.equal(9)
+      expect(JSON.parse(r.stdout).error.message).to.include('spec.destination: Required value')
+    })
+
+    it('a server that does not answer in time', async () => {
+      server.delay(3000)
+      const r = await runCli(args('--request-timeout', '1s'), {env})
+      expect(r.exitCode).to.equal(7)
+      expect(r.stderr).to.match(/did not answer in time/)
+    })
+  })
+})

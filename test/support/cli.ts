@@ -1,0 +1,31 @@
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {execa, type Options} from 'execa'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const BIN = join(ROOT, 'bin', 'argo-doctor')
+
+export function tempDir(prefix = 'argo-doctor-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export interface CliResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+/** Run the built CLI the way a user does (no TTY, CI unset so only the TTY check decides). */
+export async function runCli(args: string[], options: Options & {env?: Record<string, string | undefined>} = {}): Promise<CliResult> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    CI: undefined,
+    NO_COLOR: '1',
+    ARGO_DOCTOR_BACKUP_DIR: options.env?.ARGO_DOCTOR_BACKUP_DIR ?? tempDir('argo-doctor-backups-'),
+    ...options.env,
+  }
+  const result = await execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', timeout: 60_000, ...options, env, extendEnv: false})
+  return {exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr)}
+}
