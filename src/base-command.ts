@@ -13,7 +13,13 @@ export function now(): Date {
 }
 
 export const durationFlag = Flags.custom<number>({
-  parse: async (input) => parseDuration(input),
+  async parse(input) {
+    try {
+      return parseDuration(input)
+    } catch (error) {
+      throw new DoctorError('USAGE', (error as Error).message)
+    }
+  },
   helpValue: '<duration>',
 })
 
@@ -119,10 +125,11 @@ export abstract class DoctorCommand extends Command {
     const json = this.argv.includes('--json')
     const debug = this.argv.includes('--debug')
     let error: DoctorError
-    if (err instanceof DoctorError) error = err
+    const oneLine = (text: string) => text.replace(/\s*See more help with --help/, '').replace(/\s*\n\s*/g, ': ').replace(/: :/g, ':').trim()
+    if (err instanceof DoctorError) error = new DoctorError(err.code, oneLine(err.message), err.hint ?? (err.code === 'USAGE' ? `See: ${this.config.bin} ${this.id ?? ''} --help` : undefined), err.details)
     else if (err.code === 'EEXIT') throw err // oclif's own exits (--help, --version)
-    else if (err.oclif?.exit === 2) {
-      error = new DoctorError('USAGE', err.message.split('\n')[0], `See: ${this.config.bin} ${this.id ?? ''} --help`)
+    else if (err.oclif?.exit === 2 || 'parse' in err) {
+      error = new DoctorError('USAGE', oneLine(err.message), `See: ${this.config.bin} ${this.id ?? ''} --help`)
     } else {
       error = new DoctorError('ERROR', `Unexpected error: ${err.message}`, 'This is a bug in argo-doctor: rerun with --debug and report it.')
     }

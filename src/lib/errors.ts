@@ -35,6 +35,7 @@ interface K8sStatus {
   message?: string
   reason?: string
   code?: number
+  details?: {causes?: Array<{message?: string; field?: string}>}
 }
 
 function parseStatus(body: unknown): K8sStatus {
@@ -49,6 +50,8 @@ function parseStatus(body: unknown): K8sStatus {
 
   return {}
 }
+
+export const GENERIC_422 = 'the server rejected our request due to an error in our request'
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
@@ -68,7 +71,9 @@ export function toDoctorError(err: unknown, ctx: RequestContext): DoctorError {
   const where = ctx.context ? ` (context "${ctx.context}")` : ''
   if (typeof e?.code === 'number') {
     const status = parseStatus(e.body)
-    const serverSays = status.message ?? ''
+    // JSON-patch apply failures arrive as a generic 422 whose real reason is in details.causes.
+    const causes = (status.details?.causes ?? []).map((c) => c.message).filter(Boolean)
+    const serverSays = [status.message, ...causes].filter(Boolean).join(': ')
     switch (e.code) {
       case 401:
         return new DoctorError('UNAUTHORIZED', `The API server at ${ctx.server ?? 'the cluster'} rejected your credentials (401 Unauthorized)${where}.`, 'Log in again or refresh your token, then retry (kubectl auth whoami shows who you are).')
@@ -80,7 +85,7 @@ export function toDoctorError(err: unknown, ctx: RequestContext): DoctorError {
           return new DoctorError('NOT_FOUND', `The API server has no ${ctx.resource} resource${where}: is this an Argo CD cluster, and the right context?`, 'Check with: kubectl get crd applications.argoproj.io')
         }
 
-        return new DoctorError('NOT_FOUND', `${describeTarget(ctx)} not found${where}.`, `Check the name and namespace (-n): kubectl get applications.argoproj.io -A | grep ${ctx.name}`)
+        return new DoctorError('NOT_FOUND', `${ctx.resource === 'applications.argoproj.io' ? 'Application' : ctx.resource} "${ctx.name}" not found in namespace "${ctx.namespace}"${where}.`, `Check the name and namespace (-n): kubectl get applications.argoproj.io -A | grep ${ctx.name}`)
       }
 
       case 409:
@@ -90,7 +95,11 @@ export function toDoctorError(err: unknown, ctx: RequestContext): DoctorError {
           return new DoctorError('CONFLICT', `${describeTarget(ctx)} changed since it was read (a guard failed: ${serverSays}); nothing was written.`, 'Run the command again to see a fresh preview.')
         }
 
-        return new DoctorError('REJECTED', `The API server rejected the change to ${describeTarget(ctx)}: ${serverSays || '422 Unprocessable Entity'}`, 'Nothing was written. If the app\'s spec is unusual, report this with --debug output.')
+        // A JSON-patch op that does not apply (a failed `test` guard, a `remove` of a missing path) comes back as this
+        // generic 422 with no detail; the pipeline re-reads the object to tell a conflict from a bad patch.
+        return new DoctorError('REJECTED', `The API server rejected the change to ${describeTarget(ctx)}: ${serverSays || '422 Unprocessable Entity'}`,
+          'Nothing was written. If the app\'s spec is unusual, report this with --debug output.',
+          serverSays === GENERIC_422 ? {patchDidNotApply: true} : undefined)
       case 400:
       case 415:
         return new DoctorError('REJECTED', `The API server rejected the request (${e.code}): ${serverSays || 'bad request'}`, 'Nothing was written.')
@@ -106,6 +115,10 @@ export function toDoctorError(err: unknown, ctx: RequestContext): DoctorError {
   const netCode = (typeof e?.code === 'string' ? e.code : undefined) ?? e?.cause?.code
   if ((netCode && NETWORK_CODES.has(netCode)) || e?.type === 'system' || e?.name === 'FetchError') {
     return new DoctorError('UNREACHABLE', `Cannot reach the API server at ${ctx.server ?? 'the cluster'}${where}: ${e?.message ?? netCode}.`, 'Check the context (--context), VPN/network, and that the cluster is up: kubectl cluster-info')
+  }
+
+  if (/HTTP protocol is not allowed|Invalid URL|certificate|ERR_TLS/i.test(e?.message ?? '')) {
+    return new DoctorError('CONFIG', `The kubeconfig's connection settings for ${ctx.server ?? 'the cluster'} are unusable${where}: ${e?.message}.`, 'Check server, certificate-authority and insecure-skip-tls-verify with: kubectl config view --minify')
   }
 
   if (e?.name === 'AbortError' || e?.name === 'RequestTimeout') {

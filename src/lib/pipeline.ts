@@ -172,7 +172,7 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
     try {
       written = await cluster.patchApp(ref, plan.patch, {dryRun: false})
     } catch (error) {
-      if (!(error instanceof DoctorError) || error.code !== 'CONFLICT') throw error
+      if (!(error instanceof DoctorError) || !(await isConflict(env, ref, before, error))) throw error
       if (env.yes || round >= MAX_REPLANS) {
         throw new DoctorError('CONFLICT', `${ref.namespace}/${ref.name} changed after the preview; nothing was written.`, 'Run the command again to preview the current state.')
       }
@@ -200,6 +200,14 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
     await finish()
     return result
   }
+}
+
+/** A 409, a failed guard, or a patch that no longer applies because the object moved on. */
+async function isConflict(env: PipelineEnv, ref: AppRef, before: Application, error: DoctorError): Promise<boolean> {
+  if (error.code === 'CONFLICT') return true
+  if (!error.details?.patchDidNotApply) return false
+  const now = await env.source.read(ref)
+  return now.metadata.resourceVersion !== before.metadata.resourceVersion
 }
 
 function exitCodeFor(verify: VerifyOutcome): number {
