@@ -1,0 +1,61 @@
+import {expect} from 'chai'
+import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
+import {tempDir} from '../support/cli.js'
+import {cliInPty} from '../support/pty.js'
+import {NOW, selfWaitApp} from '../fixtures/apps.js'
+
+const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
+const PROMPT = /Apply this change to argocd\/wealist-apps-prod\?/
+
+describe('interactive confirmation in a real terminal', function () {
+  this.timeout(60_000)
+  let server: FakeApiServer
+  let kubeconfig: string
+
+  beforeEach(async () => {
+    server = await startFakeApiServer()
+    kubeconfig = server.writeKubeconfig(tempDir())
+    server.put(selfWaitApp())
+  })
+  afterEach(async () => server.stop())
+
+  it('answering "no" changes nothing (exit 12)', async () => {
+    const before = server.get(...APP, 'wealist-apps-prod')
+    const pty = cliInPty(['unstick', 'wealist-apps-prod', '--kubeconfig', kubeconfig], {ARGO_DOCTOR_NOW: NOW.toISOString()})
+    await pty.waitFor(PROMPT)
+    pty.type('n\r')
+    expect(await pty.exited).to.equal(12)
+    expect(pty.text).to.include('Not applied: nothing was changed.')
+    expect(server.get(...APP, 'wealist-apps-prod')).to.deep.equal(before)
+  })
+
+  it('an object changed while the prompt waits is re-read, re-planned and asked again, never clobbered', async () => {
+    const pty = cliInPty(['unstick', 'wealist-apps-prod', '--kubeconfig', kubeconfig, '--no-wait'], {ARGO_DOCTOR_NOW: NOW.toISOString()})
+    await pty.waitFor(PROMPT)
+    // Someone else edits the app while we look at the diff.
+    server.mutate(...APP, 'wealist-apps-prod', (o) => {
+      o.metadata.labels = {team: 'platform'}
+    })
+    pty.type('y\r')
+    await pty.waitFor(/changed after the preview; nothing was written\. Here is a new plan/)
+    const mark = pty.text.indexOf('Here is a new plan')
+    await pty.waitFor(PROMPT, 20_000, mark)
+    pty.type('y\r')
+    expect(await pty.exited, pty.text).to.equal(0)
+    const after = server.get(...APP, 'wealist-apps-prod')
+    expect(after.metadata.labels).to.deep.equal({team: 'platform'})
+    expect(after.status.operationState).to.equal(undefined)
+    const writes = server.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All')
+    expect(writes).to.have.length(2) // the first was refused by the resourceVersion guard
+  })
+
+  it('Ctrl-C at the prompt leaves everything unchanged (exit 130)', async () => {
+    const before = server.get(...APP, 'wealist-apps-prod')
+    const pty = cliInPty(['unstick', 'wealist-apps-prod', '--kubeconfig', kubeconfig], {ARGO_DOCTOR_NOW: NOW.toISOString()})
+    await pty.waitFor(PROMPT)
+    pty.type('\u0003')
+    expect(await pty.exited).to.equal(130)
+    expect(pty.text).to.match(/Interrupted at the prompt; nothing was changed/)
+    expect(server.get(...APP, 'wealist-apps-prod')).to.deep.equal(before)
+  })
+})
