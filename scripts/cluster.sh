@@ -205,7 +205,8 @@ cmd_up() {
     --service-cluster-ip-range=10.0.0.0/24 \
     --disable-admission-plugins=ServiceAccount \
     --allow-privileged=true \
-    --endpoint-reconciler-type=none
+    --endpoint-reconciler-type=none \
+    --enable-garbage-collector=false
 
   local server="https://127.0.0.1:$api_port" ca="$STATE/certs/apiserver.crt" kc="$STATE/kubeconfig"
   deadline=$(( $(now) + READY_TIMEOUT )); ok=""

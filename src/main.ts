@@ -8,9 +8,13 @@ export async function main(binName: string, root: string): Promise<void> {
     config.pjson.oclif.bin = binName // run() reloads the config from this object
     config.bin = binName
     const argv = process.argv.slice(2)
-    await run(argv.length === 0 ? ['--help'] : argv, config)
+    // No arguments: the interactive runbook (it only prints what it would offer without a terminal).
+    await run(argv.length === 0 ? ['runbook'] : argv, config)
     await flush()
   } catch (error) {
     await handle(error as Error)
   }
+
+  // A request that timed out may still hold a socket open (a hung API server); don't let it keep us alive.
+  setTimeout(() => process.exit(), 200).unref()
 }

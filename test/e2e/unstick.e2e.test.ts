@@ -1,0 +1,117 @@
+import {expect} from 'chai'
+import {createApp, doctor, doctorInPty, getApp, kubectl, minutesAgo, NS, playRefreshController, requireCluster} from './support.js'
+
+const selfWait = () => ({
+  status: {
+    sync: {status: 'OutOfSync'},
+    health: {status: 'Progressing'},
+    reconciledAt: minutesAgo(1),
+    operationState: {
+      phase: 'Running',
+      message: 'waiting for healthy state of argoproj.io/Application/wealist-apps-prod',
+      startedAt: minutesAgo(9 * 60),
+      operation: {sync: {revision: '5f2c9e1a'}, initiatedBy: {automated: true}},
+    },
+  },
+})
+
+describe('e2e: unstick through `kubectl argo-doctor` against a real kube-apiserver', () => {
+  before(requireCluster)
+  beforeEach(async () => createApp('wealist-apps-prod', selfWait()))
+
+  it('--dry-run shows the diff and leaves the object byte-identical', async () => {
+    const before = await kubectl(['get', 'applications.argoproj.io', 'wealist-apps-prod', '-n', NS, '-o', 'json'])
+    const r = await doctor(['unstick', 'wealist-apps-prod', '--dry-run'])
+    expect(r.exitCode, r.stderr).to.equal(0)
+    expect(r.stdout).to.include('Diff (server dry-run):')
+    expect(r.stdout).to.match(/^-  operationState:/m)
+    expect(r.stdout).to.match(/kubectl patch applications.argoproj.io wealist-apps-prod -n argocd/)
+    expect(await kubectl(['get', 'applications.argoproj.io', 'wealist-apps-prod', '-n', NS, '-o', 'json'])).to.equal(before)
+  })
+
+  it('refuses without a terminal and without --yes', async () => {
+    const r = await doctor(['unstick', 'wealist-apps-prod'])
+    expect(r.exitCode).to.equal(11)
+    expect(r.stderr).to.include('--yes').and.include('--dry-run')
+    expect((await getApp('wealist-apps-prod')).status.operationState.phase).to.equal('Running')
+  })
+
+  it('--yes writes what the recipe says (accepted by the real CRD schema), then a rerun has nothing to do', async () => {
+    const controller = playRefreshController('wealist-apps-prod')
+    const r = await doctor(['unstick', 'wealist-apps-prod', '--yes', '--exclude-self', 'root-app.yaml', '--timeout', '30s']).finally(() => controller.stop())
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/✔ Refreshed/)
+    const after = await getApp('wealist-apps-prod')
+    expect(after.status.operationState).to.equal(undefined)
+    expect(after.operation).to.equal(undefined)
+    expect(after.spec.source.directory).to.deep.equal({exclude: 'root-app.yaml'})
+    expect(after.metadata.annotations['argocd.argoproj.io/refresh']).to.equal(undefined)
+    expect(after.metadata.annotations['argocd.argoproj.io/refresh-timestamp']).to.match(/^\d{4}-/)
+    const again = await doctor(['unstick', 'wealist-apps-prod', '--yes'])
+    expect(again.exitCode).to.equal(13)
+  })
+
+  it('with no controller, the wait times out cleanly (exit 10) after the write', async () => {
+    const r = await doctor(['unstick', 'wealist-apps-prod', '--yes', '--timeout', '3s'])
+    expect(r.exitCode).to.equal(10)
+    expect(r.stderr).to.match(/Timed out after 3s waiting for the controller to finish the hard refresh/)
+    expect((await getApp('wealist-apps-prod')).metadata.annotations['argocd.argoproj.io/refresh']).to.equal('hard')
+  })
+
+  it('removes a leftover operation together with operationState in one patch', async () => {
+    await createApp('leftover', {
+      operation: {sync: {revision: 'abc'}, initiatedBy: {username: 'alice'}},
+      status: {reconciledAt: minutesAgo(60 * 5), operationState: {phase: 'Running', startedAt: minutesAgo(120), operation: {sync: {revision: 'abc'}}}},
+    })
+    const r = await doctor(['unstick', 'leftover', '--yes', '--no-wait', '--json'])
+    expect(r.exitCode, r.stderr).to.equal(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.steps[0].patch.map((op: {op: string; path: string}) => `${op.op} ${op.path}`)).to.include.members(['remove /operation', 'remove /status/operationState'])
+    const after = await getApp('leftover')
+    expect(after.operation).to.equal(undefined)
+    expect(after.status.operationState).to.equal(undefined)
+  })
+
+  it('the restricted user gets a clear forbidden message and exit 5; nothing changes', async () => {
+    const before = await getApp('wealist-apps-prod')
+    const r = await doctor(['unstick', 'wealist-apps-prod', '--yes', '--context', 'restricted'])
+    expect(r.exitCode).to.equal(5)
+    expect(r.stderr).to.match(/Forbidden: you may not patch applications.argoproj.io in namespace "argocd"/)
+    expect(r.stderr).to.match(/User "restricted" cannot patch resource "applications"/)
+    expect((await getApp('wealist-apps-prod')).metadata.resourceVersion).to.equal(before.metadata.resourceVersion)
+  })
+
+  it('a change made while the prompt waits is not clobbered: re-planned and asked again', async () => {
+    const pty = doctorInPty(['unstick', 'wealist-apps-prod', '--no-wait'])
+    await pty.waitFor(/Apply this change to argocd\/wealist-apps-prod\?/)
+    await kubectl(['label', 'applications.argoproj.io', 'wealist-apps-prod', '-n', NS, 'team=platform'])
+    pty.type('y\r')
+    await pty.waitFor(/changed after the preview; nothing was written/)
+    await pty.waitFor(/Apply this change to argocd\/wealist-apps-prod\?/, 20_000, pty.text.indexOf('Here is a new plan'))
+    pty.type('y\r')
+    expect(await pty.exited, pty.text).to.equal(0)
+    const after = await getApp('wealist-apps-prod')
+    expect(after.metadata.labels).to.deep.equal({team: 'platform'})
+    expect(after.status.operationState).to.equal(undefined)
+  })
+
+  it('an API server that stops answering mid-command: clear error, exit 7, no write', async () => {
+    const before = await getApp('wealist-apps-prod')
+    const pty = doctorInPty(['unstick', 'wealist-apps-prod', '--request-timeout', '3s'])
+    await pty.waitFor(/Apply this change/)
+    const pid = Number(process.env.E2E_APISERVER_PID)
+    process.kill(pid, 'SIGSTOP')
+    const watchdog = setTimeout(() => pty.kill(), 30_000)
+    try {
+      pty.type('y\r')
+      expect(await pty.exited, pty.text).to.equal(7)
+      expect(pty.text).to.match(/did not answer in time|Cannot reach the API server/)
+    } finally {
+      clearTimeout(watchdog)
+      process.kill(pid, 'SIGCONT')
+    }
+
+    const after = await getApp('wealist-apps-prod')
+    expect(after.metadata.resourceVersion).to.equal(before.metadata.resourceVersion)
+  })
+})
