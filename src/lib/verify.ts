@@ -11,6 +11,8 @@ export interface VerifyOutcome {
   healthStatus?: string
   reconciledAt?: string
   hooks?: Array<{kind: string; name: string; hookType?: string; hookPhase?: string; message?: string}>
+  /** reconcile with expectSynced: the resources still OutOfSync after the reconcile. */
+  outOfSync?: string[]
 }
 
 export function isDone(verify: Verify, app: Application, written: Application): boolean {
@@ -70,8 +72,15 @@ export function judge(verify: Verify, app: Application): VerifyOutcome {
 
     case 'terminate':
       return {...base, status: 'ok', message: `Operation ended: ${state?.phase ?? 'cleared'}${state?.message ? ` (${state.message})` : ''}`}
-    case 'reconcile':
-      return {...base, status: 'ok', message: `Reconciled at ${base.reconciledAt ?? '?'}: sync ${base.syncStatus ?? '?'}, health ${base.healthStatus ?? '?'}`}
+    case 'reconcile': {
+      const message = `Reconciled at ${base.reconciledAt ?? '?'}: sync ${base.syncStatus ?? '?'}, health ${base.healthStatus ?? '?'}`
+      if (!verify.expectSynced || base.syncStatus === 'Synced') return {...base, status: 'ok', message}
+      // Still OutOfSync is reported, not failed: the change was applied and the controller acted on it.
+      const outOfSync = (app.status?.resources ?? []).filter((r) => r.status === 'OutOfSync')
+        .map((r) => `${r.group ? `${r.group}/` : ''}${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`)
+      return {...base, status: 'ok', outOfSync, message: `${message}${outOfSync.length > 0 ? ` — still OutOfSync: ${outOfSync.join(', ')}` : ''}`}
+    }
+
     default:
       return {...base, status: 'ok', message: `Refreshed${base.reconciledAt ? ` at ${base.reconciledAt}` : ''}: sync ${base.syncStatus ?? '?'}, health ${base.healthStatus ?? '?'}`}
   }

@@ -6,7 +6,7 @@ import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {
-  ApiException, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch,
+  ApiException, AutoscalingV2Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch,
 } from '@kubernetes/client-node'
 import {APPS, GROUP, PROJECTS, VERSION, type AppRef, type Application} from '../app.js'
 import {DoctorError, toDoctorError, type RequestContext} from '../errors.js'
@@ -121,6 +121,12 @@ export class Cluster {
       const secret = await core.readNamespacedSecret({name, namespace})
       return {...secret, data: undefined, stringData: undefined}
     }) as Promise<Record<string, any>>
+  }
+
+  /** Read a HorizontalPodAutoscaler (autoscaling/v2), e.g. to learn which workload it scales (spec.scaleTargetRef). */
+  async readHorizontalPodAutoscaler(namespace: string, name: string): Promise<Record<string, any>> {
+    return this.call(this.ctx('get', 'horizontalpodautoscalers.autoscaling', namespace, name), () =>
+      this.kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({name, namespace})) as Promise<Record<string, any>>
   }
 
   async listPods(namespace: string, labelSelector: string): Promise<Array<Record<string, any>>> {

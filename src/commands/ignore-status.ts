@@ -1,0 +1,104 @@
+import {Args, Flags} from '@oclif/core'
+import {changeFlags, connectionFlags, DoctorCommand, type CommandResult} from '../base-command.js'
+import type {Application, ResourceStatus} from '../lib/app.js'
+import {DoctorError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {runRecipe} from '../lib/pipeline.js'
+import {isScalable, type HpaInfo, type RelatedObjects} from '../lib/recipes/ignore-rules.js'
+import {buildIgnoreStatusPlan, validateExplicitEntry} from '../lib/recipes/ignore-status.js'
+import {hpaInfoOf, isHpa, readFileWithRelated, type KubeObject} from '../lib/related-file.js'
+import type {AppSource} from '../lib/source.js'
+
+const isHpaResource = (r: ResourceStatus) => r.kind === 'HorizontalPodAutoscaler' && r.group === 'autoscaling'
+
+export default class IgnoreStatus extends DoctorCommand {
+  static summary = 'Stop an endless OutOfSync loop: add spec.ignoreDifferences entries without losing existing ones.'
+  static description = `Automatic mode (no --kind): reads status.resources, and for each OutOfSync resource a built-in rule recognises (APIService status, HPA-managed replicas, External Secrets defaults, webhook and CRD caBundle) proposes an entry; resources no rule knows are named, with how to write an entry by hand — nothing is invented.
+Explicit mode: --kind (with --group, --name, --resource-namespace) and --json-pointer/--jq/--managed-fields-manager.
+Entries are merged into the existing list (same group/kind/name/namespace share one entry) and written with a guarded JSON patch. RespectIgnoreDifferences=true is added when replicas are ignored (--respect/--no-respect to choose). Then it waits for the controller to re-compare and reports whether the app is Synced; still OutOfSync is a warning, not a failure (exit 0).`
+  static examples = [
+    '<%= config.bin %> ignore-status metrics-server --dry-run',
+    '<%= config.bin %> ignore-status platform-addons-prod --yes',
+    '<%= config.bin %> ignore-status my-app --group apps --kind Deployment --name api --resource-namespace prod --json-pointer /spec/replicas',
+    "<%= config.bin %> ignore-status my-app --group external-secrets.io --kind ExternalSecret --jq '.spec.data[]?.remoteRef.conversionStrategy'",
+    '<%= config.bin %> ignore-status -f examples/eso-apiservice-outofsync.yaml',
+  ]
+
+  static args = {app: Args.string({description: 'Application name (optional with -f for a one-app file).'})}
+
+  static flags = {
+    ...connectionFlags,
+    ...changeFlags,
+    group: Flags.string({description: 'Explicit mode: API group of the resource (leave out for the core group).', helpGroup: 'ENTRY'}),
+    kind: Flags.string({description: 'Explicit mode: kind of the resource, e.g. Deployment (turns automatic mode off).', helpGroup: 'ENTRY'}),
+    name: Flags.string({description: 'Explicit mode: only the resource with this name.', helpGroup: 'ENTRY'}),
+    'resource-namespace': Flags.string({description: 'Explicit mode: only resources in this namespace (-n is the Application\'s namespace).', helpGroup: 'ENTRY'}),
+    'json-pointer': Flags.string({description: 'Explicit mode: RFC 6901 pointer to ignore (repeatable); a "/" inside a key is written ~1.', multiple: true, helpGroup: 'ENTRY'}),
+    jq: Flags.string({description: 'Explicit mode: jq path expression to ignore (repeatable), e.g. \'.webhooks[]?.clientConfig.caBundle\'.', multiple: true, helpGroup: 'ENTRY'}),
+    'managed-fields-manager': Flags.string({description: 'Explicit mode: ignore fields owned by this field manager (repeatable).', multiple: true, helpGroup: 'ENTRY'}),
+    'allow-missing': Flags.boolean({description: 'Explicit mode: add the entry even if no such resource is in the app (e.g. not deployed yet).', helpGroup: 'ENTRY'}),
+    respect: Flags.boolean({description: 'Add RespectIgnoreDifferences=true so syncs do not overwrite ignored fields (default: only when replicas are ignored).', allowNo: true}),
+  }
+
+  protected async execute(): Promise<CommandResult> {
+    const {args, flags} = await this.parse(IgnoreStatus)
+    this.setupIo(flags)
+    // Bad flag values are reported before anything is read.
+    const explicit = validateExplicitEntry({
+      group: flags.group,
+      kind: flags.kind,
+      name: flags.name,
+      namespace: flags['resource-namespace'],
+      jsonPointers: flags['json-pointer'],
+      jq: flags.jq,
+      managedFieldsManagers: flags['managed-fields-manager'],
+    })
+    if (flags['allow-missing'] && !explicit) throw new DoctorError('USAGE', '--allow-missing only applies with --kind (explicit mode).')
+
+    let source: AppSource
+    let fileObjects: KubeObject[] = []
+    if (flags.filename) ({source, related: fileObjects} = await readFileWithRelated(flags.filename))
+    else source = await this.connectSource(flags)
+    const ref = await this.resolveRef(source, args.app, flags)
+    const env = this.pipelineEnv(source, flags)
+
+    const first = await source.read(ref)
+    const related = explicit ? {hpas: []} : await this.readHpas(source, first, fileObjects)
+    const build = (app: Application) => buildIgnoreStatusPlan(app, {explicit, respect: flags.respect, related, allowMissing: flags['allow-missing']})
+    const result = await runRecipe(env, ref, build)
+    const outOfSync = result.verify?.outOfSync
+    if (result.verify?.status === 'ok' && outOfSync) {
+      this.io.warn(`${ref.name} is still ${result.verify.syncStatus ?? 'not Synced'}${outOfSync.length > 0 ? ` (${outOfSync.join(', ')})` : ''}: the remaining difference is not covered by these entries, or needs a sync. Check: argocd app diff ${ref.name}`)
+    }
+
+    return {json: {command: 'ignore-status', app: ref, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
+  }
+
+  /**
+   * The app's HPAs and what they scale — only needed when a Deployment/StatefulSet/Rollout is
+   * OutOfSync. Read from the cluster, or taken from the -f file; an HPA that cannot be read is
+   * reported, never guessed.
+   */
+  private async readHpas(source: AppSource, app: Application, fileObjects: KubeObject[]): Promise<RelatedObjects> {
+    const resources = app.status?.resources ?? []
+    if (!resources.some((r) => r.status === 'OutOfSync' && isScalable(r))) return {hpas: []}
+    const inApp = resources.filter((r) => isHpaResource(r))
+    const hpas: HpaInfo[] = []
+    for (const r of inApp) {
+      const namespace = r.namespace ?? ''
+      if (source.cluster) {
+        try {
+          hpas.push(hpaInfoOf(await source.cluster.readHorizontalPodAutoscaler(namespace, r.name)))
+        } catch (error) {
+          if (!(error instanceof DoctorError) || error.code === 'UNREACHABLE') throw error
+          hpas.push({namespace, name: r.name, unreadable: error.code === 'FORBIDDEN' ? 'forbidden' : error.message})
+        }
+      } else {
+        const found = fileObjects.find((o) => isHpa(o) && o.metadata?.name === r.name && (o.metadata?.namespace ?? '') === namespace)
+        hpas.push(found ? hpaInfoOf(found) : {namespace, name: r.name, unreadable: 'offline, and it is not in the -f file'})
+      }
+    }
+
+    return {hpas}
+  }
+}
