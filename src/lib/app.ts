@@ -83,6 +83,8 @@ export interface ResourceStatus {
   health?: {status?: string; message?: string}
   hook?: boolean
   requiresPruning?: boolean
+  /** Prune=confirm or Delete=confirm applies to this resource (written by newer controllers). */
+  requiresDeletionConfirmation?: boolean
   syncWave?: number
 }
 

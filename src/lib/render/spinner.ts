@@ -8,7 +8,9 @@ export interface Progress {
 /** An ora spinner on stderr; silent under --json, plain lines when stderr is not a TTY. */
 export async function startProgress(io: Io, text: string): Promise<Progress> {
   if (io.json) return {update() {}, stop() {}}
-  if (!io.stderr.isTTY) {
+  // A terminal that reports no size (columns 0: `script` without a window, some CI PTYs) makes ora
+  // divide by zero when counting lines and spin forever: print plain lines there too.
+  if (!io.stderr.isTTY || !io.stderr.columns) {
     io.info(text)
     let lastLine = text
     return {

@@ -1,0 +1,284 @@
+#!/usr/bin/env node
+/**
+ * npm run bench — numbers, not a test: it never fails on slowness.
+ *
+ *  1. start-up: `node bin/argo-doctor --help` / `--version` vs `node -e 0` (median of --runs), and
+ *     which modules --help and an offline explain load (@kubernetes/client-node must not be one).
+ *  2. fleet: `explain --all --json` on the built CLI against N realistic Applications
+ *     (test API server by default; a real cluster with --kubeconfig/--context or BENCH_KUBECONFIG),
+ *     wall/CPU/peak RSS, the LIST alone, and diagnosis CPU in-process; with a real cluster (or a
+ *     kubectl that can reach the test server) also `kubectl get applications -o json` for the ratio.
+ *
+ * Runs under tsx for the test API server: node --import tsx scripts/bench.mjs [--apps 2000] [--runs 20]
+ *   [--kubeconfig FILE] [--context NAME] [-n NAMESPACE] [--skip-startup] [--skip-fleet]
+ */
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const BIN = join(ROOT, 'bin', 'argo-doctor')
+const NOW = '2026-01-02T00:12:00Z'
+/** Same page size as explain --all (FLEET_PAGE_SIZE in src/lib/explain.ts). */
+const PAGE_SIZE = 100
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name)
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback
+}
+
+const opts = {
+  apps: Number(arg('--apps', process.env.BENCH_APPS ?? 2000)),
+  runs: Number(arg('--runs', 20)),
+  kubeconfig: arg('--kubeconfig', process.env.BENCH_KUBECONFIG),
+  context: arg('--context', process.env.BENCH_CONTEXT),
+  namespace: arg('-n', arg('--namespace', 'argocd')),
+  skipStartup: process.argv.includes('--skip-startup'),
+  skipFleet: process.argv.includes('--skip-fleet'),
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'argo-doctor-bench-'))
+const ms = (n) => `${n.toFixed(0)} ms`
+const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+function timeRun(argv, env = {}) {
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync(process.execPath, argv, {cwd: ROOT, env: {...process.env, NODE_OPTIONS: '', ...env}, encoding: 'utf8', maxBuffer: 1 << 30})
+  return {ms: Number(process.hrtime.bigint() - t0) / 1e6, status: r.status, stdout: r.stdout, stderr: r.stderr}
+}
+
+/**
+ * /usr/bin/time -f gives CPU and peak RSS of the child; without it, wall time only. Asynchronous:
+ * the test API server lives in this process and must keep answering while the child runs.
+ */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
+function measured(cmd, args, env = {}) {
+  const marker = 'BENCH-TIME'
+  const t0 = process.hrtime.bigint()
+  const [file, argv] = GNU_TIME ? [GNU_TIME, ['-f', `${marker} %e %U %S %M`, cmd, ...args]] : [cmd, args]
+  const child = spawn(file, argv, {cwd: ROOT, env: {...process.env, NODE_OPTIONS: '', ...env}})
+  const out = []
+  const err = []
+  child.stdout.on('data', (d) => out.push(d))
+  child.stderr.on('data', (d) => err.push(d))
+  return new Promise((resolve) => child.on('close', (status) => {
+    const wall = Number(process.hrtime.bigint() - t0) / 1e6
+    const stderr = Buffer.concat(err).toString('utf8')
+    const line = stderr.split('\n').find((l) => l.startsWith(marker))
+    const [, , user, sys, rss] = line ? line.split(' ').map(Number) : []
+    resolve({
+      wall, cpu: line ? (user + sys) * 1000 : undefined, rssKb: line ? rss : undefined, status, stdout: Buffer.concat(out).toString('utf8'),
+      stderr: stderr.split('\n').filter((l) => !l.startsWith(marker) && !l.startsWith('Command exited with non-zero status')).join('\n'),
+    })
+  }))
+}
+
+// ------------------------------------------------------------------------------------------ 1
+
+/** A resolve hook in a loader thread that appends every module URL to a file. */
+function moduleTracer() {
+  const hooks = join(tmp, 'trace-hooks.mjs')
+  const register = join(tmp, 'trace-register.mjs')
+  writeFileSync(hooks, `import {appendFileSync} from 'node:fs'
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context)
+  if (process.env.BENCH_TRACE_FILE) appendFileSync(process.env.BENCH_TRACE_FILE, r.url + '\\n')
+  return r
+}
+`)
+  // ESM goes through the resolve hook (loader thread); CommonJS (oclif is CJS) through Module._resolveFilename.
+  writeFileSync(register, `import Module, {register} from 'node:module'
+import {appendFileSync} from 'node:fs'
+import {pathToFileURL} from 'node:url'
+register(${JSON.stringify(pathToFileURL(hooks).href)})
+const resolveFilename = Module._resolveFilename
+Module._resolveFilename = function (...args) {
+  const file = resolveFilename.apply(this, args)
+  if (process.env.BENCH_TRACE_FILE && file.startsWith('/')) appendFileSync(process.env.BENCH_TRACE_FILE, pathToFileURL(file).href + '\\n')
+  return file
+}
+`)
+  return (argv, env = {}) => {
+    const file = join(tmp, `trace-${Math.random().toString(36).slice(2)}.txt`)
+    writeFileSync(file, '')
+    timeRun(['--import', register, ...argv], {BENCH_TRACE_FILE: file, ...env})
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean)
+  }
+}
+
+function startup() {
+  console.log(`\n== start-up (median of ${opts.runs} runs)`)
+  const cases = [['node -e 0', ['-e', '0']], ['argo-doctor --version', [BIN, '--version']], ['argo-doctor --help', [BIN, '--help']]]
+  const results = {}
+  for (const [label, argv] of cases) {
+    timeRun(argv) // warm the file cache
+    results[label] = median(Array.from({length: opts.runs}, () => timeRun(argv).ms))
+  }
+
+  const base = results['node -e 0']
+  for (const [label, t] of Object.entries(results)) console.log(`  ${label.padEnd(24)} ${ms(t).padStart(8)}   ${(t / base).toFixed(2)}× node -e 0`)
+  const worst = Math.max(results['argo-doctor --help'], results['argo-doctor --version']) / base
+  console.log(`  ratio (worst of --help/--version): ${worst.toFixed(2)}× (target ≤ 1.6×)${worst <= 1.6 ? '' : '  ← above target'}`)
+
+  const trace = moduleTracer()
+  const check = (label, argv) => {
+    const urls = [...new Set(trace(argv, {ARGO_DOCTOR_NOW: NOW}))]
+    const heavy = urls.filter((u) => u.includes('/@kubernetes/client-node/'))
+    const ours = urls.filter((u) => u.startsWith(pathToFileURL(join(ROOT, 'dist')).href)).length
+    console.log(`  ${label.padEnd(44)} ${String(urls.length).padStart(4)} modules (${ours} of ours); @kubernetes/client-node: ${heavy.length ? `LOADED (${heavy.length} files)` : 'not loaded'}`)
+    return {urls: urls.length, clientNode: heavy.length}
+  }
+
+  const help = check('--help', [BIN, '--help'])
+  const offline = check('explain -f examples/wealist-prod.yaml', [BIN, 'explain', '-f', 'examples/wealist-prod.yaml'])
+  // Positive control: a command that talks to a cluster must show up, or the tracer is broken.
+  const kubeconfig = join(tmp, 'unreachable-kubeconfig')
+  writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: x, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: x, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]\ncurrent-context: x\n')
+  const control = check('explain x (cluster; control: must load it)', [BIN, 'explain', 'x', '--kubeconfig', kubeconfig, '--request-timeout', '1'])
+  if (control.clientNode === 0) console.log('  (tracer saw no client-node even for a cluster command: the module check above is not trustworthy)')
+  return {results, worst, helpLoadsClientNode: help.clientNode > 0, offlineLoadsClientNode: offline.clientNode > 0}
+}
+
+// ------------------------------------------------------------------------------------------ 2
+
+async function listAll(server, namespace, token) {
+  // The LIST alone, the way the CLI pages it (limit=500), parsed: the baseline explain adds to.
+  const https = server.startsWith('https')
+  const {request} = await import(https ? 'node:https' : 'node:http')
+  let cont
+  let items = 0
+  let pages = 0
+  let bytes = 0
+  const cpu0 = process.cpuUsage()
+  const t0 = process.hrtime.bigint()
+  do {
+    const url = new URL(`/apis/argoproj.io/v1alpha1/namespaces/${namespace}/applications`, server)
+    url.searchParams.set('limit', String(PAGE_SIZE))
+    if (cont) url.searchParams.set('continue', cont)
+    const body = await new Promise((resolve, reject) => {
+      const req = request(url, {headers: {Authorization: `Bearer ${token}`}, rejectUnauthorized: false}, (res) => {
+        const chunks = []
+        res.on('data', (c) => chunks.push(c))
+        res.on('end', () => resolve(Buffer.concat(chunks)))
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    bytes += body.length
+    const page = JSON.parse(body.toString('utf8'))
+    items += page.items.length
+    pages++
+    cont = page.metadata?.continue || undefined
+  } while (cont)
+  const cpu = process.cpuUsage(cpu0)
+  return {items, pages, bytes, wall: Number(process.hrtime.bigint() - t0) / 1e6, cpu: (cpu.user + cpu.system) / 1000}
+}
+
+async function diagnoseInProcess(apps) {
+  const {diagnose} = await import(pathToFileURL(join(ROOT, 'dist', 'lib', 'diagnose', 'index.js')).href)
+  const now = new Date(NOW)
+  const cpu0 = process.cpuUsage()
+  let findings = 0
+  for (const app of apps) findings += diagnose(app, undefined, now, {fleet: true, style: {bin: 'argo-doctor'}}).length
+  const cpu = process.cpuUsage(cpu0)
+  return {cpu: (cpu.user + cpu.system) / 1000, findings}
+}
+
+function kubectlAvailable() {
+  try {
+    execFileSync('kubectl', ['version', '--client'], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function fleet() {
+  const real = Boolean(opts.kubeconfig)
+  console.log(`\n== explain --all --json: ${real ? `real cluster (${opts.kubeconfig}${opts.context ? `, context ${opts.context}` : ''}), namespace ${opts.namespace}` : `${opts.apps} Applications on the test API server`}`)
+  let server
+  let kubeconfig = opts.kubeconfig
+  let apps
+  if (!real) {
+    let startFakeApiServer
+    let makeFleet
+    try {
+      ({startFakeApiServer} = await import(pathToFileURL(join(ROOT, 'test', 'support', 'fake-apiserver.ts')).href))
+      ;({makeFleet} = await import(pathToFileURL(join(ROOT, 'test', 'support', 'fleet.ts')).href))
+    } catch (error) {
+      console.log(`  skipped: cannot load the test API server (${error.message.split('\n')[0]}); run with: node --import tsx scripts/bench.mjs`)
+      return undefined
+    }
+
+    const tls = existsSync('/usr/bin/openssl') || spawnSync('openssl', ['version']).status === 0
+    server = await startFakeApiServer({crdDir: false, tls})
+    kubeconfig = server.writeKubeconfig(tmp)
+    apps = makeFleet({count: opts.apps, now: new Date(NOW)})
+    const t0 = Date.now()
+    for (const app of apps) server.put(app, {validate: false})
+    const size = apps.reduce((n, a) => n + JSON.stringify(a).length, 0)
+    console.log(`  loaded ${apps.length} apps (${(size / 1024 / 1024).toFixed(1)} MB of JSON, avg ${(size / apps.length / 1024).toFixed(1)} KB/app; status.resources 5–60 each) in ${Date.now() - t0} ms`)
+  }
+
+  const conn = ['--kubeconfig', kubeconfig, ...(opts.context ? ['--context', opts.context] : [])]
+  try {
+    // The generated fleet's timestamps are relative to NOW; a real cluster uses the real clock unless ARGO_DOCTOR_NOW is set.
+    const env = real ? {} : {ARGO_DOCTOR_NOW: NOW}
+    const version = await measured(process.execPath, [BIN, '--version'], env)
+    // Same command on a namespace with no apps: start-up + loading @kubernetes/client-node + one empty LIST.
+    const empty = real ? undefined : await measured(process.execPath, [BIN, 'explain', '--all', '-n', 'bench-empty', '--json', ...conn], env)
+    const run = await measured(process.execPath, [BIN, 'explain', '--all', '-n', opts.namespace, '--json', ...conn], env)
+    if (run.status !== 0 && run.status !== 20) {
+      console.log(`  explain failed (exit ${run.status}): ${run.stderr.trim()} ${run.stdout.trim().slice(0, 400)}`)
+      return undefined
+    }
+
+    const doc = JSON.parse(run.stdout)
+    console.log(`  explain --all --json: exit ${run.status}, ${doc.summary.apps} apps, ${doc.summary.withFindings} with findings (${doc.summary.critical} critical, ${doc.summary.warning} warning, ${doc.summary.info} info)`)
+    console.log(`    wall ${ms(run.wall)}, CPU ${run.cpu === undefined ? '?' : ms(run.cpu)}, peak RSS ${run.rssKb === undefined ? '?' : mb(run.rssKb)} (target < 250 MB)`)
+    console.log(`    start-up alone (--version): wall ${ms(version.wall)}, CPU ${version.cpu === undefined ? '?' : ms(version.cpu)}, RSS ${version.rssKb === undefined ? '?' : mb(version.rssKb)}`)
+
+    let list
+    let diag
+    if (!real) {
+      list = await listAll(server.url, opts.namespace, 'admin-token')
+      console.log(`  the LIST alone, in-process (${list.items} items, ${(list.bytes / 1024 / 1024).toFixed(1)} MB over ${list.pages} pages of ${PAGE_SIZE}, parsed): wall ${ms(list.wall)}, CPU ${ms(list.cpu)} (includes the test server's own work: same process)`)
+      diag = await diagnoseInProcess(apps)
+      console.log(`  diagnosis alone, in-process (dist/lib/diagnose): CPU ${ms(diag.cpu)} for ${apps.length} apps (${(diag.cpu / apps.length * 1000).toFixed(0)} µs/app, ${diag.findings} findings) (target: well under 2 s beyond the LIST)`)
+      if (run.cpu !== undefined && version.cpu !== undefined && empty?.cpu !== undefined) {
+        console.log(`  explain --all on an empty namespace (start-up + client-node + one LIST): wall ${ms(empty.wall)}, CPU ${ms(empty.cpu)}, RSS ${mb(empty.rssKb)}`)
+        console.log(`  CLI CPU for the ${apps.length} apps (paging, parsing, diagnosis, output) = full run − empty run: ${ms(run.cpu - empty.cpu)}; RSS added: ${mb(run.rssKb - empty.rssKb)}`)
+      }
+    }
+
+    if (kubectlAvailable() && (real || server.caPem)) {
+      const args = ['get', 'applications.argoproj.io', '-n', opts.namespace, '-o', 'json', ...conn]
+      const k = await measured('kubectl', args)
+      if (k.status === 0) {
+        console.log(`  kubectl ${args.slice(0, 6).join(' ')}: wall ${ms(k.wall)}, CPU ${k.cpu === undefined ? '?' : ms(k.cpu)}, peak RSS ${k.rssKb === undefined ? '?' : mb(k.rssKb)}`)
+        console.log(`  explain --all / kubectl get: wall ${(run.wall / k.wall).toFixed(2)}×${run.cpu && k.cpu ? `, CPU ${(run.cpu / k.cpu).toFixed(2)}×` : ''}${run.rssKb && k.rssKb ? `, RSS ${(run.rssKb / k.rssKb).toFixed(2)}×` : ''}`)
+      } else {
+        console.log(`  kubectl get failed (exit ${k.status}): ${k.stderr.trim().split('\n')[0]}`)
+      }
+    }
+
+    return {run, version, list, diag}
+  } finally {
+    await server?.stop()
+  }
+}
+
+try {
+  console.log(`argo-doctor bench — node ${process.version}, ${process.platform}/${process.arch}${GNU_TIME ? '' : ' (no /usr/bin/time: CPU and RSS not measured)'}`)
+  if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/ is missing: run npm run build first (npm run bench does)')
+  if (!opts.skipStartup) startup()
+  if (!opts.skipFleet) await fleet()
+} finally {
+  rmSync(tmp, {recursive: true, force: true})
+}

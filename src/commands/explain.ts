@@ -1,0 +1,83 @@
+import {Args, Flags} from '@oclif/core'
+import {connectionFlags, DoctorCommand, now, type CommandResult} from '../base-command.js'
+import type {Application} from '../lib/app.js'
+import type {CommandStyle} from '../lib/diagnose/types.js'
+import {DoctorError} from '../lib/errors.js'
+import {
+  explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, pickFromFile, renderFleet, renderSingle, singleExitCode, singleJson, snapshotTime,
+} from '../lib/explain.js'
+
+export default class Explain extends DoctorCommand {
+  static summary = 'Diagnose an Application: what is wrong, the evidence, and the exact command that fixes it.'
+  static description = `Matches the Application (and, for a single app, the few objects it names: hook Jobs, its AppProject, HPAs, whether argocd-secret exists, the application-controller pods) against known incident signatures. Every finding has a stable id, a severity, the evidence quoted from the object, and the fix: the exact argo-doctor command, or the manual steps when the fix is outside the cluster.
+Related objects that RBAC forbids are skipped with a note. Secret data is never read into the output.
+--all, -A and -l list the apps with one paginated LIST and diagnose each from the Application alone.
+Exit codes: 0 no findings (or informational ones only), 20 findings of warning or critical severity; the usual codes otherwise (2 bad input, 3 not found, 5 forbidden, …).`
+
+  static examples = [
+    '<%= config.bin %> explain wealist-apps-prod -n argocd',
+    '<%= config.bin %> explain --all',
+    '<%= config.bin %> explain -A -l team=payments --json',
+    '<%= config.bin %> explain -f app.yaml',
+    'kubectl get applications -n argocd -o yaml | <%= config.bin %> explain -f -',
+  ]
+
+  // ignoreStdin: otherwise oclif reads a missing APP from standard input, which -f - needs.
+  static args = {app: Args.string({description: 'Application name (optional with -f).', ignoreStdin: true})}
+
+  static flags = {
+    ...connectionFlags,
+    all: Flags.boolean({description: 'Explain every application in the namespace (-n).'}),
+    'all-namespaces': Flags.boolean({char: 'A', description: 'Explain every application in every namespace.'}),
+    selector: Flags.string({char: 'l', description: 'Only applications matching this label selector (implies --all).'}),
+    filename: Flags.string({char: 'f', description: 'Work offline on YAML/JSON saved with `kubectl get app -o yaml`: one object, a List or several documents ("-" reads stdin). Times are relative to when the file was saved.'}),
+    related: Flags.boolean({description: 'Single app: also read the few related objects that sharpen the diagnosis (--no-related: only the Application).', default: true, allowNo: true}),
+    details: Flags.boolean({description: 'Many apps: print each app\'s findings after the table (--no-details: the table only).', default: true, allowNo: true}),
+  }
+
+  protected async execute(): Promise<CommandResult> {
+    const {args, flags} = await this.parse(Explain)
+    const io = this.setupIo(flags)
+    const style: CommandStyle = {bin: this.binName, kubeconfig: flags.kubeconfig, context: flags.context}
+    const fleetMode = flags.all || flags['all-namespaces'] || flags.selector !== undefined
+    if (fleetMode && args.app) throw new DoctorError('USAGE', 'Name one application, or use --all/-A/-l, not both.', `Example: ${this.binName} explain --all -n ${flags.namespace}`)
+
+    if (flags.filename) {
+      if (flags.selector) throw new DoctorError('USAGE', '-l/--selector needs a cluster; with -f every app in the file is explained.')
+      const {readFileWithRelated} = await import('../lib/related-file.js')
+      const {apps, related} = await readFileWithRelated(flags.filename)
+      const clock = await snapshotTime(flags.filename, now())
+      const offline = `offline — diagnosed from ${flags.filename === '-' ? 'standard input' : flags.filename} as of ${clock.now.toISOString().replace('.000Z', 'Z')} (${clock.source}); nothing was read from a cluster.`
+      if (args.app || (apps.length === 1 && !fleetMode)) {
+        const app = args.app ? pickFromFile(apps, args.app, flags.namespace, flags.filename) : apps[0]
+        const report = await explainSingle(app, clock.now, style, {fileObjects: related, notes: [offline]})
+        io.out(renderSingle(io, report))
+        return {json: singleJson(report), exitCode: singleExitCode(report)}
+      }
+
+      return this.fleet([apps], clock.now, style, [offline], flags.details)
+    }
+
+    const at = now()
+    if (!fleetMode && !args.app) {
+      throw new DoctorError('USAGE', 'Name the Application, or use --all (this namespace), -A (all namespaces) or -l SELECTOR.', `Example: ${this.binName} explain my-app -n ${flags.namespace}`)
+    }
+
+    const cluster = (await this.connectSource(flags)).cluster!
+    if (fleetMode) {
+      const namespace = flags['all-namespaces'] ? undefined : flags.namespace
+      return this.fleet(cluster.listAllApps({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), at, style, [], flags.details)
+    }
+
+    const app = await cluster.getApp({name: args.app!, namespace: flags.namespace})
+    const report = await explainSingle(app, at, style, flags.related ? {reader: cluster} : {notes: ['--no-related: only the Application was read.']})
+    io.out(renderSingle(io, report))
+    return {json: singleJson(report), exitCode: singleExitCode(report)}
+  }
+
+  private async fleet(pages: AsyncIterable<Application[]> | Iterable<Application[]>, at: Date, style: CommandStyle, notes: string[], details: boolean): Promise<CommandResult> {
+    const report = await explainFleet(pages, at, style, notes)
+    this.io.out(renderFleet(this.io, report, {details}))
+    return {json: fleetJson(report), exitCode: fleetExitCode(report)}
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Diagnosis: Application (+ related objects) → Finding[]. Pure — no I/O, the clock is a parameter.
+ * One small matcher per incident signature, in order of importance; a matcher may supersede
+ * others that describe the same root cause less precisely.
+ */
+import {refOf, type Application} from '../app.js'
+import {ExitCode} from '../exit-codes.js'
+import {operationFacts} from '../operation.js'
+import {comparisonError, manifestGenerationCached, otherConditions, projectNotPermitted, repoServerUnavailable, sharedResource} from './signatures/conditions.js'
+import {configNotRolledOut, hpaReplicasDrift, operatorDefaultsDrift, presyncNeverRan, webhookCabundleDrift} from './signatures/drift.js'
+import {deletionStuckFinalizer, pruneAwaitingConfirmation, syncWindowBlocked} from './signatures/lifecycle.js'
+import {
+  controllerCannotClearV353, hookNeverCompletes, operationInProgress, operationLeftover, operationStuck, operationStuckNoOperation, selfWait, syncFailed, syncRetrying,
+} from './signatures/operation.js'
+import {argocdSecretMissing, controllerStale} from './signatures/platform.js'
+import {NO_RELATED, SEVERITY_RANK, type CommandStyle, type DiagnoseOptions, type Finding, type MatchContext, type Matcher, type Related, type Severity} from './types.js'
+import {commandLine, sharedObjects} from './util.js'
+
+export * from './types.js'
+export {THRESHOLDS} from './signatures/operation.js'
+
+/** Most important first: when severities tie, earlier in this list comes first in the output. */
+export const MATCHERS: readonly Matcher[] = [
+  controllerStale,
+  deletionStuckFinalizer,
+  argocdSecretMissing,
+  projectNotPermitted,
+  controllerCannotClearV353,
+  selfWait,
+  operationLeftover,
+  operationStuckNoOperation,
+  hookNeverCompletes,
+  syncWindowBlocked,
+  pruneAwaitingConfirmation,
+  operationStuck,
+  syncRetrying,
+  manifestGenerationCached,
+  repoServerUnavailable,
+  comparisonError,
+  syncFailed,
+  sharedResource,
+  hpaReplicasDrift,
+  operatorDefaultsDrift,
+  webhookCabundleDrift,
+  presyncNeverRan,
+  configNotRolledOut,
+  otherConditions,
+  operationInProgress,
+]
+
+const DEFAULT_STYLE: CommandStyle = {bin: 'argo-doctor'}
+
+export function matchContext(app: Application, related: Related, now: Date, opts: DiagnoseOptions = {}): MatchContext {
+  const {name, namespace} = refOf(app)
+  const style = opts.style ?? DEFAULT_STYLE
+  return {
+    app,
+    related,
+    now,
+    facts: operationFacts(app, now),
+    controllerNamespace: app.status?.controllerNamespace || namespace,
+    name,
+    namespace,
+    command: (verb, ...extra) => commandLine(style, verb, name, namespace, extra),
+    fleet: Boolean(opts.fleet),
+    shared: sharedObjects(app),
+  }
+}
+
+export function diagnose(app: Application, related: Related = NO_RELATED, now: Date = new Date(), opts: DiagnoseOptions = {}): Finding[] {
+  const ctx = matchContext(app, related, now, opts)
+  const found: Array<{finding: Finding; order: number}> = []
+  const superseded = new Set<string>()
+  MATCHERS.forEach((matcher, order) => {
+    let result: Finding | Finding[] | undefined
+    try {
+      result = matcher.match(ctx)
+    } catch (error) {
+      // One odd object must not take down a fleet-wide diagnosis; say what happened instead.
+      result = {
+        id: 'diagnose-error',
+        severity: 'info',
+        title: `Could not check ${matcher.id}`,
+        explanation: `argo-doctor failed while checking this app for ${matcher.id}: ${(error as Error).message}. The object may have a shape this version does not expect; please report it.`,
+        evidence: [],
+        fix: {command: null, steps: []},
+      }
+    }
+
+    const list = result === undefined ? [] : Array.isArray(result) ? result : [result]
+    if (list.length > 0) for (const id of matcher.supersedes ?? []) superseded.add(id)
+    for (const finding of list) found.push({finding, order})
+  })
+  return found
+    .filter(({finding}) => !superseded.has(finding.id))
+    .sort((a, b) => SEVERITY_RANK[a.finding.severity] - SEVERITY_RANK[b.finding.severity] || a.order - b.order)
+    .map(({finding}) => finding)
+}
+
+/** The most severe level among the findings, undefined for none. */
+export function worstSeverity(findings: readonly Finding[]): Severity | undefined {
+  let worst: Severity | undefined
+  for (const f of findings) if (worst === undefined || SEVERITY_RANK[f.severity] < SEVERITY_RANK[worst]) worst = f.severity
+  return worst
+}
+
+/** Info-only counts as healthy. */
+export function hasProblems(findings: readonly Finding[]): boolean {
+  return findings.some((f) => f.severity !== 'info')
+}
+
+/** 0 healthy (or info only), 20 findings of warning or critical severity. */
+export function explainExitCode(findingLists: Iterable<readonly Finding[]>): number {
+  for (const list of findingLists) if (hasProblems(list)) return ExitCode.FINDINGS
+  return ExitCode.OK
+}

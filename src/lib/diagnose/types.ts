@@ -1,0 +1,136 @@
+import type {Application} from '../app.js'
+import type {OperationFacts} from '../operation.js'
+import type {HpaInfo} from '../recipes/ignore-rules.js'
+import type {SyncWindow} from '../sync-windows.js'
+
+export type {HpaInfo, SyncWindow}
+
+/** What explain reports. The JSON shape is documented in schemas/explain.schema.json. */
+
+export type Severity = 'critical' | 'warning' | 'info'
+
+export const SEVERITY_RANK: Record<Severity, number> = {critical: 0, warning: 1, info: 2}
+
+/** One field (or related object) that triggered a finding, with its value quoted from the object. */
+export interface Evidence {
+  /** Where: a field path in the Application (`status.operationState.phase`) or a related object (`Job payments/db-migrate`). */
+  path: string
+  value: string | number | boolean | null
+  /** Context that is not in the object itself: an age ("9h8m ago"), which resource an entry is. */
+  note?: string
+}
+
+export interface Fix {
+  /** The exact argo-doctor command line to run, or null when no command of ours fixes it. */
+  command: string | null
+  /** Manual steps: what to run or change afterwards or instead (Git, AppProject, other tools). */
+  steps: string[]
+  docs?: string
+}
+
+export interface Finding {
+  /** Stable kebab-case id: scripts and docs may rely on it. */
+  id: string
+  severity: Severity
+  title: string
+  explanation: string
+  evidence: Evidence[]
+  fix: Fix
+}
+
+/** The result of reading one related object: it may be absent, or we may not be allowed to read it. */
+export type Lookup<T> =
+  | {status: 'found'; value: T}
+  | {status: 'missing'}
+  | {status: 'unreadable'; reason: string}
+
+export interface JobSummary {
+  namespace: string
+  name: string
+  active: number
+  succeeded: number
+  failed: number
+  startTime?: string
+  completionTime?: string
+  /** Complete / Failed / SuccessCriteriaMet … with status True. */
+  conditions: string[]
+  ttlSecondsAfterFinished?: number
+}
+
+export interface PodSummary {
+  name: string
+  phase?: string
+  ready: boolean
+  restarts: number
+  /** e.g. CrashLoopBackOff, ImagePullBackOff. */
+  waitingReason?: string
+  image?: string
+}
+
+export interface ProjectSummary {
+  name: string
+  syncWindows: SyncWindow[]
+  sourceNamespaces: string[]
+}
+
+/**
+ * Objects other than the Application that sharpen a diagnosis. Gathered only for a single-app
+ * explain (never for --all); every entry is optional and may be unreadable.
+ */
+export interface Related {
+  project?: Lookup<ProjectSummary>
+  /** Hook Jobs, keyed "namespace/name". */
+  jobs?: Record<string, Lookup<JobSummary>>
+  /** argocd-secret in the control-plane namespace: existence only, its data is never read into the output. */
+  argocdSecret?: Lookup<{namespace: string; name: string}>
+  /** HorizontalPodAutoscalers listed in status.resources, with the workload each one scales. */
+  hpas?: HpaInfo[]
+  /** application-controller pods (label app.kubernetes.io/name=argocd-application-controller). */
+  controllerPods?: Lookup<PodSummary[]> & {namespace?: string}
+  /** Argo CD version, from the controller image tag when known (e.g. "v3.5.3"). */
+  argocdVersion?: string
+  /** One line per object we could not read, for the output. */
+  notes: string[]
+}
+
+export const NO_RELATED: Related = Object.freeze({notes: []}) as Related
+
+/** How fix commands are spelled: the name we were invoked under and the connection flags given. */
+export interface CommandStyle {
+  /** "kubectl argo-doctor", "argocd doctor" or "argo-doctor". */
+  bin: string
+  kubeconfig?: string
+  context?: string
+}
+
+export interface DiagnoseOptions {
+  style?: CommandStyle
+  /** Many apps at once (explain --all): leave out findings that are only informative and common across a fleet. */
+  fleet?: boolean
+}
+
+/** Everything a matcher sees. Built once per app. */
+export interface MatchContext {
+  app: Application
+  related: Related
+  now: Date
+  facts: OperationFacts
+  /** The control-plane namespace: status.controllerNamespace, else the app's namespace. */
+  controllerNamespace: string
+  name: string
+  namespace: string
+  /** Build the exact command line for one of our commands on this app. */
+  command: (verb: string, ...extra: string[]) => string
+  /** Diagnosing many apps at once (no related reads, terse). */
+  fleet: boolean
+  /** "Kind/name" of resources another app also tracks (SharedResourceWarning): their drift has that cause. */
+  shared: Set<string>
+}
+
+/** One incident signature. Returns its findings (usually zero or one). */
+export interface Matcher {
+  id: string
+  /** Ids this matcher's findings make redundant (same root cause, more specific explanation). */
+  supersedes?: string[]
+  match: (ctx: MatchContext) => Finding | Finding[] | undefined
+}

@@ -1,0 +1,101 @@
+import {expect} from 'chai'
+import {argocdVersionOf, gatherRelated, podSummary, relatedFromFile, relatedWants, type RelatedReader} from '../../../src/lib/diagnose/related.js'
+import {DoctorError} from '../../../src/lib/errors.js'
+import {EXAMPLE_NOW, issueApp, seedApp} from '../../fixtures/examples.js'
+
+const forbidden = (what: string) => new DoctorError('FORBIDDEN', `Forbidden: you may not get ${what}`)
+const notFound = (what: string) => new DoctorError('NOT_FOUND', `${what} not found`)
+
+function reader(over: Partial<RelatedReader> = {}): RelatedReader & {calls: string[]} {
+  const calls: string[] = []
+  return {
+    calls,
+    async getProject(ns, name) {
+      calls.push(`project ${ns}/${name}`)
+      return {metadata: {name}, spec: {syncWindows: [{kind: 'deny', schedule: '0 17 * * *', duration: '14h', applications: ['*']}], sourceNamespaces: []}}
+    },
+    async readObject(kind, ns, name) {
+      calls.push(`${kind} ${ns}/${name}`)
+      throw notFound(`${kind} ${name}`)
+    },
+    async listPods(ns, selector) {
+      calls.push(`pods ${ns} ${selector}`)
+      return [{metadata: {name: 'argocd-application-controller-0'}, spec: {containers: [{image: 'quay.io/argoproj/argocd:v3.5.3'}]}, status: {phase: 'Running', containerStatuses: [{ready: true, restartCount: 2}]}}]
+    },
+    ...over,
+  }
+}
+
+describe('related objects', () => {
+  it('wants nothing for a healthy, recently reconciled app outside the control-plane namespace', () => {
+    expect(relatedWants(seedApp('auth-service-prod'), EXAMPLE_NOW)).to.deep.equal({jobs: [], hpas: []})
+  })
+
+  it('wants the hook Job, the project and the controller pods for a stuck hook', () => {
+    const w = relatedWants(issueApp('payments'), EXAMPLE_NOW)
+    expect(w.jobs).to.deep.equal([{namespace: 'payments', name: 'db-migrate'}])
+    expect(w.project).to.deep.equal({namespace: 'argocd', name: 'payments'})
+    expect(w.controllerPods).to.deep.equal({namespace: 'argocd'})
+    expect(w.argocdSecret).to.equal(undefined)
+  })
+
+  it('checks argocd-secret for apps that manage the control-plane namespace, and HPAs for OutOfSync workloads', () => {
+    expect(relatedWants(seedApp('argocd-config'), EXAMPLE_NOW).argocdSecret).to.deep.equal({namespace: 'argocd'})
+    expect(relatedWants(seedApp('board-service-prod'), EXAMPLE_NOW).hpas).to.deep.equal([{namespace: 'wealist-prod', name: 'board-service-hpa'}])
+  })
+
+  it('turns 404 into "missing" and 403 into a note, never an error', async () => {
+    const r = reader({
+      async getProject() {
+        throw forbidden('appprojects.argoproj.io')
+      },
+    })
+    const related = await gatherRelated(r, issueApp('payments'), EXAMPLE_NOW)
+    expect(related.jobs).to.deep.equal({'payments/db-migrate': {status: 'missing'}})
+    expect(related.project).to.deep.equal({status: 'unreadable', reason: 'forbidden by RBAC'})
+    expect(related.notes).to.deep.equal(['Could not read AppProject argocd/payments (forbidden by RBAC); the diagnosis does without it.'])
+    expect(related.argocdVersion).to.equal('v3.5.3')
+  })
+
+  it('a timeout on the pod list is a note too', async () => {
+    const r = reader({
+      async listPods() {
+        throw new DoctorError('UNREACHABLE', 'did not answer in time')
+      },
+    })
+    const related = await gatherRelated(r, issueApp('notifications'), EXAMPLE_NOW)
+    expect(related.controllerPods?.status).to.equal('unreadable')
+    expect(related.notes[0]).to.match(/^Could not read pods -l app.kubernetes.io\/name=argocd-application-controller in argocd \(the API server did not answer\)/)
+  })
+
+  it('keeps only existence of argocd-secret', async () => {
+    const r = reader({
+      async readObject(kind, ns, name) {
+        return {metadata: {name, namespace: ns}, data: {'server.secretkey': 'c2VjcmV0'}}
+      },
+    })
+    const related = await gatherRelated(r, seedApp('argocd-config'), EXAMPLE_NOW)
+    expect(related.argocdSecret).to.deep.equal({status: 'found', value: {namespace: 'argocd', name: 'argocd-secret'}})
+    expect(JSON.stringify(related)).not.to.include('c2VjcmV0')
+  })
+
+  it('reads the version from the controller image tag, or the version label', () => {
+    expect(argocdVersionOf([{spec: {containers: [{image: 'quay.io/argoproj/argocd:v3.5.3@sha256:0123abcd'}]}}])).to.equal('v3.5.3')
+    expect(argocdVersionOf([{metadata: {labels: {'app.kubernetes.io/version': 'v3.4.6'}}, spec: {containers: [{image: 'registry.local/argocd@sha256:ab'}]}}])).to.equal('v3.4.6')
+    expect(argocdVersionOf([{spec: {containers: [{image: 'nginx:1.27.0'}]}}])).to.equal(undefined)
+  })
+
+  it('summarises a crash-looping pod', () => {
+    expect(podSummary({metadata: {name: 'p'}, status: {phase: 'Running', containerStatuses: [{ready: false, restartCount: 7, state: {waiting: {reason: 'CrashLoopBackOff'}}}]}}))
+      .to.deep.equal({name: 'p', phase: 'Running', ready: false, restarts: 7, waitingReason: 'CrashLoopBackOff', image: undefined})
+  })
+
+  it('offline: uses the AppProject and HPAs the file holds', () => {
+    const related = relatedFromFile([
+      {apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: {name: 'staging', namespace: 'argocd'}, spec: {syncWindows: [{kind: 'deny', schedule: '* * * * *', duration: '1h'}]}},
+      {apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: {name: 'h', namespace: 'ns'}, spec: {scaleTargetRef: {apiVersion: 'apps/v1', kind: 'Deployment', name: 'd'}}},
+    ], issueApp('staging-gitops'))
+    expect(related.project?.status).to.equal('found')
+    expect(related.hpas).to.deep.equal([{namespace: 'ns', name: 'h', target: {apiVersion: 'apps/v1', kind: 'Deployment', name: 'd'}, unreadable: undefined}])
+  })
+})
