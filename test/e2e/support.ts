@@ -29,7 +29,8 @@ export interface Run {
 
 /** `kubectl argo-doctor …` exactly as a user types it: kubectl finds bin/kubectl-argo_doctor on PATH. */
 export async function doctor(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const r = await execa('kubectl', ['argo-doctor', ...args, '--kubeconfig', KUBECONFIG], {
+  const kubeconfig = args.includes('--kubeconfig') ? [] : ['--kubeconfig', KUBECONFIG]
+  const r = await execa('kubectl', ['argo-doctor', ...args, ...kubeconfig], {
     reject: false,
     stdin: 'ignore',
     timeout: 120_000,

@@ -115,3 +115,28 @@ describe('e2e: unstick through `kubectl argo-doctor` against a real kube-apiserv
     expect(after.metadata.resourceVersion).to.equal(before.metadata.resourceVersion)
   })
 })
+
+describe('e2e: the README\'s minimal RBAC (deploy/rbac.yaml) is enough', () => {
+  before(requireCluster)
+
+  it('a service account bound to the argo-doctor Role can preview, apply and wait', async () => {
+    const {writeFileSync} = await import('node:fs')
+    const {join} = await import('node:path')
+    const {tempDir} = await import('../support/cli.js')
+    await kubectl(['apply', '-f', 'deploy/rbac.yaml'])
+    await kubectl(['create', 'serviceaccount', 'oncall', '-n', NS, '--dry-run=client', '-o', 'yaml']).then((y) => kubectl(['apply', '-f', '-'], y))
+    await kubectl(['create', 'rolebinding', 'oncall-argo-doctor', '-n', NS, '--role', 'argo-doctor', `--serviceaccount=${NS}:oncall`, '--dry-run=client', '-o', 'yaml']).then((y) => kubectl(['apply', '-f', '-'], y))
+    const token = (await kubectl(['create', 'token', 'oncall', '-n', NS])).trim()
+    const config = JSON.parse(await kubectl(['config', 'view', '--raw', '--minify', '-o', 'json']))
+    config.users = [{name: 'oncall', user: {token}}]
+    config.contexts = [{name: 'oncall', context: {cluster: config.clusters[0].name, user: 'oncall', namespace: NS}}]
+    config['current-context'] = 'oncall'
+    const file = join(tempDir(), 'kubeconfig')
+    writeFileSync(file, JSON.stringify(config))
+    await createApp('rbac-check', selfWait())
+    const controller = playRefreshController('rbac-check')
+    const r = await doctor(['unstick', 'rbac-check', '--yes', '--timeout', '30s', '--kubeconfig', file]).finally(() => controller.stop())
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
+    expect((await getApp('rbac-check')).status.operationState).to.equal(undefined)
+  })
+})
