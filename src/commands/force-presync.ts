@@ -21,7 +21,7 @@ Refuses when an operation is already in progress (use unstick first). Warns when
     '<%= config.bin %> force-presync -f examples/db-init-prod-synced.yaml',
   ]
 
-  static args = {app: Args.string({description: 'Application name (optional with -f for a one-app file).'})}
+  static args = {app: Args.string({description: 'Application name (optional with -f for a one-app file).', ignoreStdin: true})}
 
   static flags = {
     ...connectionFlags,

@@ -19,7 +19,7 @@ export default class HardRefresh extends DoctorCommand {
   ]
 
   static strict = false
-  static args = {app: Args.string({description: 'Application name(s).'})}
+  static args = {app: Args.string({description: 'Application name(s).', ignoreStdin: true})}
   static flags = {
     ...connectionFlags,
     ...changeFlags,

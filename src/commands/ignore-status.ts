@@ -24,7 +24,7 @@ Entries are merged into the existing list (same group/kind/name/namespace share 
     '<%= config.bin %> ignore-status -f examples/eso-apiservice-outofsync.yaml',
   ]
 
-  static args = {app: Args.string({description: 'Application name (optional with -f for a one-app file).'})}
+  static args = {app: Args.string({description: 'Application name (optional with -f for a one-app file).', ignoreStdin: true})}
 
   static flags = {
     ...connectionFlags,

@@ -17,7 +17,7 @@ Apps waiting for their own health (an App-of-Apps that includes its own manifest
     '<%= config.bin %> unstick -f stuck-app.yaml',
   ]
 
-  static args = {app: Args.string({description: 'Application name (optional with -f for a one-app file).'})}
+  static args = {app: Args.string({description: 'Application name (optional with -f for a one-app file).', ignoreStdin: true})}
 
   static flags = {
     ...connectionFlags,

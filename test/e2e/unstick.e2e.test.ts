@@ -24,7 +24,7 @@ describe('e2e: unstick through `kubectl argo-doctor` against a real kube-apiserv
     const r = await doctor(['unstick', 'wealist-apps-prod', '--dry-run'])
     expect(r.exitCode, r.stderr).to.equal(0)
     expect(r.stdout).to.include('Diff (server dry-run):')
-    expect(r.stdout).to.match(/^-  operationState:/m)
+    expect(r.stdout).to.match(/^- {2}operationState:/m)
     expect(r.stdout).to.match(/kubectl patch applications.argoproj.io wealist-apps-prod -n argocd/)
     expect(await kubectl(['get', 'applications.argoproj.io', 'wealist-apps-prod', '-n', NS, '-o', 'json'])).to.equal(before)
   })

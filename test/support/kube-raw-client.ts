@@ -112,6 +112,7 @@ export function collectWatch(
     const events: Array<{type: string; object: any}> = []
     let buf = ''
     let done = false
+    // eslint-disable-next-line prefer-const -- assigned after finish() is defined, which uses it
     let timer: NodeJS.Timeout | undefined
     const finish = (status: number, ended: boolean) => {
       if (done) return

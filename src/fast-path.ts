@@ -1,0 +1,40 @@
+/**
+ * Start-up fast path: `--help` and `--version` are answered from text rendered at build time
+ * (scripts/render-help.mjs, like oclif's manifest), so they never load oclif or the Kubernetes
+ * client. Only node:fs is imported here. Anything else falls through to the full CLI.
+ */
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+const HELP = new Set(['--help', '-h'])
+const VERSION = new Set(['--version', '-v', 'version'])
+
+/** File-system-safe name of the way we were invoked: "kubectl argo-doctor" → "kubectl-argo-doctor". */
+export function variantOf(bin: string): string {
+  return bin.replaceAll(' ', '-')
+}
+
+function helpTopic(argv: string[]): string | undefined {
+  if (argv.length === 1 && (HELP.has(argv[0]) || argv[0] === 'help')) return 'index'
+  if (argv.length === 2 && HELP.has(argv[1]) && /^[a-z-]+$/.test(argv[0])) return argv[0]
+  if (argv.length === 2 && argv[0] === 'help' && /^[a-z-]+$/.test(argv[1])) return argv[1]
+  return undefined
+}
+
+export function tryFastPath(bin: string, root: string, argv: string[]): boolean {
+  if (process.env.ARGO_DOCTOR_NO_FAST_PATH) return false
+  try {
+    if (argv.length === 1 && VERSION.has(argv[0])) {
+      const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {name: string; version: string}
+      process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+      return true
+    }
+
+    const topic = helpTopic(argv)
+    if (!topic) return false
+    process.stdout.write(readFileSync(join(root, 'dist', 'help', variantOf(bin), `${topic}.txt`), 'utf8'))
+    return true
+  } catch {
+    return false // not rendered (e.g. an unknown command): let oclif answer
+  }
+}
