@@ -1,0 +1,93 @@
+/**
+ * A PreSync hook Job that never completes (a migration that hangs): the real controller waits
+ * "for completion of hook batch/Job/…" for ever. `unstick` asks the live controller to terminate
+ * (it deletes the running hook and ends the operation Failed), then hard-refreshes; a full sync
+ * with `force-presync` then runs the hook again and the app recovers.
+ */
+import {expect} from 'chai'
+import {
+  abridged, completeJob, configMap, createApp, deleteApps, getApp, gitPut, heading, hookJob, kubectl, record, requireArgocd, run,
+  settle, startJob, uniq, waitForApp, waitForObject, type Run,
+} from './support.js'
+
+const S = 'S2 hook'
+const HOOK = 'db-migrate'
+const waitingForHook = `waiting for completion of hook batch/Job/${HOOK}`
+
+describe('argocd tier S2: PreSync hook Job that never completes, fixed by `unstick` (terminate) then `force-presync`', () => {
+  const ns = uniq('s2-hook')
+  const app = `${ns}-app`
+  let stuck: any
+  let unstick: Run
+
+  before(requireArgocd)
+  before(() => heading(S, `app ${app}, namespace ${ns}`))
+  after(async () => deleteApps(app))
+
+  it('reproduces it: auto-sync runs the PreSync Job, whose pod never finishes', async () => {
+    const sha = await gitPut(`apps/${ns}`, {'config.yaml': configMap('app-config'), 'db-migrate.yaml': hookJob(HOOK)})
+    await createApp(app, {path: `apps/${ns}`, revision: sha, namespace: ns, syncPolicy: {automated: {}, syncOptions: ['CreateNamespace=true']}})
+    await waitForObject(['job', HOOK, '-n', ns])
+    await startJob(ns, HOOK) // the job controller started its pod; it hangs
+    stuck = await waitForApp(app, waitingForHook, (a) => a.status?.operationState?.phase === 'Running' && a.status.operationState.message === waitingForHook)
+    record(S, 'before (stuck on hook)', stuck)
+    const hook = stuck.status.operationState.syncResult.resources.find((r: {name: string}) => r.name === HOOK)
+    expect(hook).to.include({hookType: 'PreSync', hookPhase: 'Running', kind: 'Job'})
+    expect(stuck.operation.initiatedBy).to.deep.equal({automated: true})
+  })
+
+  it('`explain`: a young hook wait is only information (exit 0); 11 minutes later it is hook-never-completes (exit 20)', async () => {
+    const now = await run(S, ['explain', app])
+    expect(now.exitCode, now.stdout + now.stderr).to.equal(0)
+    expect(now.stdout).to.include('(operation-in-progress)').and.include(waitingForHook.replace('waiting for ', 'waiting for '))
+    // The same live objects, read with the clock 11 minutes on (explain's hook threshold is 10 minutes).
+    const later = new Date(Date.parse(stuck.status.operationState.startedAt) + 11 * 60_000).toISOString()
+    const r = await run(S, ['explain', app], {ARGO_DOCTOR_NOW: later})
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(20)
+    expect(r.stdout).to.match(/\(hook-never-completes\)/)
+    expect(r.stdout).to.match(new RegExp(`Sync waits for 1[01]m\\d*s? for hook Job ${HOOK}, which is still running`))
+    expect(r.stdout).to.match(new RegExp(`Job ${ns}/${HOOK} status.active: 1`))
+    expect(r.stdout).to.match(new RegExp(`To give up on this sync instead: kubectl argo-doctor unstick ${app} -n argocd`))
+  })
+
+  it('`unstick --yes`: the live controller terminates the operation and deletes the running hook Job', async () => {
+    await settle(app)
+    unstick = await run(S, ['unstick', app, '--yes', '--min-age', '0s', '--timeout', '60s'])
+    expect(unstick.stdout).to.include(`Terminate the running sync of ${app}`)
+    expect(unstick.stdout).to.include('✔ Operation ended: Failed (Operation terminated)')
+    const after = await waitForApp(app, 'operation ended', (a) => a.status?.operationState?.phase === 'Failed')
+    record(S, 'after unstick', after)
+    expect(abridged(after)).to.include({phase: 'Failed', message: 'Operation terminated', operation: false})
+    const hook = after.status.operationState.syncResult.resources.find((r: {name: string}) => r.name === HOOK)
+    expect(hook).to.include({hookType: 'PreSync', hookPhase: 'Succeeded', message: 'Deleted'})
+    const job = await kubectl(['get', 'job', HOOK, '-n', ns, '--ignore-not-found', '-o', 'name'])
+    expect(job, 'the terminate deletes the running hook Job').to.equal('')
+  })
+
+  // BUG-A (src, open): right after the terminate the controller writes the app again (its post-operation refresh), between
+  // the follow-up hard refresh's read and its server dry-run (→ 422 reported as exit 9 "rejected") or its guarded write
+  // (→ exit 8 "changed after the preview"); with --yes nothing re-plans. Fails in most runs (11 of 12 observed).
+  it('[BUG-A] … and then finishes its hard refresh (exit 0) despite the controller\'s own post-terminate write (today: exit 9 or 8)', async function () {
+    if (!unstick) this.skip()
+    expect(unstick.exitCode, `${unstick.stdout}\n${unstick.stderr}`).to.equal(0)
+    expect(unstick.stdout).to.match(/✔ Refreshed at /)
+  })
+
+  it('recovers: `force-presync --yes` runs the hook again; the Job completes and the sync Succeeds', async () => {
+    const stillFailed = await getApp(app)
+    expect(abridged(stillFailed).phase, 'auto-sync does not retry the revision it failed on').to.equal('Failed')
+    await settle(app)
+    const sync = run(S, ['force-presync', app, '--yes', '--reason', 'db-migrate hung; rerun', '--timeout', '90s'])
+    const job = await waitForObject(['job', HOOK, '-n', ns])
+    expect(Date.parse(job.metadata.creationTimestamp)).to.be.greaterThan(Date.parse(stuck.status.operationState.startedAt))
+    await completeJob(ns, HOOK)
+    const r = await sync
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/✔ Sync Succeeded/)
+    const after = await waitForApp(app, 'Synced', (a) => a.status?.sync?.status === 'Synced' && !a.operation)
+    record(S, 'after (recovered)', after)
+    expect(abridged(after)).to.include({phase: 'Succeeded', operation: false, sync: 'Synced', health: 'Healthy'})
+    const hook = after.status.operationState.syncResult.resources.find((x: {name: string}) => x.name === HOOK)
+    expect(hook).to.include({hookType: 'PreSync', hookPhase: 'Succeeded'})
+  })
+})
