@@ -60,14 +60,17 @@ Apps waiting for their own health (an App-of-Apps that includes its own manifest
     if (first.action === 'terminate' && first.status === 'applied') {
       this.io.out()
       if (first.verify?.status === 'ok') {
-        // The controller ended the operation itself; finish with the hard refresh the user approved.
-        steps.push(await runRecipe(env, ref, (app) => buildHardRefreshPlan(app, env.now()), {preApproved: true}))
+        // The controller ended the operation itself; finish with what the user approved: the exclude (if
+        // asked for) and the hard refresh.
+        const next = flags['exclude-self'] ? build(true) : (app: Parameters<typeof buildHardRefreshPlan>[0]) => buildHardRefreshPlan(app, env.now())
+        steps.push(await runRecipe(env, ref, next, {preApproved: true}))
       } else if (first.verify?.status === 'timeout') {
         this.io.out('The graceful terminate did not finish; falling back to clearing the operation.')
         steps.push(await runRecipe(env, ref, build(true), {verifyTimeoutSeconds}))
       }
     } else if (first.action === 'terminate' && first.status === 'previewed') {
       this.io.out(`If the controller does not finish terminating within ${flags['terminate-timeout']}s, argo-doctor then clears the operation (a second preview and confirmation).`)
+      this.io.out(`Once the operation has ended, argo-doctor ${flags['exclude-self'] ? `adds the directory exclude "${flags['exclude-self']}" and ` : ''}hard-refreshes the app.`)
     }
 
     const last = steps.at(-1)!

@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import type {AppRef, Application} from './app.js'
 import {DoctorError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
-import {kubectlCommand, type ConnectionFlags, type Outcome, type Plan} from './plan.js'
+import {changeKey, kubectlCommand, type ConnectionFlags, type Outcome, type Plan} from './plan.js'
 import {colorDiff, toYaml, yamlDiff} from './render/diff.js'
 import type {Io} from './render/io.js'
 import {confirmChange} from './render/prompt.js'
@@ -53,7 +53,7 @@ export interface StepResult {
   waitForController?: () => Promise<VerifyOutcome>
 }
 
-const MAX_REPLANS = 3
+const MAX_ROUNDS = 5
 
 export interface RunOptions {
   /** The user already approved this step (a follow-up of an approved plan). */
@@ -121,15 +121,32 @@ function noChangeResult(io: Io, outcome: Exclude<Outcome, Plan>): StepResult {
  */
 export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Application) => Outcome, opts: RunOptions = {}): Promise<StepResult> {
   const {io} = env
+  const unattended = env.yes || Boolean(opts.preApproved)
+  /** The change the user (or --yes) approved; an unattended re-plan may only write the same change. */
+  let approved: string | undefined
   for (let round = 1; ; round++) {
     const before = await env.source.read(ref)
     const outcome = build(before)
     if (outcome.kind !== 'plan') return noChangeResult(io, outcome)
     const plan = outcome
-    const previewed = await env.source.preview(ref, plan.patch)
+    if (unattended && approved !== undefined && changeKey(plan, before) !== approved) {
+      throw new DoctorError('CONFLICT', `${ref.namespace}/${ref.name} changed after the preview and the fix would now be different; nothing was written.`, 'Run the command again to preview the current state.')
+    }
+
+    let previewed: Application
+    try {
+      previewed = await env.source.preview(ref, plan.patch)
+    } catch (error) {
+      // Someone (usually the controller) wrote between our read and the dry run: read again.
+      if (round < MAX_ROUNDS && error instanceof DoctorError && await isConflict(env, ref, before, error)) continue
+      throw error
+    }
+
     const diff = yamlDiff(before, previewed, `applications.argoproj.io/${ref.name}`)
     const kubectl = kubectlCommand(plan, env.conn)
-    if (opts.compact) io.out(`${ref.namespace}/${ref.name}: ${plan.summary}`)
+    const silentReplan = unattended && approved !== undefined
+    if (silentReplan) io.info(`Re-read ${ref.namespace}/${ref.name} (resourceVersion ${before.metadata.resourceVersion}); the change is the same, applying it.`)
+    else if (opts.compact) io.out(`${ref.namespace}/${ref.name}: ${plan.summary}`)
     else renderPlan(io, plan, diff, kubectl, env.source.kind === 'cluster' ? 'server dry-run' : 'applied locally to the file')
     const result: StepResult = {
       recipe: plan.recipe,
@@ -156,7 +173,7 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
       return result
     }
 
-    if (!env.yes && !opts.preApproved) {
+    if (!unattended) {
       io.out()
       const ok = await confirmChange(io, `Apply this change to ${ref.namespace}/${ref.name}?`)
       if (!ok) {
@@ -165,6 +182,7 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
       }
     }
 
+    approved = changeKey(plan, before)
     const cluster = env.source.cluster!
     const backup = await backUp(before, env.now())
     io.info(`Backup of the live object: ${backup}`)
@@ -173,11 +191,12 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
       written = await cluster.patchApp(ref, plan.patch, {dryRun: false})
     } catch (error) {
       if (!(error instanceof DoctorError) || !(await isConflict(env, ref, before, error))) throw error
-      if (env.yes || round >= MAX_REPLANS) {
-        throw new DoctorError('CONFLICT', `${ref.namespace}/${ref.name} changed after the preview; nothing was written.`, 'Run the command again to preview the current state.')
+      if (round >= MAX_ROUNDS) {
+        throw new DoctorError('CONFLICT', `${ref.namespace}/${ref.name} kept changing after the preview; nothing was written.`, 'Run the command again to preview the current state.')
       }
 
-      io.warn(`${ref.namespace}/${ref.name} changed after the preview; nothing was written. Here is a new plan for the current object.`)
+      if (unattended) io.info(`${ref.namespace}/${ref.name} changed after the preview (nothing was written); re-reading.`)
+      else io.warn(`${ref.namespace}/${ref.name} changed after the preview; nothing was written. Here is a new plan for the current object.`)
       continue
     }
 

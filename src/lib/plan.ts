@@ -78,3 +78,27 @@ export function kubectlCommand(plan: Plan, conn: ConnectionFlags = {}): string {
   parts.push('--type', 'json', '-p', JSON.stringify(plan.patch))
   return parts.map((p) => shellQuote(p)).join(' ')
 }
+
+/** The value at a JSON pointer, undefined when absent. */
+export function valueAt(doc: unknown, pointer: string): unknown {
+  let node: any = doc
+  for (const raw of pointer.split('/').slice(1)) {
+    if (node === null || typeof node !== 'object') return undefined
+    node = node[raw.replaceAll('~1', '/').replaceAll('~0', '~')]
+  }
+
+  return node
+}
+
+/**
+ * What a plan writes and what it overwrites, ignoring the resourceVersion guard and the refresh
+ * timestamp. Two reads with the same key get the same change over the same content, so an
+ * unattended run (--yes) may re-plan after an unrelated write (the controller's own status
+ * update) — but never overwrite content nobody previewed.
+ */
+export function changeKey(plan: Plan, before: Application): string {
+  const ops = plan.patch.filter((op) => !(op.op === 'test' && op.path === '/metadata/resourceVersion'))
+  const overwritten = ops.filter((op) => op.op !== 'test').map((op) => valueAt(before, op.path))
+  const stamp = (key: string, value: unknown) => (key.endsWith('refresh-timestamp') ? '*' : value)
+  return JSON.stringify({action: plan.action, ops: ops.map((op) => (op.path.endsWith('refresh-timestamp') ? {...op, value: '*'} : op)), overwritten}, stamp)
+}

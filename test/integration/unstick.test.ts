@@ -96,6 +96,23 @@ describe('unstick (built CLI against a real HTTP API server)', function () {
     expect(stored().status.operationState.message).to.equal('changed by the controller')
   })
 
+  it('under --yes, an unrelated write between preview and apply (the controller\'s status update) is re-read and the same change applied', async () => {
+    server.onBeforePatch = () => {
+      server.onBeforePatch = undefined
+      server.mutate(...APP, 'wealist-apps-prod', (o) => {
+        o.status.reconciledAt = '2026-01-02T00:11:59Z'
+      })
+    }
+
+    const r = await runCli(args('--yes', '--no-wait'), {env})
+    expect(r.exitCode, r.stderr).to.equal(0)
+    expect(r.stderr).to.match(/changed after the preview \(nothing was written\); re-reading/)
+    expect(r.stderr).to.match(/the change is the same, applying it/)
+    const after = stored()
+    expect(after.status.reconciledAt).to.equal('2026-01-02T00:11:59Z')
+    expect(after.status.operationState).to.equal(undefined)
+  })
+
   it('--json prints one document with the plan, the patch and the verify result', async () => {
     const r = await runCli(args('--dry-run', '--json'), {env})
     expect(r.exitCode).to.equal(0)

@@ -54,7 +54,7 @@ export function buildUnstickPlan(app: Application, opts: UnstickOptions): Outcom
     }
   }
 
-  const excludeOps = opts.excludeSelf ? excludeSelfOps(app, opts.excludeSelf, opts.sourceIndex) : []
+  const excludeOps = opts.excludeSelf ? [...excludeSelfOps(app, opts.excludeSelf, opts.sourceIndex), ...stopSelfPruneOps(app)] : []
   const controllerAlive = facts.reconciledAgoSeconds !== undefined && facts.reconciledAgoSeconds <= opts.controllerFreshSeconds
 
   if (facts.operationSet && facts.phase === 'Running' && controllerAlive && !opts.skipTerminate) {
@@ -114,10 +114,27 @@ export function buildUnstickPlan(app: Application, opts: UnstickOptions): Outcom
         ? [`${name} is waiting for its own health (it manages its own Application manifest): the next sync will get stuck again. Pass --exclude-self <file> to exclude that manifest for now.`]
         : []),
       ...(opts.force && facts.blockedBySyncWindow ? ['A sync window blocks syncs of this app: the next sync will wait for the window too.'] : []),
+      ...(opts.excludeSelf && stopSelfPruneOps(app).length > 0 ? [SELF_PRUNE_WARNING(name)] : []),
     ],
     notes,
     verify: {kind: 'refresh', description: 'waiting for the controller to finish the hard refresh'},
   }
+}
+
+const SELF_PRUNE_WARNING = (name: string) =>
+  `Auto-sync prune is turned off on ${name} (spec.syncPolicy.automated.prune: false): it still tracks its own Application, so once its manifest is excluded an automated prune would delete ${name} itself — and, through its resources finalizer, every child app. ` +
+  'Turn prune back on after the permanent fix (moving the manifest out of the watched directory).'
+
+/**
+ * Excluding the app's own manifest makes the app "require pruning" of itself; with automated
+ * prune the controller would delete the root app (seen on a real Argo CD v3.2 controller).
+ */
+export function stopSelfPruneOps(app: Application): JsonPatchOp[] {
+  if (app.spec.syncPolicy?.automated?.prune !== true) return []
+  return [
+    {op: 'test', path: '/spec/syncPolicy/automated/prune', value: true},
+    {op: 'replace', path: '/spec/syncPolicy/automated/prune', value: false},
+  ]
 }
 
 /** Ops that add `file` to the source's directory.exclude glob. */

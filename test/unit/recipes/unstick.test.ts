@@ -89,6 +89,20 @@ describe('buildUnstickPlan', () => {
     expect(r2.kind === 'refused' && r2.hint).to.match(/deletion-approved/)
   })
 
+  it('turns off automated prune with --exclude-self, or the app would prune itself (seen on a real controller)', () => {
+    const plan = buildUnstickPlan(selfWaitApp(), opts({excludeSelf: 'root-app.yaml'}))
+    if (plan.kind !== 'plan') throw new Error(plan.reason)
+    expect(plan.patch).to.deep.include.members([
+      {op: 'test', path: '/spec/syncPolicy/automated/prune', value: true},
+      {op: 'replace', path: '/spec/syncPolicy/automated/prune', value: false},
+    ])
+    expect(plan.warnings.join(' ')).to.match(/would delete wealist-apps-prod itself/)
+    const noPrune = selfWaitApp()
+    noPrune.spec.syncPolicy = {automated: {selfHeal: true}}
+    const plain = buildUnstickPlan(noPrune, opts({excludeSelf: 'root-app.yaml'}))
+    expect(plain.kind === 'plan' && plain.patch.some((op) => op.path.includes('prune'))).to.equal(false)
+  })
+
   it('adds directory.exclude for --exclude-self', () => {
     const plan = buildUnstickPlan(selfWaitApp(), opts({excludeSelf: 'root-app.yaml'}))
     if (plan.kind !== 'plan') throw new Error(plan.reason)
