@@ -87,32 +87,31 @@ describe('argocd tier S1: App-of-Apps waits for its own health (seeds 000/001), 
     expect(unstick.stdout).to.include('✔ Operation ended: Failed (Operation terminated)')
     const after = await getApp(root)
     record(S, 'after unstick', after)
-    expect(abridged(after)).to.include({phase: 'Failed', message: 'Operation terminated', operation: false})
+    // Either still the terminated run, or — because the exclude changed the source — already the next auto-sync.
+    if (after.status.operationState.startedAt === stuck.status.operationState.startedAt) {
+      expect(abridged(after)).to.include({phase: 'Failed', message: 'Operation terminated', operation: false})
+    } else {
+      expect(after.operation?.initiatedBy?.automated, 'a new run must be auto-sync, not the old operation').to.equal(true)
+    }
   })
 
-  // BUG-A (src, open): right after the terminate the controller writes the app again (its post-operation refresh), between
-  // the follow-up hard refresh's read and its server dry-run (→ 422 reported as exit 9 "rejected") or its guarded write
-  // (→ exit 8 "changed after the preview"); with --yes nothing re-plans. Fails in most runs (11 of 12 observed).
-  it('[BUG-A] … and then finishes its hard refresh (exit 0) despite the controller\'s own post-terminate write (today: exit 9 or 8)', async function () {
+  // Regression (BUG-A, fixed): right after the terminate the controller writes the app again (its post-operation refresh)
+  // between the follow-up's read and its dry run or write; an unattended run re-reads and applies the same change.
+  it('… and then finishes its hard refresh (exit 0) despite the controller\'s own post-terminate write', async function () {
     if (!unstick) this.skip()
     expect(unstick.exitCode, `${unstick.stdout}\n${unstick.stderr}`).to.equal(0)
     expect(unstick.stdout).to.match(/✔ Refreshed at /)
   })
 
-  // BUG-B (src, open): on the terminate path the terminate patch and the follow-up hard refresh both omit --exclude-self.
-  it('[BUG-B] … and writes the --exclude-self it was asked for (spec.source.directory.exclude)', async () => {
+  // Regression (BUG-B, fixed): on the terminate path the follow-up used to omit --exclude-self.
+  it('… and writes the --exclude-self it was asked for (spec.source.directory.exclude)', async () => {
     const app = await getApp(root)
     expect(app.spec.source.directory?.exclude, 'unstick --exclude-self on the terminate path dropped the exclude').to.equal('root.yaml')
   })
 
   it('recovers: with root.yaml excluded the next auto-sync runs wave 1 and Succeeds; the app becomes Healthy', async () => {
     let app = await getApp(root)
-    if (app.spec.source.directory?.exclude !== 'root.yaml') {
-      // Workaround for BUG-B: now that nothing is in progress, unstick writes only the exclude + hard refresh.
-      await settle(root)
-      const again = await run(S, ['unstick', root, '--yes', '--exclude-self', 'root.yaml', '--timeout', '60s'])
-      expect(again.exitCode, again.stdout + again.stderr).to.equal(0)
-    }
+    expect(app.spec.source.directory?.exclude).to.equal('root.yaml')
 
     // The source changed, so auto-sync tries again (it skips only a revision+source it already failed on).
     app = await waitForApp(root, 'a new auto-sync reaches wave 1', (a) => a.status?.operationState?.startedAt !== stuck.status.operationState.startedAt && a.status.operationState.phase === 'Succeeded', 60_000)
@@ -136,20 +135,22 @@ describe('argocd tier S1b: `unstick --exclude-self` on a root app with automated
   before(() => heading('S1b self-prune', `root ${root} with automated.prune, namespace ${ns}`))
   after(async () => deleteApps(root))
 
-  // BUG-C (src, open): the root still tracks itself (it applied its own manifest), so once root.yaml is excluded it
-  // "requires pruning", and auto-sync (the source changed) prunes the root Application within seconds. Passing fixes:
-  // refuse (exit 14) when automated.prune is on, or anything that keeps the app alive.
-  it('[BUG-C] must not lead Argo CD to prune the root Application itself', async () => {
+  // Regression (BUG-C, fixed): the root still tracks itself (it applied its own manifest), so once root.yaml is excluded
+  // it "requires pruning", and auto-sync (the source changed) used to prune the root Application within seconds.
+  // unstick now turns automated prune off in the same write (and says so).
+  it('must not lead Argo CD to prune the root Application itself', async () => {
     await deadlockedRoot(root, ns, {automated: {prune: true}}, false)
     record('S1b self-prune', 'before (deadlocked)', await getApp(root))
-    // --no-terminate: the clear path is the one that writes the exclude (BUG-B drops it on the terminate path).
+    // --no-terminate: the clear path writes the exclude in the same patch as the clear.
     await settle(root)
     const r = await run('S1b self-prune', ['unstick', root, '--yes', '--min-age', '0s', '--no-terminate', '--exclude-self', 'root.yaml', '--timeout', '60s'])
-    if (r.exitCode === 14) return // refusing (auto-prune is on) is a valid fix
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     await sleep(15_000)
     const exists = await appExists(root)
     if (exists) record('S1b self-prune', 'after', await getApp(root))
     else recordText('S1b self-prune', 'after', `Application ${root} is GONE (pruned by its own auto-sync)`)
     expect(exists, `${root} pruned itself: with directory.exclude its own manifest left Git while it still tracks itself, and auto-sync (prune: true) deleted it`).to.equal(true)
+    expect(r.stdout).to.match(/Auto-sync prune is turned off/)
+    expect((await getApp(root)).spec.syncPolicy.automated.prune).to.equal(false)
   })
 })

@@ -64,10 +64,9 @@ describe('argocd tier S2: PreSync hook Job that never completes, fixed by `unsti
     expect(job, 'the terminate deletes the running hook Job').to.equal('')
   })
 
-  // BUG-A (src, open): right after the terminate the controller writes the app again (its post-operation refresh), between
-  // the follow-up hard refresh's read and its server dry-run (→ 422 reported as exit 9 "rejected") or its guarded write
-  // (→ exit 8 "changed after the preview"); with --yes nothing re-plans. Fails in most runs (11 of 12 observed).
-  it('[BUG-A] … and then finishes its hard refresh (exit 0) despite the controller\'s own post-terminate write (today: exit 9 or 8)', async function () {
+  // Regression (BUG-A, fixed): right after the terminate the controller writes the app again (its post-operation refresh)
+  // between the follow-up's read and its dry run or write; an unattended run re-reads and applies the same change.
+  it('… and then finishes its hard refresh (exit 0) despite the controller\'s own post-terminate write', async function () {
     if (!unstick) this.skip()
     expect(unstick.exitCode, `${unstick.stdout}\n${unstick.stderr}`).to.equal(0)
     expect(unstick.stdout).to.match(/✔ Refreshed at /)

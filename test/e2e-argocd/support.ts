@@ -239,12 +239,9 @@ export async function waitForApp(name: string, what: string, pred: (app: any) =>
 
 /**
  * The controller rewrites every app at its periodic refresh (--app-resync 10: a global tick every
- * 10s, for apps whose reconciledAt is 10s old). argo-doctor's `--yes` does not re-plan when the
- * object changes between its read and its guarded write (exit 8, or 9 when it happens during the
- * server dry-run), so a command that starts right at a tick fails by chance. Before such a
- * command, make sure the next tick is several seconds away: the tests stay about the fix, and
- * the race is reported separately (see the [BUG-A] tests for the post-terminate case, which no
- * waiting avoids).
+ * 10s, for apps whose reconciledAt is 10s old). `--yes` re-reads and applies the same change
+ * after such a write, but refuses (exit 8) when what it would overwrite changed. Before a
+ * command, make sure the next tick is several seconds away, so each test stays about one fix.
  */
 export async function settle(...names: string[]): Promise<void> {
   for (const name of names) {
