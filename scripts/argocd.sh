@@ -66,9 +66,9 @@ NS=argocd
 
 log() { printf 'argocd.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
-now() { date +%s; }
-now_ms() { date +%s%3N; }
-secs_since() { local d=$(( $(now_ms) - $1 )); printf '%d.%01ds' $((d / 1000)) $(((d % 1000) / 100)); }
+PID_DIR="$ASTATE"
+# shellcheck source=lib/procs.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/procs.sh"
 
 # ---------------------------------------------------------------- build
 src_stamp() { cat "$MOD_DIR/go.mod" "$MOD_DIR/go.sum" "$MOD_DIR"/*.go | sha256sum | cut -c1-16; }
@@ -93,7 +93,7 @@ cmd_build() {
   t0=$(now_ms)
   (cd "$MOD_DIR" && GOFLAGS=-mod=readonly "$GO" list -deps . >/dev/null) || die "go list (module download) failed"
   m1="$(du -sm "$modcache" 2>/dev/null | cut -f1 || echo 0)"
-  log "phase modules: $(secs_since "$t0") (module cache +$(( ${m1:-0} - ${m0:-0} )) MB)"
+  log "phase modules: $(since "$t0") (module cache +$(( ${m1:-0} - ${m0:-0} )) MB)"
 
   # Phase 2: compile + link.
   t0=$(now_ms)
@@ -106,48 +106,11 @@ cmd_build() {
       -o "$BIN.tmp.$$" .) || { rm -f "$BIN.tmp.$$"; die "build argocd failed"; }
   mv -f "$BIN.tmp.$$" "$BIN"
   echo "$stamp" >"$BIN.stamp"
-  log "phase compile: $(secs_since "$t0") (binary $(du -m "$BIN" | cut -f1) MB)"
-  log "build argocd: $(secs_since "$t_all") total -> $BIN"
+  log "phase compile: $(since "$t0") (binary $(du -m "$BIN" | cut -f1) MB)"
+  log "build argocd: $(since "$t_all") total -> $BIN"
 }
 
 # ---------------------------------------------------------------- helpers
-pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
-read_pid() { [[ -f "$1" ]] && tr -dc '0-9' <"$1" || true; }
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-USED_PORTS=" "
-free_port() { # below the usual ephemeral range (32768+) to avoid client sockets
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$(( 20000 + RANDOM % 12000 ))
-    [[ "$USED_PORTS" == *" $p "* ]] && continue
-    port_in_use "$p" && continue
-    USED_PORTS+="$p "
-    echo "$p"; return 0
-  done
-  die "no free loopback port found"
-}
-
-# start_detached NAME LOG CMD... : own session, no inherited stdio; pid file written by the child itself
-start_detached() {
-  local name="$1" logf="$2"; shift 2
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$ASTATE/$name.pid" "$@" </dev/null >"$logf" 2>&1 &
-  local i
-  for ((i = 0; i < 50; i++)); do [[ -s "$ASTATE/$name.pid" ]] && break; sleep 0.1; done
-  [[ -s "$ASTATE/$name.pid" ]] || die "$name did not start"
-}
-
-stop_pid() { # name pidfile
-  local name="$1" pid i
-  pid="$(read_pid "$2")"
-  pid_alive "$pid" || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do pid_alive "$pid" || { log "stopped $name ($pid)"; return 0; }; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < 20; i++)); do pid_alive "$pid" || break; sleep 0.1; done
-  log "killed $name ($pid)"
-}
-
 COMPONENTS=(application-controller repo-server redis)
 
 tail_logs() {
@@ -207,7 +170,7 @@ cmd_up() {
 
   t0=$(now_ms)
   cmd_build
-  log "phase build: $(secs_since "$t0")"
+  log "phase build: $(since "$t0")"
 
   # A previous instance in this state dir is stopped first; its dirs are recreated.
   cmd_down_quiet
@@ -301,7 +264,7 @@ spec:
       kind: "*"
 EOF
   fi
-  log "phase objects: $(secs_since "$t0")"
+  log "phase objects: $(since "$t0")"
 
   # Local git repository (bare) + a work tree the helpers commit from.
   t0=$(now_ms)
@@ -312,7 +275,7 @@ EOF
   git_q add -A
   git_q commit -q -m "initial commit"
   git_q push -q origin HEAD:main
-  log "phase git: $(secs_since "$t0") (file://$GIT_DIR_BARE)"
+  log "phase git: $(since "$t0") (file://$GIT_DIR_BARE)"
 
   local redis_port repo_port repo_metrics_port ctrl_metrics_port
   redis_port="$(free_port)"; repo_port="$(free_port)"
@@ -324,7 +287,7 @@ EOF
     --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
     --dir "$ASTATE/redis" --daemonize no --protected-mode yes
   wait_until redis "$ASTATE/redis.pid" redis_ping "$redis_port"
-  log "phase redis: $(secs_since "$t0") (pid $(read_pid "$ASTATE/redis.pid"), port $redis_port)"
+  log "phase redis: $(since "$t0") (pid $(read_pid "$ASTATE/redis.pid"), port $redis_port)"
 
   # Env shared by both components: no GnuPG, private TMPDIR (the repo-server
   # keeps checkouts in $TMPDIR/_argocd-repo) and a private askpass socket
@@ -352,7 +315,7 @@ EOF
     --logformat text --loglevel "$LOGLEVEL"
   wait_until repo-server "$ASTATE/repo-server.pid" \
     curl -fsS --max-time 2 "http://127.0.0.1:$repo_metrics_port/healthz?full=true"
-  log "phase repo-server: $(secs_since "$t0") (pid $(read_pid "$ASTATE/repo-server.pid"), 127.0.0.1:$repo_port)"
+  log "phase repo-server: $(since "$t0") (pid $(read_pid "$ASTATE/repo-server.pid"), 127.0.0.1:$repo_port)"
 
   # application-controller: the in-cluster destination https://kubernetes.default.svc
   # is faked from $KUBECONFIG (ARGOCD_FAKE_IN_CLUSTER). Its metrics/healthz
@@ -374,7 +337,7 @@ EOF
     --logformat text --loglevel "$LOGLEVEL"
   wait_until application-controller "$ASTATE/application-controller.pid" \
     curl -fsS --max-time 2 "http://127.0.0.1:$ctrl_metrics_port/healthz"
-  log "phase application-controller: $(secs_since "$t0") (pid $(read_pid "$ASTATE/application-controller.pid"), metrics :$ctrl_metrics_port)"
+  log "phase application-controller: $(since "$t0") (pid $(read_pid "$ASTATE/application-controller.pid"), metrics :$ctrl_metrics_port)"
 
   # Watchdog: when the cluster goes away (kube-apiserver dies or cluster.sh
   # removes the state dir) stop the Argo CD processes, so none is orphaned.
@@ -400,7 +363,7 @@ export ARGOCD_REPO_SERVER_PID=$(read_pid "$ASTATE/repo-server.pid")
 export ARGOCD_REDIS_PID=$(read_pid "$ASTATE/redis.pid")
 export ARGOCD_LOG_DIR=$ASTATE
 EOF
-  log "up: $(secs_since "$t_all") total (logs in $ASTATE)"
+  log "up: $(since "$t_all") total (logs in $ASTATE)"
   echo "$ASTATE/env"
 }
 
