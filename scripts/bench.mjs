@@ -10,7 +10,9 @@
  *     kubectl that can reach the test server) also `kubectl get applications -o json` for the ratio.
  *
  * Runs under tsx for the test API server: node --import tsx scripts/bench.mjs [--apps 2000] [--runs 20]
- *   [--kubeconfig FILE] [--context NAME] [-n NAMESPACE] [--skip-startup] [--skip-fleet]
+ *   [--kubeconfig FILE] [--context NAME] [-n NAMESPACE] [--load N] [--skip-startup] [--skip-fleet]
+ * On the e2e cluster: npm run cluster -- up && eval "$(npm run -s cluster -- env)" &&
+ *   node --import tsx scripts/bench.mjs --kubeconfig "$KUBECONFIG" --load 2000
  */
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -37,6 +39,8 @@ const opts = {
   namespace: arg('-n', arg('--namespace', 'argocd')),
   skipStartup: process.argv.includes('--skip-startup'),
   skipFleet: process.argv.includes('--skip-fleet'),
+  /** Real cluster only: create this many generated Applications first (throwaway clusters). */
+  load: Number(arg('--load', 0)),
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'argo-doctor-bench-'))
@@ -224,6 +228,26 @@ async function fleet() {
     for (const app of apps) server.put(app, {validate: false})
     const size = apps.reduce((n, a) => n + JSON.stringify(a).length, 0)
     console.log(`  loaded ${apps.length} apps (${(size / 1024 / 1024).toFixed(1)} MB of JSON, avg ${(size / apps.length / 1024).toFixed(1)} KB/app; status.resources 5–60 each) in ${Date.now() - t0} ms`)
+  } else if (opts.load > 0) {
+    // --load N: put N generated Applications into the real cluster first (kubectl create; status is
+    // stored with them since the CRD has no status subresource). Only for throwaway clusters.
+    const {makeFleet} = await import(pathToFileURL(join(ROOT, 'test', 'support', 'fleet.ts')).href)
+    const k = ['--kubeconfig', opts.kubeconfig, ...(opts.context ? ['--context', opts.context] : [])]
+    const have = JSON.parse(execFileSync('kubectl', [...k, 'get', 'applications.argoproj.io', '-n', opts.namespace, '-o', 'json'], {maxBuffer: 1 << 30}).toString()).items.length
+    if (have < opts.load) {
+      const items = makeFleet({count: opts.load, now: new Date()}).slice(have).map((a) => {
+        const {resourceVersion, uid, creationTimestamp, generation, managedFields, ...metadata} = a.metadata
+        return {...a, metadata: {...metadata, namespace: opts.namespace}}
+      })
+      const t0 = Date.now()
+      for (let i = 0; i < items.length; i += 250) {
+        const file = join(tmp, `load-${i}.json`)
+        writeFileSync(file, JSON.stringify({apiVersion: 'v1', kind: 'List', items: items.slice(i, i + 250)}))
+        execFileSync('kubectl', [...k, 'create', '-f', file], {stdio: 'ignore'})
+      }
+
+      console.log(`  loaded ${items.length} generated apps into the cluster in ${Date.now() - t0} ms (${have} were there)`)
+    }
   }
 
   const conn = ['--kubeconfig', kubeconfig, ...(opts.context ? ['--context', opts.context] : [])]
