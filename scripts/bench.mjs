@@ -236,8 +236,9 @@ async function fleet() {
     const have = JSON.parse(execFileSync('kubectl', [...k, 'get', 'applications.argoproj.io', '-n', opts.namespace, '-o', 'json'], {maxBuffer: 1 << 30}).toString()).items.length
     if (have < opts.load) {
       const items = makeFleet({count: opts.load, now: new Date()}).slice(have).map((a) => {
-        const {resourceVersion, uid, creationTimestamp, generation, managedFields, ...metadata} = a.metadata
-        return {...a, metadata: {...metadata, namespace: opts.namespace}}
+        const metadata = {...a.metadata, namespace: opts.namespace}
+        for (const key of ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields']) delete metadata[key]
+        return {...a, metadata}
       })
       const t0 = Date.now()
       for (let i = 0; i < items.length; i += 250) {
