@@ -41,7 +41,7 @@ export async function parseApplications(text: string, origin: string): Promise<A
     throw new DoctorError('USAGE', `${origin} holds no Argo CD Application (expected apiVersion argoproj.io/v1alpha1, kind Application).`, 'Save the app with: kubectl get applications.argoproj.io NAME -n NS -o yaml > app.yaml')
   }
 
-  if (others > 0) process.emitWarning(`${origin}: ignored ${others} object(s) that are not Applications`)
+  if (others > 0) process.stderr.write(`warning: ${origin}: ignored ${others} object(s) that are not Applications\n`)
   return apps
 }
 
