@@ -63,6 +63,22 @@ describe('hard-refresh (built CLI against a real HTTP API server)', function () 
     expect(server.get(...APP, 'a').metadata.annotations['argocd.argoproj.io/refresh']).to.equal('hard')
   })
 
+  it('Ctrl-C while waiting says the change WAS applied and exits 130', async () => {
+    const {execa} = await import('execa')
+    const {BIN} = await import('../support/cli.js')
+    const child = execa('node', [BIN, 'hard-refresh', 'a', '--kubeconfig', kubeconfig, '--yes', '--timeout', '60s'], {reject: false, env: {...process.env, NO_COLOR: '1', CI: undefined, ARGO_DOCTOR_BACKUP_DIR: tempDir()}})
+    let stderr = ''
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    while (!/waiting for the controller/.test(stderr)) await new Promise((r) => setTimeout(r, 50))
+    child.kill('SIGINT')
+    const r = await child
+    expect(r.exitCode).to.equal(130)
+    expect(String(r.stderr)).to.match(/Interrupted while waiting for the controller to finish the hard refresh; the change WAS applied/)
+    expect(server.get(...APP, 'a').metadata.annotations['argocd.argoproj.io/refresh']).to.equal('hard')
+  })
+
   it('--all without --yes and without a terminal refuses after the preview', async () => {
     const r = await runCli(['hard-refresh', '--all', '--kubeconfig', kubeconfig])
     expect(r.exitCode).to.equal(11)
