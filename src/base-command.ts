@@ -4,7 +4,7 @@ import {DoctorError} from './lib/errors.js'
 import {ExitCode} from './lib/exit-codes.js'
 import {parseDuration} from './lib/duration.js'
 import {Io} from './lib/render/io.js'
-import type {AppSource} from './lib/source.js'
+import type {AppSource, KubeObject} from './lib/source.js'
 import type {PipelineEnv} from './lib/pipeline.js'
 
 /** The clock; ARGO_DOCTOR_NOW pins it (reproducible demos and golden tests). */
@@ -90,10 +90,12 @@ export abstract class DoctorCommand extends Command {
     return clusterSource(connect({kubeconfig: flags.kubeconfig, context: flags.context, requestTimeout: flags['request-timeout']}))
   }
 
-  protected async fileOrCluster(flags: Connection & Partial<Change>): Promise<AppSource> {
-    if (!flags.filename) return this.connectSource(flags)
-    const {fileSource, readApplicationsFile} = await import('./lib/source.js')
-    return fileSource(await readApplicationsFile(flags.filename), flags.filename)
+  /** -f FILE (offline, with the AppProjects/HPAs the file may also hold), or the cluster. */
+  protected async fileOrCluster(flags: Connection & Partial<Change>): Promise<{source: AppSource; related: KubeObject[]}> {
+    if (!flags.filename) return {source: await this.connectSource(flags), related: []}
+    const {fileSource, readObjectsFile} = await import('./lib/source.js')
+    const {apps, related} = await readObjectsFile(flags.filename)
+    return {source: fileSource(apps, flags.filename), related}
   }
 
   /** Resolve APP against -f: with a one-app file, the name may be left out. */

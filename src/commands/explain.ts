@@ -4,7 +4,7 @@ import type {Application} from '../lib/app.js'
 import type {CommandStyle} from '../lib/diagnose/types.js'
 import {DoctorError} from '../lib/errors.js'
 import {
-  explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, pickFromFile, renderFleet, renderSingle, singleExitCode, singleJson, snapshotTime,
+  explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, renderFleet, renderSingle, singleExitCode, singleJson, snapshotTime,
 } from '../lib/explain.js'
 
 export default class Explain extends DoctorCommand {
@@ -44,12 +44,12 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
 
     if (flags.filename) {
       if (flags.selector) throw new DoctorError('USAGE', '-l/--selector needs a cluster; with -f every app in the file is explained.')
-      const {readFileWithRelated} = await import('../lib/related-file.js')
-      const {apps, related} = await readFileWithRelated(flags.filename)
+      const {pickFromFile, readObjectsFile} = await import('../lib/source.js')
+      const {apps, related} = await readObjectsFile(flags.filename)
       const clock = await snapshotTime(flags.filename, now())
       const offline = `offline — diagnosed from ${flags.filename === '-' ? 'standard input' : flags.filename} as of ${clock.now.toISOString().replace('.000Z', 'Z')} (${clock.source}); nothing was read from a cluster.`
       if (args.app || (apps.length === 1 && !fleetMode)) {
-        const app = args.app ? pickFromFile(apps, args.app, flags.namespace, flags.filename) : apps[0]
+        const app = pickFromFile(apps, args.app ?? '', flags.namespace, flags.filename)
         const report = await explainSingle(app, clock.now, style, {fileObjects: related, notes: [offline]})
         io.out(renderSingle(io, report))
         return {json: singleJson(report), exitCode: singleExitCode(report)}

@@ -5,7 +5,7 @@ import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {runRecipe} from '../lib/pipeline.js'
 import {buildForcePresyncPlan} from '../lib/recipes/force-presync.js'
-import {isAppProject, readFileWithRelated, type KubeObject} from '../lib/related-file.js'
+import {isAppProject, type KubeObject} from '../lib/related-file.js'
 import {renderTable} from '../lib/render/table.js'
 import type {AppSource} from '../lib/source.js'
 import type {SyncWindow} from '../lib/sync-windows.js'
@@ -35,10 +35,7 @@ Refuses when an operation is already in progress (use unstick first). Warns when
   protected async execute(): Promise<CommandResult> {
     const {args, flags} = await this.parse(ForcePresync)
     this.setupIo(flags)
-    let source: AppSource
-    let related: KubeObject[] = []
-    if (flags.filename) ({source, related} = await readFileWithRelated(flags.filename))
-    else source = await this.connectSource(flags)
+    const {source, related} = await this.fileOrCluster(flags)
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
 

@@ -31,7 +31,7 @@ export default class HardRefresh extends DoctorCommand {
     const {argv, flags} = await this.parse(HardRefresh)
     this.setupIo(flags)
     const names = argv as string[]
-    const source = await this.fileOrCluster(flags)
+    const {source} = await this.fileOrCluster(flags)
     const env = this.pipelineEnv(source, flags)
     const build = (app: Parameters<typeof buildHardRefreshPlan>[0]) => buildHardRefreshPlan(app, env.now())
 

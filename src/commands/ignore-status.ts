@@ -6,7 +6,7 @@ import {ExitCode} from '../lib/exit-codes.js'
 import {runRecipe} from '../lib/pipeline.js'
 import {isScalable, type HpaInfo, type RelatedObjects} from '../lib/recipes/ignore-rules.js'
 import {buildIgnoreStatusPlan, validateExplicitEntry} from '../lib/recipes/ignore-status.js'
-import {hpaInfoOf, isHpa, readFileWithRelated, type KubeObject} from '../lib/related-file.js'
+import {hpaInfoOf, isHpa, type KubeObject} from '../lib/related-file.js'
 import type {AppSource} from '../lib/source.js'
 
 const isHpaResource = (r: ResourceStatus) => r.kind === 'HorizontalPodAutoscaler' && r.group === 'autoscaling'
@@ -55,10 +55,7 @@ Entries are merged into the existing list (same group/kind/name/namespace share 
     })
     if (flags['allow-missing'] && !explicit) throw new DoctorError('USAGE', '--allow-missing only applies with --kind (explicit mode).')
 
-    let source: AppSource
-    let fileObjects: KubeObject[] = []
-    if (flags.filename) ({source, related: fileObjects} = await readFileWithRelated(flags.filename))
-    else source = await this.connectSource(flags)
+    const {source, related: fileObjects} = await this.fileOrCluster(flags)
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
 

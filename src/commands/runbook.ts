@@ -5,7 +5,7 @@ import type {AppRef, Application} from '../lib/app.js'
 import type {CommandStyle} from '../lib/diagnose/types.js'
 import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, pickFromFile, snapshotTime} from '../lib/explain.js'
+import {explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, snapshotTime} from '../lib/explain.js'
 import {describeRunbook, runInteractive, type Choice} from '../lib/runbook.js'
 
 export default class Runbook extends DoctorCommand {
@@ -37,8 +37,8 @@ Without a terminal (or with --json) it only prints the table and the fix command
     let fixArgs: string[] = []
     if (flags.filename) {
       if (flags.selector) throw new DoctorError('USAGE', '-l/--selector needs a cluster; with -f every app in the file is considered.')
-      const {readFileWithRelated} = await import('../lib/related-file.js')
-      const {apps, related} = await readFileWithRelated(flags.filename)
+      const {pickFromFile, readObjectsFile} = await import('../lib/source.js')
+      const {apps, related} = await readObjectsFile(flags.filename)
       const clock = await snapshotTime(flags.filename, now())
       listFleet = () => explainFleet([apps], clock.now, style)
       explainOne = async (ref) => explainSingle(pickFromFile(apps, ref.name, ref.namespace, flags.filename!), clock.now, style, {fileObjects: related})

@@ -33,7 +33,7 @@ Apps waiting for their own health (an App-of-Apps that includes its own manifest
   protected async execute(): Promise<CommandResult> {
     const {args, flags} = await this.parse(Unstick)
     this.setupIo(flags)
-    const source = await this.fileOrCluster(flags)
+    const {source} = await this.fileOrCluster(flags)
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
     const options = (skipTerminate: boolean): UnstickOptions => ({

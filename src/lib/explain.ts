@@ -7,7 +7,6 @@ import {stat} from 'node:fs/promises'
 import {refOf, type AppRef, type Application} from './app.js'
 import {diagnose, explainExitCode, type CommandStyle, type Finding, type Related} from './diagnose/index.js'
 import {gatherRelated, relatedFromFile, type RelatedReader} from './diagnose/related.js'
-import {DoctorError} from './errors.js'
 import type {KubeObject} from './related-file.js'
 import {appLine, countBySeverity, renderAppReport, renderFleetTable, sortFleet, textWidth, worst, wrap, type AppLine, type FleetEntry} from './render/findings.js'
 import type {Io} from './render/io.js'
@@ -134,15 +133,4 @@ export async function snapshotTime(path: string, fallback: Date): Promise<{now: 
   } catch {
     return {now: fallback, source: 'now'}
   }
-}
-
-/** Pick APP out of a file's apps, or say what the file holds. */
-export function pickFromFile(apps: Application[], name: string, namespace: string | undefined, path: string): Application {
-  const matches = apps.filter((a) => a.metadata.name === name)
-  const pick = matches.length > 1 && namespace ? matches.find((a) => (a.metadata.namespace ?? 'argocd') === namespace) : matches[0]
-  if (!pick) {
-    throw new DoctorError('NOT_FOUND', `Application "${name}" is not in ${path}.`, `It holds: ${apps.map((a) => `${a.metadata.namespace ?? '?'}/${a.metadata.name}`).join(', ')}`)
-  }
-
-  return pick
 }

@@ -22,30 +22,38 @@ export function clusterSource(cluster: Cluster): AppSource {
   }
 }
 
-/** Parse YAML/JSON text holding one Application, a List, or several documents. */
-export async function parseApplications(text: string, origin: string): Promise<Application[]> {
-  const {parseAllDocuments} = await import('yaml')
-  const docs = parseAllDocuments(text)
-  const objects: unknown[] = []
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    if (doc.errors.length > 0) throw new DoctorError('USAGE', `${origin} is not valid YAML or JSON: ${doc.errors[0].message.split('\n')[0]}`, 'Save the app with: kubectl get applications.argoproj.io NAME -n NS -o yaml > app.yaml')
-    const value = doc.toJS()
-    if (value === null || value === undefined) continue
-    if (value && typeof value === 'object' && Array.isArray((value as {items?: unknown}).items)) objects.push(...(value as {items: unknown[]}).items)
-    else objects.push(value)
-  }
+/** A Kubernetes object read from a file (Applications, and the AppProjects/HPAs some recipes use). */
+export type KubeObject = Record<string, any> & {apiVersion?: string; kind?: string; metadata?: {name?: string; namespace?: string}}
 
-  const apps = objects.filter((o) => isApplication(o))
-  const others = objects.length - apps.length
-  if (apps.length === 0) {
-    throw new DoctorError('USAGE', `${origin} holds no Argo CD Application (expected apiVersion argoproj.io/v1alpha1, kind Application).`, 'Save the app with: kubectl get applications.argoproj.io NAME -n NS -o yaml > app.yaml')
-  }
-
-  if (others > 0) process.stderr.write(`warning: ${origin}: ignored ${others} object(s) that are not Applications\n`)
-  return apps
+export interface ObjectsFile {
+  apps: Application[]
+  /** Every object in the file that is not an Application. */
+  related: KubeObject[]
 }
 
-export async function readApplicationsFile(path: string): Promise<Application[]> {
+const SAVE_HINT = 'Save the app with: kubectl get applications.argoproj.io NAME -n NS -o yaml > app.yaml'
+
+/** Parse YAML/JSON text holding one object, a List, or several documents; it must hold an Application. */
+export async function parseObjects(text: string, origin: string): Promise<ObjectsFile> {
+  const {parseAllDocuments} = await import('yaml')
+  const objects: KubeObject[] = []
+  const docs = parseAllDocuments(text)
+  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+    if (doc.errors.length > 0) throw new DoctorError('USAGE', `${origin} is not valid YAML or JSON: ${doc.errors[0].message.split('\n')[0]}`, SAVE_HINT)
+    const value = doc.toJS() as unknown
+    if (value === null || value === undefined || typeof value !== 'object') continue
+    const items = (value as {items?: unknown}).items
+    if (Array.isArray(items)) objects.push(...(items as KubeObject[]))
+    else objects.push(value as KubeObject)
+  }
+
+  const apps = objects.filter((o) => isApplication(o)) as unknown as Application[]
+  if (apps.length === 0) throw new DoctorError('USAGE', `${origin} holds no Argo CD Application (expected apiVersion argoproj.io/v1alpha1, kind Application).`, SAVE_HINT)
+  return {apps, related: objects.filter((o) => !isApplication(o))}
+}
+
+/** Read -f FILE ("-" = standard input). */
+export async function readObjectsFile(path: string): Promise<ObjectsFile> {
   let text: string
   try {
     text = path === '-' ? await readStdin() : await readFile(path, 'utf8')
@@ -53,7 +61,7 @@ export async function readApplicationsFile(path: string): Promise<Application[]>
     throw new DoctorError('USAGE', `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`)
   }
 
-  return parseApplications(text, path === '-' ? 'standard input' : path)
+  return parseObjects(text, path === '-' ? 'standard input' : path)
 }
 
 async function readStdin(): Promise<string> {
@@ -62,14 +70,24 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
+/**
+ * The app NAME in a file. The namespace only decides between apps of the same name, since a
+ * saved file may come from another namespace than -n says. Without a name, a one-app file's app.
+ */
+export function pickFromFile(apps: Application[], name: string, namespace: string | undefined, path: string): Application {
+  if (!name && apps.length === 1) return apps[0]
+  const matches = apps.filter((a) => a.metadata.name === name)
+  const pick = matches.length > 1 && namespace ? matches.find((a) => (a.metadata.namespace ?? 'argocd') === namespace) : matches[0]
+  if (!pick) {
+    throw new DoctorError('NOT_FOUND', `Application "${name}" is not in ${path}.`, `It holds: ${apps.map((a) => `${a.metadata.namespace ?? '?'}/${a.metadata.name}`).join(', ')}`)
+  }
+
+  return pick
+}
+
 /** Offline source: previews apply the JSON patch locally (fast-json-patch), nothing is ever written. */
 export function fileSource(apps: Application[], path: string): AppSource {
-  const find = (ref: AppRef) => {
-    const app = apps.find((a) => a.metadata.name === ref.name && (a.metadata.namespace ?? ref.namespace) === ref.namespace)
-      ?? (apps.length === 1 && !ref.name ? apps[0] : undefined)
-    if (!app) throw new DoctorError('NOT_FOUND', `Application "${ref.name}" (namespace "${ref.namespace}") is not in ${path}.`, `It holds: ${apps.map((a) => `${a.metadata.namespace ?? '?'}/${a.metadata.name}`).join(', ')}`)
-    return app
-  }
+  const find = (ref: AppRef) => pickFromFile(apps, ref.name, ref.namespace, path)
 
   return {
     kind: 'file',
