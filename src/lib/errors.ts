@@ -117,6 +117,10 @@ export function toDoctorError(err: unknown, ctx: RequestContext): DoctorError {
     return new DoctorError('UNREACHABLE', `Cannot reach the API server at ${ctx.server ?? 'the cluster'}${where}: ${e?.message ?? netCode}.`, 'Check the context (--context), VPN/network, and that the cluster is up: kubectl cluster-info')
   }
 
+  if (/^spawn |exec(utable)? plugin|credential plugin|getCredentials/i.test(e?.message ?? '') || (e as {syscall?: string})?.syscall?.startsWith('spawn')) {
+    return new DoctorError('CONFIG', `The kubeconfig's credential plugin failed${where}: ${e?.message}.`, 'Check that the exec plugin it names is installed and logged in (e.g. aws sso login, gcloud auth login): kubectl get ns uses the same plugin.')
+  }
+
   if (/HTTP protocol is not allowed|Invalid URL|certificate|ERR_TLS/i.test(e?.message ?? '')) {
     return new DoctorError('CONFIG', `The kubeconfig's connection settings for ${ctx.server ?? 'the cluster'} are unusable${where}: ${e?.message}.`, 'Check server, certificate-authority and insecure-skip-tls-verify with: kubectl config view --minify')
   }
@@ -125,5 +129,5 @@ export function toDoctorError(err: unknown, ctx: RequestContext): DoctorError {
     return new DoctorError('UNREACHABLE', `The API server at ${ctx.server ?? 'the cluster'} did not answer in time${where}.`, 'Check the cluster\'s health or raise --request-timeout.')
   }
 
-  return new DoctorError('ERROR', e?.message ?? String(err))
+  return new DoctorError('ERROR', e?.message ?? String(err), 'Rerun with --debug for details; if it looks like a bug in argo-doctor, report it.')
 }

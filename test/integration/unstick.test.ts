@@ -164,6 +164,21 @@ describe('unstick (built CLI against a real HTTP API server)', function () {
       })
     }
 
+    it('a kubeconfig whose credential plugin is missing: a config error (6), not a crash', async () => {
+      const {writeFileSync} = await import('node:fs')
+      const {join} = await import('node:path')
+      const file = join(tempDir(), 'kubeconfig')
+      writeFileSync(file, JSON.stringify({
+        apiVersion: 'v1', kind: 'Config', 'current-context': 'x',
+        clusters: [{name: 'c', cluster: {server: server.url, 'insecure-skip-tls-verify': true}}],
+        users: [{name: 'u', user: {exec: {apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'argo-doctor-test-no-such-plugin'}}}],
+        contexts: [{name: 'x', context: {cluster: 'c', user: 'u'}}],
+      }))
+      const r = await runCli(['unstick', 'wealist-apps-prod', '--kubeconfig', file], {env})
+      expect(r.exitCode).to.equal(6)
+      expect(r.stderr).to.match(/credential plugin failed .*argo-doctor-test-no-such-plugin/)
+    })
+
     it('unreachable server', async () => {
       const dir = tempDir()
       await server.stop()
