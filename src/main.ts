@@ -1,5 +1,6 @@
 /** Entry point shared by argo-doctor, kubectl-argo_doctor and argocd-doctor. */
 import {Config, flush, handle, run} from '@oclif/core'
+import {invocation} from './lib/invocation.js'
 
 export async function main(binName: string, root: string): Promise<void> {
   try {
@@ -7,6 +8,7 @@ export async function main(binName: string, root: string): Promise<void> {
     // Help and examples read naturally for the way we were invoked ("kubectl argo-doctor unstick …").
     config.pjson.oclif.bin = binName // run() reloads the config from this object
     config.bin = binName
+    invocation.bin = binName
     const argv = process.argv.slice(2)
     // No arguments: the interactive runbook (it only prints what it would offer without a terminal).
     await run(argv.length === 0 ? ['runbook'] : argv, config)

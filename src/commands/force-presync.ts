@@ -9,6 +9,7 @@ import {isAppProject, type KubeObject} from '../lib/related-file.js'
 import {renderTable} from '../lib/render/table.js'
 import type {AppSource} from '../lib/source.js'
 import type {SyncWindow} from '../lib/sync-windows.js'
+import {ourCommand} from '../lib/invocation.js'
 
 export default class ForcePresync extends DoctorCommand {
   static summary = 'Start a full sync with hooks (PreSync → Sync → PostSync), as `argocd app sync` would, and follow it.'
@@ -64,7 +65,7 @@ Refuses when an operation is already in progress (use unstick first). Warns when
       }
 
       if (verify.status === 'timeout') {
-        this.io.out(`The sync is still ${verify.phase ?? 'pending'}; follow it with: argo-doctor explain ${ref.name} -n ${ref.namespace}, or cancel it with: argo-doctor unstick ${ref.name} -n ${ref.namespace}`)
+        this.io.out(`The sync is still ${verify.phase ?? 'pending'}; follow it with: ${ourCommand(`explain ${ref.name} -n ${ref.namespace}`)}, or cancel it with: ${ourCommand(`unstick ${ref.name} -n ${ref.namespace}`)}`)
       }
     }
 

@@ -16,6 +16,7 @@ import {confirmChange} from './render/prompt.js'
 import {startProgress} from './render/spinner.js'
 import type {AppSource} from './source.js'
 import {isDone, judge, progressLine, type VerifyOutcome} from './verify.js'
+import {ourCommand} from './invocation.js'
 
 export interface PipelineEnv {
   io: Io
@@ -258,7 +259,7 @@ async function verifyPlan(env: PipelineEnv, plan: Plan, written: Application, qu
     onUpdate: (app) => progress.update(progressLine(verify, app)),
   }).finally(() => progress.stop())
   if (env.signal?.aborted) {
-    throw new DoctorError('INTERRUPTED', `Interrupted while ${verify.description}; the change WAS applied (resourceVersion ${written.metadata.resourceVersion}).`, `Check on it with: argo-doctor explain ${plan.target.name} -n ${plan.target.namespace}`)
+    throw new DoctorError('INTERRUPTED', `Interrupted while ${verify.description}; the change WAS applied (resourceVersion ${written.metadata.resourceVersion}).`, `Check on it with: ${ourCommand(`explain ${plan.target.name} -n ${plan.target.namespace}`)}`)
   }
 
   if (outcome.status === 'deleted') {

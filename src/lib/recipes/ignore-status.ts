@@ -3,6 +3,7 @@ import {DoctorError} from '../errors.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
 import {resourceName} from './force-presync.js'
 import {isScalable, matchRules, type RelatedObjects, type RuleMatch} from './ignore-rules.js'
+import {ourCommand} from '../invocation.js'
 
 export const RESPECT_OPTION = 'RespectIgnoreDifferences=true'
 const RESPECT_OFF = 'RespectIgnoreDifferences=false'
@@ -282,7 +283,7 @@ function argocdCmNote(entries: IgnoreDifference[]): string | undefined {
 }
 
 function manualHint(appName: string, namespace: string, r: ResourceStatus): string {
-  return `argo-doctor ignore-status ${appName} -n ${namespace} ${r.group ? `--group ${r.group} ` : ''}--kind ${r.kind} --name ${r.name}${r.namespace ? ` --resource-namespace ${r.namespace}` : ''} --json-pointer /path/to/field (or --jq '.path.to.field')`
+  return `${ourCommand(`ignore-status ${appName} -n ${namespace}`)} ${r.group ? `--group ${r.group} ` : ''}--kind ${r.kind} --name ${r.name}${r.namespace ? ` --resource-namespace ${r.namespace}` : ''} --json-pointer /path/to/field (or --jq '.path.to.field')`
 }
 
 /** Decide which ignoreDifferences entries to add. Pure: the caller reads HPAs and passes them in. */

@@ -2,6 +2,7 @@ import {humanDuration, refOf, type Application} from '../app.js'
 import {operationFacts} from '../operation.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
 import {hardRefreshOps} from './hard-refresh.js'
+import {ourCommand} from '../invocation.js'
 
 export interface UnstickOptions {
   now: Date
@@ -34,7 +35,7 @@ export function buildUnstickPlan(app: Application, opts: UnstickOptions): Outcom
 
   if (!facts.inProgress && !opts.excludeSelf) {
     return noChange('nothing', `No sync operation is in progress on ${name} (phase: ${facts.phase ?? 'none'}, no operation requested); nothing to unstick.`,
-      `If it is OutOfSync or looks stale, try: argo-doctor explain ${name} -n ${target.namespace}`)
+      `If it is OutOfSync or looks stale, try: ${ourCommand(`explain ${name} -n ${target.namespace}`)}`)
   }
 
   if (facts.inProgress && !opts.force) {
