@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real Argo CD application-controller + repo-server (built from the Argo CD
 # Go module, see test/e2e/argocd/) running against the e2e kube-apiserver of
-# scripts/cluster.sh. See shared design note E2E.md ("a real Argo CD controller").
+# scripts/cluster.sh, with redis and a local git repo: the seed incidents reproduced for real.
 #
 #   scripts/argocd.sh build            build the binary into the cache (phase timings)
 #   scripts/argocd.sh up               (build if missing) create argocd-cm/-secret/

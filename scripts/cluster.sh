@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real Kubernetes API server (kube-apiserver + etcd, built from Go modules)
-# for argo-doctor's e2e tier. See shared design note E2E.md.
+# for argo-doctor's e2e tier, built the way controller-runtime's envtest runs them.
 #
 #   scripts/cluster.sh build    build missing binaries into the cache
 #   scripts/cluster.sh up       (build if missing) start etcd + kube-apiserver,
@@ -34,7 +34,7 @@ K8S_VERSION="$(modver k8s.io/kubernetes)"
 ETCD_VERSION="$(modver go.etcd.io/etcd/server/v3)"
 [[ -n "$K8S_VERSION" && -n "$ETCD_VERSION" ]] || { echo "cluster.sh: cannot read versions from $MOD_DIR/go.mod" >&2; exit 1; }
 K8S_MINOR="${K8S_VERSION#v1.}"; K8S_MINOR="${K8S_MINOR%%.*}"
-# v3.2.x: the line E2E.md recommends (v3.3+ splits gitops-engine into a nested module).
+# v3.2.x: v3.3+ splits gitops-engine into a nested module, which does not build as a dependency.
 ARGOCD_VERSION="${ARGO_DOCTOR_E2E_ARGOCD_VERSION:-v3.2.12}"
 
 CACHE_ROOT="${ARGO_DOCTOR_E2E_CACHE:-$HOME/.cache/argo-doctor-e2e}"
@@ -135,10 +135,12 @@ cmd_up() {
     --initial-cluster-state=new \
     --unsafe-no-fsync=true \
     --log-level=warn
-  local deadline=$(( $(now) + READY_TIMEOUT )) ok=""
+  local deadline=$(( $(now) + READY_TIMEOUT )) ok="" body=""
   while (( $(now) < deadline )); do
     pid_alive "$(read_pid "$STATE/etcd.pid")" || fail_up "etcd exited"
-    if curl -fsS --max-time 2 "http://127.0.0.1:$etcd_port/health" 2>/dev/null | grep -q '"health":"true"'; then ok=1; break; fi
+    # Captured, not piped into grep -q: under pipefail an early-exiting reader can SIGPIPE curl.
+    body="$(curl -fsS --max-time 2 "http://127.0.0.1:$etcd_port/health" 2>/dev/null || true)"
+    if [[ "$body" == *'"health":"true"'* ]]; then ok=1; break; fi
     sleep 0.2
   done
   [[ -n "$ok" ]] || fail_up "etcd not healthy within ${READY_TIMEOUT}s"
@@ -167,8 +169,8 @@ cmd_up() {
   deadline=$(( $(now) + READY_TIMEOUT )); ok=""
   while (( $(now) < deadline )); do
     pid_alive "$(read_pid "$STATE/kube-apiserver.pid")" || fail_up "kube-apiserver exited"
-    if curl -kfsS --max-time 2 -H "Authorization: Bearer $admin_token" \
-         "$server/readyz" 2>/dev/null | grep -qx ok; then ok=1; break; fi
+    body="$(curl -kfsS --max-time 2 -H "Authorization: Bearer $admin_token" "$server/readyz" 2>/dev/null || true)"
+    if [[ "$body" == ok ]]; then ok=1; break; fi
     sleep 0.25
   done
   [[ -n "$ok" ]] || fail_up "kube-apiserver not ready within ${READY_TIMEOUT}s ($server/readyz)"
