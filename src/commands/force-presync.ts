@@ -61,7 +61,7 @@ Refuses when an operation is already in progress (use unstick first). Warns when
       if (hooks.length > 0) {
         this.io.out(renderTable(['HOOK', 'RESOURCE', 'PHASE', 'MESSAGE'], hooks.map((h) => [h.hookType ?? '', `${h.kind}/${h.name}`, h.hookPhase ?? '', h.message ?? ''])))
       } else if (verify.status !== 'timeout') {
-        this.io.warn(`No hook ran in this sync: the manifests Argo CD rendered for ${ref.name} contain no resource annotated argocd.argoproj.io/hook. Check that the chart actually renders the hook (seed 002: a template condition left the db-init Job out in production).`)
+        this.io.warn(`No hook ran in this sync: the manifests Argo CD rendered for ${ref.name} contain no resource annotated argocd.argoproj.io/hook. Check that the chart actually renders the hook (a template condition can leave a hook Job out of one environment).`)
       }
 
       if (verify.status === 'timeout') {

@@ -60,7 +60,7 @@ export function buildSyncOperation(app: Application, opts: Pick<ForcePresyncOpti
 }
 
 const WHY =
-  'PreSync, Sync and PostSync hooks run only inside a sync *operation*. Auto-sync starts one only when the app is OutOfSync, so a hook that was added or fixed while the app stayed Synced (seed 002\'s db-init PreSync Job) never runs. ' +
+  'PreSync, Sync and PostSync hooks run only inside a sync *operation*. Auto-sync starts one only when the app is OutOfSync, so a hook that was added or fixed while the app stayed Synced (for example a db-init PreSync Job added to an app that was already Synced) never runs. ' +
   'This writes the operation `argocd app sync` would: the hook sync strategy, no `resources` (a selective sync skips hooks), the app\'s syncOptions and retry copied from spec.syncPolicy, and who asked. ' +
   'The common manual recipe `kubectl patch app --type merge -p \'{"operation":{"sync":{}}}\'` drops the syncOptions (CreateNamespace, ServerSideApply, …) and the retry policy and records no initiator.'
 

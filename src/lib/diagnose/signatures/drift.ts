@@ -126,7 +126,7 @@ export const webhookCabundleDrift: Matcher = {
       title: `OutOfSync loop: ${[hooks.length ? 'webhook caBundle' : '', api.length ? 'APIService' : ''].filter(Boolean).join(' and ')} changed after apply`,
       explanation: [
         hooks.length ? `cert-manager's cainjector (or the webhook's operator) writes webhooks[].clientConfig.caBundle into ${hooks.map((h) => h.item.name).join(', ')} after Argo CD applies ${hooks.length === 1 ? 'it' : 'them'}; Git has no caBundle, so every comparison shows a diff and self-heal would fight the injector.` : '',
-        api.length ? `For APIService ${api.map((h) => h.item.name).join(', ')} the seed's fix is to ignore /status, which the aggregator writes. That matters only on Argo CD 2.x or when resource.compareoptions sets ignoreResourceStatusField to something other than "all": since 3.0 resource status is ignored in diffs by default${statusIgnored ? ' (and this app already ignores /status)' : ''}. On 3.x a persistent APIService diff is usually an injected spec.caBundle instead — look at the diff before ignoring.` : '',
+        api.length ? `For APIService ${api.map((h) => h.item.name).join(', ')} the usual fix is to ignore /status, which the aggregator writes. That matters only on Argo CD 2.x or when resource.compareoptions sets ignoreResourceStatusField to something other than "all": since 3.0 resource status is ignored in diffs by default${statusIgnored ? ' (and this app already ignores /status)' : ''}. On 3.x a persistent APIService diff is usually an injected spec.caBundle instead — look at the diff before ignoring.` : '',
         'ignore-status adds the matching entries for this app; the system-wide alternative is resource.customizations.ignoreDifferences in argocd-cm.',
       ].filter(Boolean).join(' '),
       evidence,
@@ -171,14 +171,14 @@ export const presyncNeverRan: Matcher = {
       severity: hasHooks ? 'warning' : 'info',
       title: revMoved ? `Synced at ${shortRev(syncedRev)}, but no sync ran for it: its hooks did not run` : 'Last sync was selective: hooks did not run',
       explanation: (revMoved
-        ? `${ctx.name} is Synced at revision ${shortRev(syncedRev)}, but its last sync operation ran at ${shortRev(opRev)}. Hooks (PreSync/Sync/PostSync Jobs such as a db-init) are not part of the diff, so a commit that adds or changes only hooks leaves the app Synced, and auto-sync starts an operation only for OutOfSync apps: those hooks never ran (seed 002's db-init Job). `
+        ? `${ctx.name} is Synced at revision ${shortRev(syncedRev)}, but its last sync operation ran at ${shortRev(opRev)}. Hooks (PreSync/Sync/PostSync Jobs such as a db-init) are not part of the diff, so a commit that adds or changes only hooks leaves the app Synced, and auto-sync starts an operation only for OutOfSync apps: those hooks never ran (for example a db-init PreSync Job added after the app was already Synced). `
         : `The last sync of ${ctx.name} named individual resources (a selective sync; self-heal syncs are selective too), and selective syncs skip hooks without saying so. `) +
         (hasHooks ? 'This app has hooks.' : 'If the new revision added or changed hooks, they have not run; if it did not, nothing is wrong.') +
-        ' A full sync runs them. The seed\'s manual recipe (kubectl patch .operation {"sync":{}}) skips what argocd app sync sets — initiatedBy, syncOptions, retry, clearing the old operationState — which force-presync does, guarded.',
+        ' A full sync runs them. The common manual recipe (kubectl patch .operation {"sync":{}}) skips what argocd app sync sets — initiatedBy, syncOptions, retry, clearing the old operationState — which force-presync does, guarded.',
       evidence,
       fix: {
         command: ctx.command('force-presync'),
-        steps: ['Check that the hook is actually rendered for this environment (seed 002: a Helm condition left the Job out in production): argocd app manifests ' + `${ctx.name} --app-namespace ${ctx.namespace} | grep -B3 -A3 argocd.argoproj.io/hook`],
+        steps: ['Check that the hook is actually rendered for this environment (a Helm/Kustomize condition can leave the Job out of one environment): argocd app manifests ' + `${ctx.name} --app-namespace ${ctx.namespace} | grep -B3 -A3 argocd.argoproj.io/hook`],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/',
       },
     }
