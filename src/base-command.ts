@@ -1,10 +1,12 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
-import type {AppRef} from './lib/app.js'
+import type {AppRef, Application} from './lib/app.js'
+import type {Outcome} from './lib/plan.js'
 import {DoctorError} from './lib/errors.js'
 import {ExitCode} from './lib/exit-codes.js'
+import {interrupted, interruptSummary, markInterrupted} from './lib/interrupt.js'
 import {parseDuration} from './lib/duration.js'
 import {Io} from './lib/render/io.js'
-import type {AppSource, KubeObject} from './lib/source.js'
+import type {AppSource} from './lib/source.js'
 import type {PipelineEnv} from './lib/pipeline.js'
 
 /** The clock; ARGO_DOCTOR_NOW pins it (reproducible demos and golden tests). */
@@ -43,6 +45,14 @@ export const changeFlags = {
   filename: Flags.string({char: 'f', description: 'Work offline on an Application saved with `kubectl get app -o yaml` (implies --dry-run).', helpGroup: 'SAFETY'}),
 }
 
+/** Flags of commands that can act on many apps at once (one preview each, one confirmation). */
+export const batchFlags = {
+  selector: Flags.string({char: 'l', description: 'Every app matching this label selector (in -n).', helpGroup: 'SELECTION'}),
+  all: Flags.boolean({description: 'Every app in the namespace (-n).', helpGroup: 'SELECTION'}),
+  max: Flags.integer({description: 'Refuse (exit 14, nothing written) when more apps than this would be changed.', min: 1, helpGroup: 'SELECTION'}),
+  concurrency: Flags.integer({description: 'Requests in flight at once when acting on many apps.', default: 8, min: 1, max: 64, helpGroup: 'SELECTION'}),
+}
+
 type Connection = Interfaces.InferredFlags<typeof connectionFlags>
 type Change = Interfaces.InferredFlags<typeof changeFlags>
 
@@ -61,14 +71,18 @@ export abstract class DoctorCommand extends Command {
   protected abstract execute(): Promise<CommandResult>
 
   async run(): Promise<void> {
-    process.once('SIGINT', () => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      markInterrupted(signal)
       this.abort.abort()
       // Give the pipeline a moment to report what was and was not applied, then leave.
       setTimeout(() => {
-        process.stderr.write('Interrupted.\n')
-        process.exit(ExitCode.INTERRUPTED)
+        process.stderr.write(`${interruptSummary(signal)}\n`)
+        process.exit(signal === 'SIGTERM' ? ExitCode.TERMINATED : ExitCode.INTERRUPTED)
       }, 1500).unref()
-    })
+    }
+
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     const result = await this.execute()
     if (this.io.json) this.io.printJson(result.json)
     process.exitCode = result.exitCode
@@ -90,12 +104,28 @@ export abstract class DoctorCommand extends Command {
     return clusterSource(connect({kubeconfig: flags.kubeconfig, context: flags.context, requestTimeout: flags['request-timeout']}))
   }
 
-  /** -f FILE (offline, with the AppProjects/HPAs the file may also hold), or the cluster. */
-  protected async fileOrCluster(flags: Connection & Partial<Change>): Promise<{source: AppSource; related: KubeObject[]}> {
-    if (!flags.filename) return {source: await this.connectSource(flags), related: []}
+  /** -f FILE (offline, with the AppProjects/HPAs/Jobs the file may also hold), or the cluster. */
+  protected async fileOrCluster(flags: Connection & {filename?: string}): Promise<{source: AppSource}> {
+    if (!flags.filename) return {source: await this.connectSource(flags)}
     const {fileSource, readObjectsFile} = await import('./lib/source.js')
-    const {apps, related} = await readObjectsFile(flags.filename)
-    return {source: fileSource(apps, flags.filename), related}
+    return {source: fileSource(await readObjectsFile(flags.filename), flags.filename)}
+  }
+
+  /** The apps a batch command acts on: the names given, or -l/--all (listed once), else the one app of a -f file. */
+  protected async targets(source: AppSource, names: string[], flags: Connection & {selector?: string; all?: boolean; filename?: string}): Promise<AppRef[]> {
+    if (names.length > 0 && (flags.selector || flags.all)) throw new DoctorError('USAGE', 'Name applications, or use -l/--all, not both.')
+    if (flags.selector || flags.all) {
+      if (source.kind === 'file') throw new DoctorError('USAGE', '-l/--all need a cluster; with -f name the app.')
+      const refs: AppRef[] = []
+      for await (const page of source.list({namespace: flags.namespace, labelSelector: flags.selector})) {
+        refs.push(...page.map((a) => ({name: a.metadata.name, namespace: a.metadata.namespace ?? flags.namespace})))
+      }
+
+      return refs
+    }
+
+    if (names.length > 0) return names.map((name) => ({name, namespace: flags.namespace}))
+    return [await this.resolveRef(source, undefined, flags)]
   }
 
   /** Resolve APP against -f: with a one-app file, the name may be left out. */
@@ -107,6 +137,21 @@ export abstract class DoctorCommand extends Command {
     }
 
     throw new DoctorError('USAGE', 'Name the Application: APP argument missing.', `Example: ${this.binName} ${this.id} my-app -n argocd`)
+  }
+
+  /**
+   * The recipe of a sync with hooks (force-presync, unstick --resync), with the AppProject's sync
+   * windows read once up front.
+   */
+  protected async syncBuilder(source: AppSource, ref: AppRef, opts: {now: () => Date; prune?: boolean; revision?: string; reason?: string}): Promise<(app: Application) => Outcome> {
+    const {buildForcePresyncPlan, syncWindowInputs} = await import('./lib/recipes/force-presync.js')
+    const {projectWants} = await import('./lib/diagnose/related.js')
+    const first = await source.read(ref)
+    const wants = projectWants(first)
+    const related = await source.readRelated(first, wants)
+    const windows = syncWindowInputs(related.project, wants.project!)
+    const user = source.user || process.env.USER || process.env.USERNAME || 'unknown'
+    return (app) => buildForcePresyncPlan(app, {now: opts.now(), user, prune: Boolean(opts.prune), revision: opts.revision, reason: opts.reason, ...windows})
   }
 
   protected pipelineEnv(source: AppSource, flags: Connection & Change): PipelineEnv {
@@ -136,6 +181,8 @@ export abstract class DoctorCommand extends Command {
       error = new DoctorError('ERROR', `Unexpected error: ${err.message}`, 'This is a bug in argo-doctor: rerun with --debug and report it.')
     }
 
+    // The pipeline reports a signal as INTERRUPTED; SIGTERM has its own exit code.
+    if (error.code === 'INTERRUPTED' && interrupted() === 'SIGTERM') error = new DoctorError('TERMINATED', error.message.replace(/^Interrupted/, 'Stopped by SIGTERM'), error.hint, error.details)
     if (json) process.stdout.write(JSON.stringify({error: error.toJSON()}, null, 2) + '\n')
     else {
       process.stderr.write(`${this.io.paint('red', 'Error:')} ${error.message}\n`)

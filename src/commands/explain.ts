@@ -42,35 +42,29 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     const fleetMode = flags.all || flags['all-namespaces'] || flags.selector !== undefined
     if (fleetMode && args.app) throw new DoctorError('USAGE', 'Name one application, or use --all/-A/-l, not both.', `Example: ${this.binName} explain --all -n ${flags.namespace}`)
 
-    if (flags.filename) {
-      if (flags.selector) throw new DoctorError('USAGE', '-l/--selector needs a cluster; with -f every app in the file is explained.')
-      const {pickFromFile, readObjectsFile} = await import('../lib/source.js')
-      const {apps, related} = await readObjectsFile(flags.filename)
-      const clock = await snapshotTime(flags.filename, now())
-      const offline = `offline — diagnosed from ${flags.filename === '-' ? 'standard input' : flags.filename} as of ${clock.now.toISOString().replace('.000Z', 'Z')} (${clock.source}); nothing was read from a cluster.`
-      if (args.app || (apps.length === 1 && !fleetMode)) {
-        const app = pickFromFile(apps, args.app ?? '', flags.namespace, flags.filename)
-        const report = await explainSingle(app, clock.now, style, {fileObjects: related, notes: [offline]})
-        io.out(renderSingle(io, report))
-        return {json: singleJson(report), exitCode: singleExitCode(report)}
-      }
-
-      return this.fleet([apps], clock.now, style, [offline], flags.details)
-    }
-
-    const at = now()
-    if (!fleetMode && !args.app) {
+    if (flags.filename && flags.selector) throw new DoctorError('USAGE', '-l/--selector needs a cluster; with -f every app in the file is explained.')
+    if (!flags.filename && !fleetMode && !args.app) {
       throw new DoctorError('USAGE', 'Name the Application, or use --all (this namespace), -A (all namespaces) or -l SELECTOR.', `Example: ${this.binName} explain my-app -n ${flags.namespace}`)
     }
 
-    const cluster = (await this.connectSource(flags)).cluster!
-    if (fleetMode) {
-      const namespace = flags['all-namespaces'] ? undefined : flags.namespace
-      return this.fleet(cluster.listAllApps({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), at, style, [], flags.details)
+    const {source} = await this.fileOrCluster(flags)
+    const notes: string[] = []
+    let at = now()
+    if (flags.filename) {
+      const clock = await snapshotTime(flags.filename, at)
+      at = clock.now
+      notes.push(`offline — diagnosed from ${source.origin} as of ${clock.now.toISOString().replace('.000Z', 'Z')} (${clock.source}); nothing was read from a cluster.`)
     }
 
-    const app = await cluster.getApp({name: args.app!, namespace: flags.namespace})
-    const report = await explainSingle(app, at, style, flags.related ? {reader: cluster} : {notes: ['--no-related: only the Application was read.']})
+    const namespace = flags['all-namespaces'] ? undefined : flags.namespace
+    const apps = flags.filename && !fleetMode && !args.app ? await firstPage(source.list({namespace})) : undefined
+    if (fleetMode || (apps && apps.length > 1)) {
+      return this.fleet(apps ? [apps] : source.list({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), at, style, notes, flags.details)
+    }
+
+    const app = apps?.[0] ?? await source.read({name: args.app!, namespace: flags.namespace})
+    if (!flags.related) notes.push('--no-related: only the Application was read.')
+    const report = await explainSingle(app, at, style, {source: flags.related ? source : undefined, notes})
     io.out(renderSingle(io, report))
     return {json: singleJson(report), exitCode: singleExitCode(report)}
   }
@@ -80,4 +74,9 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     this.io.out(renderFleet(this.io, report, {details}))
     return {json: fleetJson(report), exitCode: fleetExitCode(report)}
   }
+}
+
+async function firstPage(pages: AsyncIterable<Application[]>): Promise<Application[]> {
+  for await (const page of pages) return page
+  return []
 }

@@ -1,15 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
-import type {Application} from '../lib/app.js'
-import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {runRecipe} from '../lib/pipeline.js'
-import {buildForcePresyncPlan} from '../lib/recipes/force-presync.js'
-import {isAppProject, type KubeObject} from '../lib/related-file.js'
-import {renderTable} from '../lib/render/table.js'
-import type {AppSource} from '../lib/source.js'
-import type {SyncWindow} from '../lib/sync-windows.js'
-import {ourCommand} from '../lib/invocation.js'
 
 export default class ForcePresync extends DoctorCommand {
   static summary = 'Start a full sync with hooks (PreSync → Sync → PostSync), as `argocd app sync` would, and follow it.'
@@ -36,58 +28,12 @@ Refuses when an operation is already in progress (use unstick first). Warns when
   protected async execute(): Promise<CommandResult> {
     const {args, flags} = await this.parse(ForcePresync)
     this.setupIo(flags)
-    const {source, related} = await this.fileOrCluster(flags)
+    const {source} = await this.fileOrCluster(flags)
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
 
-    const first = await source.read(ref)
-    const {syncWindows, syncWindowsUnchecked} = await this.readSyncWindows(source, first, related)
-    const user = source.cluster?.user || process.env.USER || process.env.USERNAME
-    const build = (app: Application) => buildForcePresyncPlan(app, {
-      now: env.now(),
-      user: user ?? 'unknown',
-      prune: flags.prune,
-      revision: flags.revision,
-      reason: flags.reason,
-      syncWindows,
-      syncWindowsUnchecked,
-    })
-
+    const build = await this.syncBuilder(source, ref, {now: env.now, prune: flags.prune, revision: flags.revision, reason: flags.reason})
     const result = await runRecipe(env, ref, build)
-    const verify = result.verify
-    if (verify && (verify.status === 'ok' || verify.status === 'failed' || verify.status === 'timeout')) {
-      const hooks = verify.hooks ?? []
-      this.io.out()
-      if (hooks.length > 0) {
-        this.io.out(renderTable(['HOOK', 'RESOURCE', 'PHASE', 'MESSAGE'], hooks.map((h) => [h.hookType ?? '', `${h.kind}/${h.name}`, h.hookPhase ?? '', h.message ?? ''])))
-      } else if (verify.status !== 'timeout') {
-        this.io.warn(`No hook ran in this sync: the manifests Argo CD rendered for ${ref.name} contain no resource annotated argocd.argoproj.io/hook. Check that the chart actually renders the hook (a template condition can leave a hook Job out of one environment).`)
-      }
-
-      if (verify.status === 'timeout') {
-        this.io.out(`The sync is still ${verify.phase ?? 'pending'}; follow it with: ${ourCommand(`explain ${ref.name} -n ${ref.namespace}`)}, or cancel it with: ${ourCommand(`unstick ${ref.name} -n ${ref.namespace}`)}`)
-      }
-    }
-
     return {json: {command: 'force-presync', app: ref, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
-  }
-
-  /** The AppProject's sync windows: from the cluster, or from the -f file when it holds the project. */
-  private async readSyncWindows(source: AppSource, app: Application, related: KubeObject[]): Promise<{syncWindows?: SyncWindow[]; syncWindowsUnchecked?: string}> {
-    const project = app.spec.project || 'default'
-    const projectNamespace = app.status?.controllerNamespace ?? app.metadata.namespace ?? 'argocd'
-    if (!source.cluster) {
-      const found = related.find((o) => isAppProject(o) && o.metadata?.name === project)
-      if (found) return {syncWindows: (found.spec?.syncWindows ?? []) as SyncWindow[]}
-      return {syncWindowsUnchecked: `offline, and the file holds no AppProject "${project}" (append it: kubectl get appprojects.argoproj.io ${project} -n ${projectNamespace} -o yaml)`}
-    }
-
-    try {
-      const found = await source.cluster.getProject(projectNamespace, project)
-      return {syncWindows: (found.spec?.syncWindows ?? []) as SyncWindow[]}
-    } catch (error) {
-      if (!(error instanceof DoctorError) || error.code === 'UNREACHABLE') throw error
-      return {syncWindowsUnchecked: `could not read AppProject "${project}" in namespace "${projectNamespace}" (${error.message})`}
-    }
   }
 }

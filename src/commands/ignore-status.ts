@@ -1,15 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 import {changeFlags, connectionFlags, DoctorCommand, type CommandResult} from '../base-command.js'
-import type {Application, ResourceStatus} from '../lib/app.js'
+import type {Application} from '../lib/app.js'
 import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {runRecipe} from '../lib/pipeline.js'
-import {isScalable, type HpaInfo, type RelatedObjects} from '../lib/recipes/ignore-rules.js'
+import {hpaWants} from '../lib/diagnose/related.js'
+import {isScalable} from '../lib/recipes/ignore-rules.js'
 import {buildIgnoreStatusPlan, validateExplicitEntry} from '../lib/recipes/ignore-status.js'
-import {hpaInfoOf, isHpa, type KubeObject} from '../lib/related-file.js'
-import type {AppSource} from '../lib/source.js'
-
-const isHpaResource = (r: ResourceStatus) => r.kind === 'HorizontalPodAutoscaler' && r.group === 'autoscaling'
 
 export default class IgnoreStatus extends DoctorCommand {
   static summary = 'Stop an endless OutOfSync loop: add spec.ignoreDifferences entries without losing existing ones.'
@@ -55,12 +52,14 @@ Entries are merged into the existing list (same group/kind/name/namespace share 
     })
     if (flags['allow-missing'] && !explicit) throw new DoctorError('USAGE', '--allow-missing only applies with --kind (explicit mode).')
 
-    const {source, related: fileObjects} = await this.fileOrCluster(flags)
+    const {source} = await this.fileOrCluster(flags)
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
 
+    // The HPAs matter only when a scalable workload is OutOfSync (the replicas rule); one that cannot be read is reported, never guessed.
     const first = await source.read(ref)
-    const related = explicit ? {hpas: []} : await this.readHpas(source, first, fileObjects)
+    const needHpas = !explicit && (first.status?.resources ?? []).some((r) => r.status === 'OutOfSync' && isScalable(r))
+    const related = {hpas: needHpas ? (await source.readRelated(first, hpaWants(first))).hpas ?? [] : []}
     const build = (app: Application) => buildIgnoreStatusPlan(app, {explicit, respect: flags.respect, related, allowMissing: flags['allow-missing']})
     const result = await runRecipe(env, ref, build)
     const outOfSync = result.verify?.outOfSync
@@ -69,33 +68,5 @@ Entries are merged into the existing list (same group/kind/name/namespace share 
     }
 
     return {json: {command: 'ignore-status', app: ref, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
-  }
-
-  /**
-   * The app's HPAs and what they scale — only needed when a Deployment/StatefulSet/Rollout is
-   * OutOfSync. Read from the cluster, or taken from the -f file; an HPA that cannot be read is
-   * reported, never guessed.
-   */
-  private async readHpas(source: AppSource, app: Application, fileObjects: KubeObject[]): Promise<RelatedObjects> {
-    const resources = app.status?.resources ?? []
-    if (!resources.some((r) => r.status === 'OutOfSync' && isScalable(r))) return {hpas: []}
-    const inApp = resources.filter((r) => isHpaResource(r))
-    const hpas: HpaInfo[] = []
-    for (const r of inApp) {
-      const namespace = r.namespace ?? ''
-      if (source.cluster) {
-        try {
-          hpas.push(hpaInfoOf(await source.cluster.readHorizontalPodAutoscaler(namespace, r.name)))
-        } catch (error) {
-          if (!(error instanceof DoctorError) || error.code === 'UNREACHABLE') throw error
-          hpas.push({namespace, name: r.name, unreadable: error.code === 'FORBIDDEN' ? 'forbidden' : error.message})
-        }
-      } else {
-        const found = fileObjects.find((o) => isHpa(o) && o.metadata?.name === r.name && (o.metadata?.namespace ?? '') === namespace)
-        hpas.push(found ? hpaInfoOf(found) : {namespace, name: r.name, unreadable: 'offline, and it is not in the -f file'})
-      }
-    }
-
-    return {hpas}
   }
 }

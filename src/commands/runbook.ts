@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
 import {Flags} from '@oclif/core'
 import {connectionFlags, DoctorCommand, now, type CommandResult} from '../base-command.js'
-import type {AppRef, Application} from '../lib/app.js'
+import type {AppRef} from '../lib/app.js'
 import type {CommandStyle} from '../lib/diagnose/types.js'
 import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
@@ -32,27 +32,14 @@ Without a terminal (or with --json) it only prints the table and the fix command
     const io = this.setupIo(flags)
     const style: CommandStyle = {bin: this.binName, kubeconfig: flags.kubeconfig, context: flags.context}
 
-    let listFleet: () => ReturnType<typeof explainFleet>
-    let explainOne: (ref: AppRef) => ReturnType<typeof explainSingle>
-    let fixArgs: string[] = []
-    if (flags.filename) {
-      if (flags.selector) throw new DoctorError('USAGE', '-l/--selector needs a cluster; with -f every app in the file is considered.')
-      const {pickFromFile, readObjectsFile} = await import('../lib/source.js')
-      const {apps, related} = await readObjectsFile(flags.filename)
-      const clock = await snapshotTime(flags.filename, now())
-      listFleet = () => explainFleet([apps], clock.now, style)
-      explainOne = async (ref) => explainSingle(pickFromFile(apps, ref.name, ref.namespace, flags.filename!), clock.now, style, {fileObjects: related})
-      fixArgs = ['-f', flags.filename]
-    } else {
-      const cluster = (await this.connectSource(flags)).cluster!
-      const namespace = flags['all-namespaces'] ? undefined : flags.namespace
-      listFleet = () => explainFleet(cluster.listAllApps({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), now(), style)
-      explainOne = async (ref) => {
-        const app: Application = await cluster.getApp(ref)
-        const at = now()
-        return explainSingle(app, at, style, {reader: cluster})
-      }
-    }
+    if (flags.filename && flags.selector) throw new DoctorError('USAGE', '-l/--selector needs a cluster; with -f every app in the file is considered.')
+    const {source} = await this.fileOrCluster(flags)
+    // A saved file is judged as of when it was saved; the cluster as of now.
+    const clock = flags.filename ? (await snapshotTime(flags.filename, now())).now : undefined
+    const namespace = flags['all-namespaces'] ? undefined : flags.namespace
+    const listFleet = () => explainFleet(source.list({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), clock ?? now(), style)
+    const explainOne = async (ref: AppRef) => explainSingle(await source.read(ref), clock ?? now(), style, {source})
+    const fixArgs = flags.filename ? ['-f', flags.filename] : []
 
     if (!io.interactive || io.json) {
       const report = await listFleet()

@@ -38,6 +38,8 @@ export const ExitCode = {
   FINDINGS: 20,
   /** Interrupted (Ctrl-C). */
   INTERRUPTED: 130,
+  /** Stopped by SIGTERM (e.g. a CI job cancelled); as for Ctrl-C, nothing is written after the signal. */
+  TERMINATED: 143,
 } as const
 
 export type ExitCodeName = keyof typeof ExitCode
@@ -61,5 +63,6 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   REFUSED: 'refused by a safety check; nothing written',
   OPERATION_FAILED: 'the sync operation finished Failed or Error',
   FINDINGS: 'explain found problems',
-  INTERRUPTED: 'interrupted (Ctrl-C)',
+  INTERRUPTED: 'interrupted (Ctrl-C); nothing written after the signal',
+  TERMINATED: 'stopped by SIGTERM; nothing written after the signal',
 }

@@ -6,8 +6,8 @@
 import {stat} from 'node:fs/promises'
 import {refOf, type AppRef, type Application} from './app.js'
 import {diagnose, explainExitCode, type CommandStyle, type Finding, type Related} from './diagnose/index.js'
-import {gatherRelated, relatedFromFile, type RelatedReader} from './diagnose/related.js'
-import type {KubeObject} from './related-file.js'
+import {relatedWants} from './diagnose/related.js'
+import type {AppSource} from './source.js'
 import {appLine, countBySeverity, renderAppReport, renderFleetTable, sortFleet, textWidth, worst, wrap, type AppLine, type FleetEntry} from './render/findings.js'
 import type {Io} from './render/io.js'
 
@@ -44,11 +44,9 @@ export interface ExplainJsonFleet {
   notes: string[]
 }
 
-export async function explainSingle(app: Application, now: Date, style: CommandStyle, opts: {reader?: RelatedReader; fileObjects?: KubeObject[]; notes?: string[]} = {}): Promise<SingleReport> {
-  let related: Related
-  if (opts.reader) related = await gatherRelated(opts.reader, app, now)
-  else if (opts.fileObjects) related = relatedFromFile(opts.fileObjects, app)
-  else related = {notes: []}
+/** One app; with a source, also the related objects that sharpen the diagnosis (AppSource.readRelated). */
+export async function explainSingle(app: Application, now: Date, style: CommandStyle, opts: {source?: AppSource; notes?: string[]} = {}): Promise<SingleReport> {
+  const related: Related = opts.source ? await opts.source.readRelated(app, relatedWants(app, now)) : {notes: []}
   return {app, line: appLine(app, now), findings: diagnose(app, related, now, {style}), notes: [...(opts.notes ?? []), ...related.notes]}
 }
 

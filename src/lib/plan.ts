@@ -48,6 +48,31 @@ export interface NoChange {
 
 export type Outcome = Plan | NoChange
 
+/** How a finished step looks to the sequence that decides what comes next. */
+export interface StepReport {
+  action?: string
+  status: 'previewed' | 'applied' | 'nothing-to-do' | 'refused' | 'declined'
+  verify?: {status: 'ok' | 'failed' | 'timeout' | 'skipped' | 'deleted'}
+}
+
+/**
+ * One step of a sequence the pipeline runs (terminate → refresh, or clear → refresh → sync):
+ * a recipe, and what comes after it. Data and pure functions; the pipeline does the I/O.
+ */
+export interface Step {
+  build: (app: Application) => Outcome
+  /** Seconds to wait for the controller after this step's write (default: --timeout). */
+  verifyTimeoutSeconds?: (plan: Plan) => number | undefined
+  /** Covered by the confirmation of the step before it: one confirmation for the whole sequence. */
+  preApproved?: boolean
+  /** Printed before the step runs: why the sequence took this turn. */
+  announce?: string
+  /** The step after this one, given how it ended (only called after a write); undefined ends the sequence. */
+  next?: (report: StepReport) => Step | undefined
+  /** After a preview of this step: what the rest of the sequence would do. */
+  rest?: (report: StepReport) => string[]
+}
+
 /** The guard every write starts with: fail instead of clobbering a newer object. */
 export function resourceVersionGuard(app: Application): JsonPatchOp[] {
   const rv = app.metadata.resourceVersion

@@ -1,24 +1,56 @@
 import {readFile} from 'node:fs/promises'
 import {isApplication, type AppRef, type Application} from './app.js'
 import {DoctorError} from './errors.js'
-import type {Cluster} from './cluster/kube.js'
+import type {Cluster, WaitCheck, WaitOptions, WaitResult} from './cluster/kube.js'
+import {gatherRelated, relatedFromFile, type RelatedWants} from './diagnose/related.js'
+import type {Related} from './diagnose/types.js'
 import type {JsonPatchOp} from './plan.js'
 
-/** Where Applications come from: the cluster, or a file saved with `kubectl get app -o yaml`. */
+export interface ListOptions {
+  /** undefined = every namespace. */
+  namespace?: string
+  labelSelector?: string
+  pageSize?: number
+}
+
+/**
+ * Where Applications come from: the cluster, or a file saved with `kubectl get app -o yaml`.
+ * Commands and the pipeline use only this interface; they never branch on where the apps live.
+ */
 export interface AppSource {
   readonly kind: 'cluster' | 'file'
+  /** Where the apps come from, for messages: the context name, or the file's path. */
+  readonly origin: string
+  /** Who is acting (the kubeconfig user), recorded in operations we start. */
+  readonly user?: string
   read(ref: AppRef): Promise<Application>
+  /** Every app in scope, page by page (a file is one page). */
+  list(opts: ListOptions): AsyncIterable<Application[]>
   /** The object as it would be after the patch: server-side dryRun=All, or applied locally for files. */
   preview(ref: AppRef, patch: JsonPatchOp[]): Promise<Application>
-  readonly cluster?: Cluster
+  /** Write the patch for real. A file source never writes (the pipeline treats -f as a dry run). */
+  apply(ref: AppRef, patch: JsonPatchOp[]): Promise<Application>
+  /** Wait until `check` passes on a newer version of the app (watch from `fromResourceVersion`). */
+  watch(ref: AppRef, fromResourceVersion: string, check: WaitCheck, opts: WaitOptions): Promise<WaitResult>
+  /**
+   * The objects besides the Application that a diagnosis or a recipe needs (AppProject, hook Jobs,
+   * HPAs, …): read from the cluster (a 403/404 becomes a note, never a failure), or taken from the
+   * -f file (what the file does not hold is reported as unreadable, never guessed).
+   */
+  readRelated(app: Application, wants: RelatedWants): Promise<Related>
 }
 
 export function clusterSource(cluster: Cluster): AppSource {
   return {
     kind: 'cluster',
-    cluster,
+    origin: `context "${cluster.contextName}"`,
+    user: cluster.user,
     read: (ref) => cluster.getApp(ref),
+    list: (opts) => cluster.listAllApps(opts),
     preview: (ref, patch) => cluster.patchApp(ref, patch, {dryRun: true}),
+    apply: (ref, patch) => cluster.patchApp(ref, patch, {dryRun: false}),
+    watch: (ref, from, check, opts) => cluster.waitForApp(ref, from, check, opts),
+    readRelated: (app, wants) => gatherRelated(cluster, app, wants),
   }
 }
 
@@ -86,12 +118,24 @@ export function pickFromFile(apps: Application[], name: string, namespace: strin
 }
 
 /** Offline source: previews apply the JSON patch locally (fast-json-patch), nothing is ever written. */
-export function fileSource(apps: Application[], path: string): AppSource {
+export function fileSource(file: ObjectsFile, path: string): AppSource {
+  const {apps, related} = file
   const find = (ref: AppRef) => pickFromFile(apps, ref.name, ref.namespace, path)
+  const offline = (): never => {
+    throw new DoctorError('USAGE', `${path} is a saved file: argo-doctor only previews changes to it, it never writes or waits.`, 'Drop -f to act on the cluster.')
+  }
 
   return {
     kind: 'file',
+    origin: path === '-' ? 'standard input' : path,
     read: async (ref) => structuredClone(find(ref)),
+    // A saved file is explained whole: -n only picks between apps of the same name (pickFromFile).
+    async * list() {
+      yield apps
+    },
+    apply: async () => offline(),
+    watch: async () => offline(),
+    readRelated: async (app, wants) => relatedFromFile(related, app, wants),
     async preview(ref, patch) {
       const {default: jsonpatch} = await import('fast-json-patch')
       try {

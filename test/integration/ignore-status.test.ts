@@ -93,7 +93,7 @@ describe('ignore-status (built CLI against a real HTTP API server)', function ()
     expect(r.exitCode).to.equal(0)
     const step = JSON.parse(r.stdout).steps[0]
     expect(JSON.stringify(step.patch)).to.not.include('/spec/replicas')
-    expect(step.notes.join(' ')).to.match(/auth-service-hpa could not be read \(forbidden\)/)
+    expect(step.notes.join(' ')).to.match(/auth-service-hpa could not be read \(forbidden by RBAC\)/)
   })
 
   it('explicit mode adds exactly the given entry', async () => {

@@ -1,15 +1,36 @@
 /**
- * The few objects besides the Application that sharpen a diagnosis, and how to get them.
+ * The one module that reads objects besides the Application: the few that sharpen a diagnosis
+ * or that a recipe needs (AppProject sync windows, HPAs, hook Jobs, …), and how to get them.
  * `relatedWants` is pure (which reads would help for this app); `gatherRelated` performs them
  * through any reader with the Cluster's methods and turns 403/404/timeouts into notes, never
- * into failures. Only single-app explain gathers; --all never does per-app reads.
+ * into failures; `relatedFromFile` takes them from an -f file instead. Only single-app explain
+ * gathers; --all never does per-app reads. AppSource.readRelated is how callers reach these.
  */
 import {refOf, secondsSince, type Application} from '../app.js'
 import {DoctorError} from '../errors.js'
 import {operationFacts} from '../operation.js'
-import {hpaInfoOf, isAppProject, isHpa, type KubeObject} from '../related-file.js'
+import type {KubeObject} from '../source.js'
 import type {HpaInfo, JobSummary, Lookup, PodSummary, ProjectSummary, Related} from './types.js'
 import {THRESHOLDS} from './signatures/operation.js'
+
+/**
+ * Objects besides Applications that an -f file may hold, for what would otherwise be read from the
+ * cluster — the app's AppProject (sync windows) and its HorizontalPodAutoscalers (which workload
+ * they scale), e.g.
+ *   { kubectl get app my-app -n argocd -o yaml; echo ---; kubectl get hpa -n my-ns -o yaml; } > app.yaml
+ */
+export function hpaInfoOf(obj: KubeObject): HpaInfo {
+  const ref = obj.spec?.scaleTargetRef as {apiVersion?: string; kind?: string; name?: string} | undefined
+  return {
+    namespace: obj.metadata?.namespace ?? '',
+    name: obj.metadata?.name ?? '',
+    target: ref?.kind && ref.name ? {apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name} : undefined,
+    unreadable: ref?.kind && ref.name ? undefined : 'it has no spec.scaleTargetRef',
+  }
+}
+
+export const isHpa = (o: KubeObject) => o.kind === 'HorizontalPodAutoscaler' && String(o.apiVersion ?? '').startsWith('autoscaling/')
+export const isAppProject = (o: KubeObject) => o.kind === 'AppProject' && String(o.apiVersion ?? '').startsWith('argoproj.io/')
 
 export const CONTROLLER_SELECTOR = 'app.kubernetes.io/name=argocd-application-controller'
 const SECRET = 'argocd-secret'
@@ -30,6 +51,18 @@ export interface RelatedWants {
   argocdSecret?: {namespace: string}
   controllerPods?: {namespace: string}
   hpas: Array<{namespace: string; name: string}>
+}
+
+const NO_WANTS: RelatedWants = {jobs: [], hpas: []}
+
+/** The app's AppProject (its sync windows): what force-presync checks before starting a sync. */
+export function projectWants(app: Application): RelatedWants {
+  return {...NO_WANTS, project: {namespace: app.status?.controllerNamespace || refOf(app).namespace, name: app.spec?.project || 'default'}}
+}
+
+/** Every HPA listed in the app's resources: which workloads they scale (ignore-status's replicas rule). */
+export function hpaWants(app: Application): RelatedWants {
+  return {...NO_WANTS, hpas: (app.status?.resources ?? []).filter((r) => r.kind === 'HorizontalPodAutoscaler' && r.group === 'autoscaling').map((r) => ({namespace: r.namespace ?? '', name: r.name}))}
 }
 
 /** Which related reads would change or sharpen the diagnosis of this app. Pure. */
@@ -158,9 +191,8 @@ export function argocdVersionOf(pods: Array<Record<string, any>>): string | unde
   return undefined
 }
 
-/** Read what `relatedWants` asks for, in parallel. Never throws for a related object. */
-export async function gatherRelated(reader: RelatedReader, app: Application, now: Date): Promise<Related> {
-  const wants = relatedWants(app, now)
+/** Read what `wants` asks for, in parallel. Never throws for a related object. */
+export async function gatherRelated(reader: RelatedReader, app: Application, wants: RelatedWants): Promise<Related> {
   const notes: string[] = []
   const related: Related = {notes}
   const tasks: Array<Promise<void>> = []
@@ -219,13 +251,24 @@ export async function gatherRelated(reader: RelatedReader, app: Application, now
   return related
 }
 
-/** Offline (-f): the related objects the file itself holds (AppProject, HPAs, Jobs). */
-export function relatedFromFile(objects: KubeObject[], app: Application): Related {
+/**
+ * Offline (-f): the related objects the file itself holds (AppProject, HPAs, Jobs). What `wants`
+ * asks for and the file lacks is unreadable, with how to add it to the file.
+ */
+export function relatedFromFile(objects: KubeObject[], app: Application, wants: RelatedWants = NO_WANTS): Related {
   const related: Related = {notes: []}
   const projectName = app.spec?.project || 'default'
   const project = objects.find((o) => isAppProject(o) && o.metadata?.name === projectName)
   if (project) related.project = {status: 'found', value: projectSummary(project)}
+  else if (wants.project) {
+    related.project = {status: 'unreadable', reason: `offline, and the file holds no AppProject "${wants.project.name}" (append it: kubectl get appprojects.argoproj.io ${wants.project.name} -n ${wants.project.namespace} -o yaml)`}
+  }
+
   const hpas = objects.filter((o) => isHpa(o)).map((o) => hpaInfoOf(o))
+  for (const w of wants.hpas) {
+    if (!hpas.some((h) => h.name === w.name && h.namespace === w.namespace)) hpas.push({...w, unreadable: 'offline, and it is not in the -f file'})
+  }
+
   if (hpas.length > 0) related.hpas = hpas
   const jobs = objects.filter((o) => o.kind === 'Job' && String(o.apiVersion ?? '').startsWith('batch/'))
   if (jobs.length > 0) related.jobs = Object.fromEntries(jobs.map((j) => [`${j.metadata?.namespace}/${j.metadata?.name}`, {status: 'found', value: jobSummary(j)} as Lookup<JobSummary>]))

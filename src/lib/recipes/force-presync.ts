@@ -4,6 +4,7 @@ import {operationFacts} from '../operation.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
 import {describeWindow, evaluateSyncWindows, type SyncWindow} from '../sync-windows.js'
 import {ourCommand} from '../invocation.js'
+import type {Related} from '../diagnose/types.js'
 
 export interface ForcePresyncOptions {
   now: Date
@@ -19,6 +20,14 @@ export interface ForcePresyncOptions {
   syncWindows?: SyncWindow[]
   /** Why sync windows were not checked (offline, 403, …); shown as a note. */
   syncWindowsUnchecked?: string
+}
+
+/** The sync-window inputs of the recipe, from the AppProject as read (or not) by AppSource.readRelated. */
+export function syncWindowInputs(project: Related['project'], want: {namespace: string; name: string}): Pick<ForcePresyncOptions, 'syncWindows' | 'syncWindowsUnchecked'> {
+  if (project?.status === 'found') return {syncWindows: project.value.syncWindows as SyncWindow[]}
+  const reason = project?.status === 'unreadable' ? project.reason : project?.status === 'missing' ? 'it does not exist' : 'not read'
+  if (reason.startsWith('offline')) return {syncWindowsUnchecked: reason}
+  return {syncWindowsUnchecked: `could not read AppProject "${want.name}" in namespace "${want.namespace}" (${reason})`}
 }
 
 /** How argo-doctor signs operations: the user, marked as coming from argo-doctor. */

@@ -1,7 +1,8 @@
 import {humanDuration, refOf, type Application} from '../app.js'
 import {operationFacts} from '../operation.js'
-import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
-import {hardRefreshOps} from './hard-refresh.js'
+import {DoctorError} from '../errors.js'
+import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome, type Step} from '../plan.js'
+import {buildHardRefreshPlan, hardRefreshOps} from './hard-refresh.js'
 import {ourCommand} from '../invocation.js'
 
 export interface UnstickOptions {
@@ -170,4 +171,71 @@ export function excludeSelfOps(app: Application, file: string, sourceIndex?: num
     {op: 'test', path: `${base}/directory/exclude`, value: current},
     {op: 'replace', path: `${base}/directory/exclude`, value: merged},
   ]
+}
+
+export interface UnstickSequenceOptions extends Omit<UnstickOptions, 'skipTerminate' | 'now'> {
+  now: () => Date
+  /** Try a graceful terminate first when the controller is alive. */
+  terminate: boolean
+  /** Seconds a graceful terminate may take before falling back to clearing. */
+  terminateTimeoutSeconds: number
+  /** --resync: once the operation has really ended and the app is refreshed, start this sync. */
+  resync?: {build: (app: Application) => Outcome; timeoutSeconds: number}
+}
+
+/**
+ * unstick as a sequence for the pipeline: terminate (controller alive) → hard refresh, or clear
+ * the operation with the hard refresh in the same write; a terminate that does not finish falls
+ * back to clearing (its own preview and confirmation). With resync, a sync with hooks follows
+ * once the operation has ended — one confirmation for the whole sequence. This is the race people
+ * script around (argoproj/argo-cd#6494): terminating is asynchronous, and a sync started at once
+ * gets "another operation is already in progress".
+ */
+export function unstickSteps(opts: UnstickSequenceOptions): Step {
+  const build = (skipTerminate: boolean) => (app: Application): Outcome => {
+    try {
+      return buildUnstickPlan(app, {...opts, now: opts.now(), skipTerminate})
+    } catch (error) {
+      if (error instanceof RangeError) throw new DoctorError('USAGE', error.message)
+      throw error
+    }
+  }
+
+  const resync: Step | undefined = opts.resync && {
+    build: opts.resync.build,
+    preApproved: true,
+    announce: 'The operation has ended and the app is refreshed: starting the sync (--resync).',
+    verifyTimeoutSeconds: () => opts.resync!.timeoutSeconds,
+  }
+  // After the write that ends the operation and refreshes the app: the sync, if asked for and refreshed.
+  const afterRefresh = (report: {verify?: {status: string}}) => (report.verify?.status === 'ok' ? resync : undefined)
+  const restOfResync = resync ? ['Then, once the operation has ended and the controller has refreshed the app, argo-doctor starts a sync with hooks (as force-presync): one confirmation covers the whole sequence.'] : []
+  const clear: Step = {
+    build: build(true),
+    verifyTimeoutSeconds: () => undefined,
+    next: afterRefresh,
+    rest: () => restOfResync,
+  }
+  return {
+    build: build(!opts.terminate),
+    verifyTimeoutSeconds: (plan) => (plan.action === 'terminate' ? opts.terminateTimeoutSeconds : undefined),
+    next(report) {
+      if (report.action !== 'terminate') return afterRefresh(report)
+      if (report.verify?.status === 'ok') {
+        // The controller ended the operation itself; finish with what the user approved: the exclude (if asked for) and the hard refresh.
+        return {build: opts.excludeSelf ? build(true) : (app) => buildHardRefreshPlan(app, opts.now()), preApproved: true, next: afterRefresh}
+      }
+
+      if (report.verify?.status === 'timeout') return {...clear, announce: 'The graceful terminate did not finish; falling back to clearing the operation.'}
+      return undefined
+    },
+    rest(report) {
+      if (report.action !== 'terminate') return restOfResync
+      return [
+        `If the controller does not finish terminating within ${opts.terminateTimeoutSeconds}s, argo-doctor then clears the operation (a second preview and confirmation).`,
+        `Once the operation has ended, argo-doctor ${opts.excludeSelf ? `adds the directory exclude "${opts.excludeSelf}" and ` : ''}hard-refreshes the app.`,
+        ...restOfResync,
+      ]
+    },
+  }
 }

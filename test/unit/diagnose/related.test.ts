@@ -50,7 +50,7 @@ describe('related objects', () => {
         throw forbidden('appprojects.argoproj.io')
       },
     })
-    const related = await gatherRelated(r, issueApp('payments'), EXAMPLE_NOW)
+    const related = await gatherRelated(r, issueApp('payments'), relatedWants(issueApp('payments'), EXAMPLE_NOW))
     expect(related.jobs).to.deep.equal({'payments/db-migrate': {status: 'missing'}})
     expect(related.project).to.deep.equal({status: 'unreadable', reason: 'forbidden by RBAC'})
     expect(related.notes).to.deep.equal(['Could not read AppProject argocd/payments (forbidden by RBAC); the diagnosis does without it.'])
@@ -63,7 +63,7 @@ describe('related objects', () => {
         throw new DoctorError('UNREACHABLE', 'did not answer in time')
       },
     })
-    const related = await gatherRelated(r, issueApp('notifications'), EXAMPLE_NOW)
+    const related = await gatherRelated(r, issueApp('notifications'), relatedWants(issueApp('notifications'), EXAMPLE_NOW))
     expect(related.controllerPods?.status).to.equal('unreadable')
     expect(related.notes[0]).to.match(/^Could not read pods -l app.kubernetes.io\/name=argocd-application-controller in argocd \(the API server did not answer\)/)
   })
@@ -74,7 +74,7 @@ describe('related objects', () => {
         return {metadata: {name, namespace: ns}, data: {'server.secretkey': 'c2VjcmV0'}}
       },
     })
-    const related = await gatherRelated(r, seedApp('argocd-config'), EXAMPLE_NOW)
+    const related = await gatherRelated(r, seedApp('argocd-config'), relatedWants(seedApp('argocd-config'), EXAMPLE_NOW))
     expect(related.argocdSecret).to.deep.equal({status: 'found', value: {namespace: 'argocd', name: 'argocd-secret'}})
     expect(JSON.stringify(related)).not.to.include('c2VjcmV0')
   })

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import type {ResourceStatus} from '../../../src/lib/app.js'
 import {hpaTargeting, IGNORE_RULES, matchRules, type RelatedObjects} from '../../../src/lib/recipes/ignore-rules.js'
-import {hpaInfoOf} from '../../../src/lib/related-file.js'
+import {hpaInfoOf} from '../../../src/lib/diagnose/related.js'
 import {platformHpa, platformOutOfSyncApp} from '../../fixtures/seed002.js'
 
 const app = platformOutOfSyncApp()

@@ -5,7 +5,7 @@ import type {RelatedObjects} from '../../../src/lib/recipes/ignore-rules.js'
 import {
   addSyncOptionOps, buildIgnoreStatusPlan, mergeIgnoreDifferences, validateExplicitEntry, validateJq, validateJsonPointer, type IgnoreStatusOptions,
 } from '../../../src/lib/recipes/ignore-status.js'
-import {hpaInfoOf} from '../../../src/lib/related-file.js'
+import {hpaInfoOf} from '../../../src/lib/diagnose/related.js'
 import {healthyApp} from '../../fixtures/apps.js'
 import {platformHpa, platformOutOfSyncApp} from '../../fixtures/seed002.js'
 
