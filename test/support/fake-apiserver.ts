@@ -145,6 +145,8 @@ export interface FakeApiServer {
   requests: RecordedRequest[]
   /** called before a non-dry-run PATCH is applied (before the current object is read) */
   onBeforePatch?: (req: RecordedRequest) => void | Promise<void>
+  /** called before any PATCH, dry run or not (a busy controller writing between every read and write) */
+  onBeforeAnyPatch?: (req: RecordedRequest) => void | Promise<void>
   /** answer the next matching request with this Status instead */
   failNext(match: FailureMatch, status: number, reason?: string, message?: string): void
   /** delay every response by `ms` (0 turns it off) */
@@ -514,6 +516,7 @@ class FakeApiServerImpl implements FakeApiServer {
   url = ''
   requests: RecordedRequest[] = []
   onBeforePatch?: (req: RecordedRequest) => void | Promise<void>
+  onBeforeAnyPatch?: (req: RecordedRequest) => void | Promise<void>
   lastPatchError?: string
   readonly schemaSource: string
   readonly caPem?: string
@@ -1453,6 +1456,7 @@ class FakeApiServerImpl implements FakeApiServer {
       throw err(415, 'UnsupportedMediaType', '415: Unsupported Media Type', {})
     }
     if (ct === APPLY) throw err(500, 'InternalError', 'fake-apiserver: server-side apply (application/apply-patch+yaml) is not implemented', {})
+    if (this.onBeforeAnyPatch) await this.onBeforeAnyPatch(rec)
     if (!w.dryRun && this.onBeforePatch) await this.onBeforePatch(rec)
     const cur = this.store.get(this.key(rt, ns, name))
     if (!cur) throw notFound(rt, name)
