@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
-import {connectionFlags, DoctorCommand, now, type CommandResult} from '../base-command.js'
+import {asOfFlag, connectionFlags, DoctorCommand, now, pinnedNow, type CommandResult} from '../base-command.js'
 import type {Application} from '../lib/app.js'
 import type {CommandStyle} from '../lib/diagnose/types.js'
 import {DoctorError} from '../lib/errors.js'
 import {
-  explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, renderFleet, renderSingle, singleExitCode, singleJson, snapshotTime,
+  explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, renderFleet, renderSingle, singleExitCode, singleJson,
 } from '../lib/explain.js'
 
 export default class Explain extends DoctorCommand {
@@ -30,7 +30,8 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     all: Flags.boolean({description: 'Explain every application in the namespace (-n).'}),
     'all-namespaces': Flags.boolean({char: 'A', description: 'Explain every application in every namespace.'}),
     selector: Flags.string({char: 'l', description: 'Only applications matching this label selector (implies --all).'}),
-    filename: Flags.string({char: 'f', description: 'Work offline on YAML/JSON saved with `kubectl get app -o yaml`: one object, a List or several documents ("-" reads stdin). Times are relative to when the file was saved.'}),
+    filename: Flags.string({char: 'f', description: 'Work offline on YAML/JSON saved with `kubectl get app -o yaml`: one object, a List or several documents ("-" reads stdin). Ages are judged as of the newest timestamp in the file (see --as-of), not the file\'s modification time.'}),
+    'as-of': asOfFlag(),
     related: Flags.boolean({description: 'Single app: also read the few related objects that sharpen the diagnosis (--no-related: only the Application).', default: true, allowNo: true}),
     details: Flags.boolean({description: 'Many apps: print each app\'s findings after the table (--no-details: the table only).', default: true, allowNo: true}),
   }
@@ -46,8 +47,9 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
       if (flags.selector) throw new DoctorError('USAGE', '-l/--selector needs a cluster; with -f every app in the file is explained.')
       const {pickFromFile, readObjectsFile} = await import('../lib/source.js')
       const {apps, related} = await readObjectsFile(flags.filename)
-      const clock = await snapshotTime(flags.filename, now())
-      const offline = `offline — diagnosed from ${flags.filename === '-' ? 'standard input' : flags.filename} as of ${clock.now.toISOString().replace('.000Z', 'Z')} (${clock.source}); nothing was read from a cluster.`
+      const {offlineClock, offlineNote} = await import('../lib/capture-time.js')
+      const clock = offlineClock([...apps, ...related], {asOf: flags['as-of'], pinned: pinnedNow(), current: now()})
+      const offline = offlineNote(flags.filename, clock)
       if (args.app || (apps.length === 1 && !fleetMode)) {
         const app = pickFromFile(apps, args.app ?? '', flags.namespace, flags.filename)
         const report = await explainSingle(app, clock.now, style, {fileObjects: related, notes: [offline]})
@@ -58,6 +60,7 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
       return this.fleet([apps], clock.now, style, [offline], flags.details)
     }
 
+    if (flags['as-of']) throw new DoctorError('USAGE', '--as-of only applies with -f FILE (a live cluster is judged as of now).')
     const at = now()
     if (!fleetMode && !args.app) {
       throw new DoctorError('USAGE', 'Name the Application, or use --all (this namespace), -A (all namespaces) or -l SELECTOR.', `Example: ${this.binName} explain my-app -n ${flags.namespace}`)

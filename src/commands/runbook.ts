@@ -1,11 +1,11 @@
 import {spawn} from 'node:child_process'
 import {Flags} from '@oclif/core'
-import {connectionFlags, DoctorCommand, now, type CommandResult} from '../base-command.js'
+import {asOfFlag, connectionFlags, DoctorCommand, now, pinnedNow, type CommandResult} from '../base-command.js'
 import type {AppRef, Application} from '../lib/app.js'
 import type {CommandStyle} from '../lib/diagnose/types.js'
 import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, snapshotTime} from '../lib/explain.js'
+import {explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson} from '../lib/explain.js'
 import {describeRunbook, runInteractive, type Choice} from '../lib/runbook.js'
 
 export default class Runbook extends DoctorCommand {
@@ -24,7 +24,8 @@ Without a terminal (or with --json) it only prints the table and the fix command
     ...connectionFlags,
     'all-namespaces': Flags.boolean({char: 'A', description: 'Every namespace, not just -n.'}),
     selector: Flags.string({char: 'l', description: 'Only applications matching this label selector.'}),
-    filename: Flags.string({char: 'f', description: 'Work offline on a file saved with `kubectl get app -o yaml`; fixes then only preview (-f is passed on to them).'}),
+    filename: Flags.string({char: 'f', description: 'Work offline on a file saved with `kubectl get app -o yaml`; fixes then only preview (-f is passed on to them). Ages are judged as of the newest timestamp in the file (see --as-of).'}),
+    'as-of': asOfFlag(),
   }
 
   protected async execute(): Promise<CommandResult> {
@@ -39,11 +40,13 @@ Without a terminal (or with --json) it only prints the table and the fix command
       if (flags.selector) throw new DoctorError('USAGE', '-l/--selector needs a cluster; with -f every app in the file is considered.')
       const {pickFromFile, readObjectsFile} = await import('../lib/source.js')
       const {apps, related} = await readObjectsFile(flags.filename)
-      const clock = await snapshotTime(flags.filename, now())
-      listFleet = () => explainFleet([apps], clock.now, style)
+      const {offlineClock, offlineNote} = await import('../lib/capture-time.js')
+      const clock = offlineClock([...apps, ...related], {asOf: flags['as-of'], pinned: pinnedNow(), current: now()})
+      listFleet = () => explainFleet([apps], clock.now, style, [offlineNote(flags.filename!, clock)])
       explainOne = async (ref) => explainSingle(pickFromFile(apps, ref.name, ref.namespace, flags.filename!), clock.now, style, {fileObjects: related})
-      fixArgs = ['-f', flags.filename]
+      fixArgs = ['-f', flags.filename, ...(flags['as-of'] ? ['--as-of', flags['as-of']] : [])]
     } else {
+      if (flags['as-of']) throw new DoctorError('USAGE', '--as-of only applies with -f FILE (a live cluster is judged as of now).')
       const cluster = (await this.connectSource(flags)).cluster!
       const namespace = flags['all-namespaces'] ? undefined : flags.namespace
       listFleet = () => explainFleet(cluster.listAllApps({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), now(), style)
