@@ -74,7 +74,7 @@ export const selfWait: Matcher = {
       explanation: `${name} syncs ${source.text}, and that directory contains ${name}'s own Application manifest. ` +
         `Every sync applies it and then waits for Application ${name} to become Healthy — but ${name} is ${ctx.app.status?.health?.status ?? 'not Healthy'} precisely because this sync has not finished, so it never can and no child app gets synced. ` +
         `${ctx.facts.operationSet ? '' : 'No top-level `operation` is set, so `argocd app terminate-op` refuses ("No operation is in progress"). '}` +
-        'Clearing the operation and hard-refreshing (the seeds\' recipe, which is what unstick does, guarded) only buys time: the next sync deadlocks again until the manifest moves.',
+        'Clearing the operation and hard-refreshing (the usual manual recipe, which is what unstick does, guarded) only buys time: the next sync deadlocks again until the manifest moves.',
       evidence: operationEvidence(ctx),
       fix: {command: ctx.command('unstick'), steps, docs: DOCS_BOOTSTRAP},
     }

@@ -113,7 +113,7 @@ export const argocdSecretMissing: Matcher = {
         steps: [
           ...(culprit ? [`Stop the pruning first: set spec.syncPolicy.automated.prune to false on ${ctx.name} (in Git, or kubectl patch applications.argoproj.io ${ctx.name} -n ${ctx.namespace} --type merge -p '{"spec":{"syncPolicy":{"automated":{"prune":false}}}}'), or annotate the secret argocd.argoproj.io/sync-options: Prune=false once it exists again.`] : []),
           `Recreate ${SECRET}: re-run the Argo CD Helm release with configs.secret.createSecret=true, or let your ExternalSecret create it; then kubectl rollout restart deployment argocd-server argocd-dex-server -n ${cns}`,
-          `Permanent fix (seeds 000/001): manage ${SECRET} from Git — an ExternalSecret with target.creationPolicy: Owner and Helm configs.secret.createSecret=false — so exactly one tool owns it and prune has nothing extra to delete.`,
+          `Permanent fix: manage ${SECRET} from Git — an ExternalSecret with target.creationPolicy: Owner and Helm configs.secret.createSecret=false — so exactly one tool owns it and prune has nothing extra to delete.`,
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/operator-manual/argocd-secret-yaml/',
       },
