@@ -432,9 +432,9 @@ export const syncWaitsForResource: Matcher = {
       cite = 'argo-cd#12840'
     } else if (r.kind === 'Job' && r.group === 'batch' && (health === 'Progressing' || (obj?.active ?? 0) > 0)) {
       what = `Job ${r.name} is still running${obj?.active ? ` (${obj.active} active pod${obj.active === 1 ? '' : 's'})` : ''}`
-      why = 'A Job is Healthy only once it completes, so a sync that includes a Job (not a hook) waits for it to finish; a Job that never finishes (a hung migration, an image that cannot be pulled) holds the sync.'
+      why = 'A Job is Healthy only once it completes, so a sync that includes a Job (not a hook) waits for it to finish; a Job that never finishes (a hung migration, an image that cannot be pulled) holds the sync (argo-cd#7933).'
       steps.push(`Why it does not finish: kubectl describe job ${shellQuote(r.name)}${ns}; kubectl logs job/${shellQuote(r.name)}${ns} --all-containers --tail=100`)
-      cite = 'argo-cd#7430'
+      cite = 'argo-cd#7933'
     }
 
     if (!what) return
@@ -553,7 +553,7 @@ export const autoSyncWithoutSelfHeal: Matcher = {
       id: 'auto-sync-no-self-heal',
       severity: 'info',
       title: 'OutOfSync after a live change: auto-sync is on, but selfHeal is off',
-      explanation: `Automated sync starts a sync when Git changes. A change made in the cluster (kubectl edit, another controller) makes ${ctx.name} OutOfSync, but without spec.syncPolicy.automated.selfHeal nothing reverts it until the next commit or a manual sync — this is expected Argo CD behaviour, not a stuck app. With selfHeal the controller syncs it back (after 5s by default).`,
+      explanation: `Automated sync starts a sync when Git changes. A change made in the cluster (kubectl edit, another controller) makes ${ctx.name} OutOfSync, but without spec.syncPolicy.automated.selfHeal nothing reverts it until the next commit or a manual sync — this is expected Argo CD behaviour, not a stuck app: auto-sync runs once per commit (argo-cd#1736, #8040). With selfHeal the controller syncs it back (after 5s by default).`,
       evidence: [ev('spec.syncPolicy.automated.selfHeal', auto.selfHeal ?? null, auto.selfHeal === undefined ? 'not set (false)' : undefined), ev('status.sync.revision', ctx.app.status?.sync?.revision ?? null, 'same revision as the last successful sync'), ...resourceEvidence(drifted, 'status', 3)],
       fix: {
         command: null,
