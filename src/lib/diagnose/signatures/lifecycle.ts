@@ -134,7 +134,7 @@ export const syncWindowBlocked: Matcher = {
       title: terminating ? 'Termination waits for a sync window' : 'Sync blocked by a sync window',
       explanation: `A sync window of AppProject ${project} forbids syncing ${ctx.name} right now, so the controller holds the operation ("Sync operation blocked by sync window") until the window allows it${facts.ageSeconds === undefined ? '' : ` (held for ${humanDuration(facts.ageSeconds)} so far)`}. ` +
         (terminating ? 'Someone asked to terminate it, but the controller checks the window before it processes the operation at all, so it stays Terminating until the window opens (argo-cd#25361). ' : '') +
-        `This is the window working as configured.${when} Unstick does not help first: clearing the operation discards the sync, the next sync is blocked the same way, and terminate and delete wait for the window too.`,
+        `This is the window working as configured.${when} Do not unstick first: clearing the operation discards the sync, the next sync is blocked the same way, and terminate and delete wait for the window too.`,
       evidence,
       fix: {
         command: null,
