@@ -291,7 +291,7 @@ describe('diagnose: incident signatures', () => {
     it('has no command and says unstick will not help', () => {
       const f = one(issueApp('staging-gitops'), 'sync-window-blocked')
       expect(f.fix.command).to.equal(null)
-      expect(f.explanation).to.match(/Unstick does not help/)
+      expect(f.explanation).to.match(/Do not unstick first/)
       expect(f.fix.steps[0]).to.include('argocd proj windows list staging')
     })
 

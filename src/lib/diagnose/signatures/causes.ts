@@ -279,7 +279,7 @@ export const syncFailedCause: Matcher = {
             ...(res.length === 0 ? ['Find the object in the message; replace it (sync option Replace=true on it) or delete it once, or for a hook use hook-delete-policy BeforeHookCreation.'] : []),
             sync,
           ],
-          docs: DOCS.syncOptions,
+          docs: hooks.length && !plain.length ? DOCS.hooks : DOCS.syncOptions,
         },
       })
     }
