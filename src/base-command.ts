@@ -6,13 +6,26 @@ import {ExitCode} from './lib/exit-codes.js'
 import {interrupted, interruptSummary, markInterrupted} from './lib/interrupt.js'
 import {parseDuration} from './lib/duration.js'
 import {Io} from './lib/render/io.js'
-import type {AppSource} from './lib/source.js'
+import type {OfflineClock} from './lib/capture-time.js'
+import type {AppSource, KubeObject} from './lib/source.js'
 import type {PipelineEnv} from './lib/pipeline.js'
 
 /** The clock; ARGO_DOCTOR_NOW pins it (reproducible demos and golden tests). */
 export function now(): Date {
   return process.env.ARGO_DOCTOR_NOW ? new Date(process.env.ARGO_DOCTOR_NOW) : new Date()
 }
+
+/** The clock ARGO_DOCTOR_NOW pins, if it does. */
+export function pinnedNow(): Date | undefined {
+  return process.env.ARGO_DOCTOR_NOW ? new Date(process.env.ARGO_DOCTOR_NOW) : undefined
+}
+
+/** -f only: the time the file's state is judged at (default: the newest timestamp in the file). */
+export const asOfFlag = (extra: {helpGroup?: string} = {}) => Flags.string({
+  description: 'With -f: judge ages as of this RFC 3339 time (default: the newest timestamp in the file, e.g. its latest status.reconciledAt).',
+  helpValue: '<time>',
+  ...extra,
+})
 
 export const durationFlag = Flags.custom<number>({
   async parse(input) {
@@ -43,6 +56,7 @@ export const changeFlags = {
   timeout: durationFlag({description: 'How long to wait for the controller after applying.', default: 120, helpGroup: 'SAFETY'}),
   wait: Flags.boolean({description: 'Wait for the controller to act (--no-wait returns right after the write).', default: true, allowNo: true, helpGroup: 'SAFETY'}),
   filename: Flags.string({char: 'f', description: 'Work offline on an Application saved with `kubectl get app -o yaml` (implies --dry-run).', helpGroup: 'SAFETY'}),
+  'as-of': asOfFlag({helpGroup: 'SAFETY'}),
 }
 
 /** Flags of commands that can act on many apps at once (one preview each, one confirmation). */
@@ -68,6 +82,8 @@ export interface CommandResult {
 export abstract class DoctorCommand extends Command {
   protected io = new Io(false, true)
   protected abort = new AbortController()
+  /** With -f: the time the file is judged at (see capture-time.ts). */
+  protected fileClock?: OfflineClock
   protected abstract execute(): Promise<CommandResult>
 
   async run(): Promise<void> {
@@ -104,11 +120,18 @@ export abstract class DoctorCommand extends Command {
     return clusterSource(connect({kubeconfig: flags.kubeconfig, context: flags.context, requestTimeout: flags['request-timeout']}))
   }
 
-  /** -f FILE (offline, with the AppProjects/HPAs/Jobs the file may also hold), or the cluster. */
-  protected async fileOrCluster(flags: Connection & {filename?: string}): Promise<{source: AppSource}> {
-    if (!flags.filename) return {source: await this.connectSource(flags)}
+  /** -f FILE (offline, with the AppProjects/HPAs/Jobs the file may also hold, judged as of when it was saved), or the cluster. */
+  protected async fileOrCluster(flags: Connection & {filename?: string; 'as-of'?: string}): Promise<{source: AppSource; clock?: OfflineClock}> {
+    if (!flags.filename) {
+      if (flags['as-of']) throw new DoctorError('USAGE', '--as-of only applies with -f FILE (a live cluster is judged as of now).')
+      return {source: await this.connectSource(flags)}
+    }
+
     const {fileSource, readObjectsFile} = await import('./lib/source.js')
-    return {source: fileSource(await readObjectsFile(flags.filename), flags.filename)}
+    const file = await readObjectsFile(flags.filename)
+    const {offlineClock} = await import('./lib/capture-time.js')
+    this.fileClock = offlineClock([...file.apps, ...file.related] as KubeObject[], {asOf: flags['as-of'], pinned: pinnedNow(), current: new Date()})
+    return {source: fileSource(file, flags.filename), clock: this.fileClock}
   }
 
   /** The apps a batch command acts on: the names given, or -l/--all (listed once), else the one app of a -f file. */
@@ -163,7 +186,8 @@ export abstract class DoctorCommand extends Command {
       yes: flags.yes,
       wait: flags.wait,
       timeoutSeconds: flags.timeout,
-      now,
+      // Offline, ages are judged as of when the file was captured, like explain -f does.
+      now: this.fileClock && source.kind === 'file' ? () => this.fileClock!.now : now,
       signal: this.abort.signal,
     }
   }

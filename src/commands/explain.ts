@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
-import {connectionFlags, DoctorCommand, now, type CommandResult} from '../base-command.js'
+import {asOfFlag, connectionFlags, DoctorCommand, now, type CommandResult} from '../base-command.js'
 import type {Application} from '../lib/app.js'
 import type {CommandStyle} from '../lib/diagnose/types.js'
 import {DoctorError} from '../lib/errors.js'
 import {
-  explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, renderFleet, renderSingle, singleExitCode, singleJson, snapshotTime,
+  explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, renderFleet, renderSingle, singleExitCode, singleJson,
 } from '../lib/explain.js'
 
 export default class Explain extends DoctorCommand {
@@ -30,7 +30,8 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     all: Flags.boolean({description: 'Explain every application in the namespace (-n).'}),
     'all-namespaces': Flags.boolean({char: 'A', description: 'Explain every application in every namespace.'}),
     selector: Flags.string({char: 'l', description: 'Only applications matching this label selector (implies --all).'}),
-    filename: Flags.string({char: 'f', description: 'Work offline on YAML/JSON saved with `kubectl get app -o yaml`: one object, a List or several documents ("-" reads stdin). Times are relative to when the file was saved.'}),
+    filename: Flags.string({char: 'f', description: 'Work offline on YAML/JSON saved with `kubectl get app -o yaml`: one object, a List or several documents ("-" reads stdin). Ages are judged as of the newest timestamp in the file (see --as-of), not the file\'s modification time.'}),
+    'as-of': asOfFlag(),
     related: Flags.boolean({description: 'Single app: also read the few related objects that sharpen the diagnosis (--no-related: only the Application).', default: true, allowNo: true}),
     details: Flags.boolean({description: 'Many apps: print each app\'s findings after the table (--no-details: the table only).', default: true, allowNo: true}),
   }
@@ -47,13 +48,12 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
       throw new DoctorError('USAGE', 'Name the Application, or use --all (this namespace), -A (all namespaces) or -l SELECTOR.', `Example: ${this.binName} explain my-app -n ${flags.namespace}`)
     }
 
-    const {source} = await this.fileOrCluster(flags)
+    const {source, clock} = await this.fileOrCluster(flags)
     const notes: string[] = []
-    let at = now()
-    if (flags.filename) {
-      const clock = await snapshotTime(flags.filename, at)
-      at = clock.now
-      notes.push(`offline — diagnosed from ${source.origin} as of ${clock.now.toISOString().replace('.000Z', 'Z')} (${clock.source}); nothing was read from a cluster.`)
+    const at = clock?.now ?? now()
+    if (clock) {
+      const {offlineNote} = await import('../lib/capture-time.js')
+      notes.push(offlineNote(flags.filename!, clock))
     }
 
     const namespace = flags['all-namespaces'] ? undefined : flags.namespace

@@ -1,11 +1,11 @@
 import {spawn} from 'node:child_process'
 import {Flags} from '@oclif/core'
-import {connectionFlags, DoctorCommand, now, type CommandResult} from '../base-command.js'
+import {asOfFlag, connectionFlags, DoctorCommand, now, type CommandResult} from '../base-command.js'
 import type {AppRef} from '../lib/app.js'
 import type {CommandStyle} from '../lib/diagnose/types.js'
 import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, snapshotTime} from '../lib/explain.js'
+import {explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson} from '../lib/explain.js'
 import {describeRunbook, runInteractive, type Choice} from '../lib/runbook.js'
 
 export default class Runbook extends DoctorCommand {
@@ -24,7 +24,8 @@ Without a terminal (or with --json) it only prints the table and the fix command
     ...connectionFlags,
     'all-namespaces': Flags.boolean({char: 'A', description: 'Every namespace, not just -n.'}),
     selector: Flags.string({char: 'l', description: 'Only applications matching this label selector.'}),
-    filename: Flags.string({char: 'f', description: 'Work offline on a file saved with `kubectl get app -o yaml`; fixes then only preview (-f is passed on to them).'}),
+    filename: Flags.string({char: 'f', description: 'Work offline on a file saved with `kubectl get app -o yaml`; fixes then only preview (-f is passed on to them). Ages are judged as of the newest timestamp in the file (see --as-of).'}),
+    'as-of': asOfFlag(),
   }
 
   protected async execute(): Promise<CommandResult> {
@@ -33,13 +34,14 @@ Without a terminal (or with --json) it only prints the table and the fix command
     const style: CommandStyle = {bin: this.binName, kubeconfig: flags.kubeconfig, context: flags.context}
 
     if (flags.filename && flags.selector) throw new DoctorError('USAGE', '-l/--selector needs a cluster; with -f every app in the file is considered.')
-    const {source} = await this.fileOrCluster(flags)
+    const {source, clock} = await this.fileOrCluster(flags)
     // A saved file is judged as of when it was saved; the cluster as of now.
-    const clock = flags.filename ? (await snapshotTime(flags.filename, now())).now : undefined
+    const {offlineNote} = await import('../lib/capture-time.js')
+    const notes = clock ? [offlineNote(flags.filename!, clock)] : []
     const namespace = flags['all-namespaces'] ? undefined : flags.namespace
-    const listFleet = () => explainFleet(source.list({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), clock ?? now(), style)
-    const explainOne = async (ref: AppRef) => explainSingle(await source.read(ref), clock ?? now(), style, {source})
-    const fixArgs = flags.filename ? ['-f', flags.filename] : []
+    const listFleet = () => explainFleet(source.list({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), clock?.now ?? now(), style, [...notes])
+    const explainOne = async (ref: AppRef) => explainSingle(await source.read(ref), clock?.now ?? now(), style, {source})
+    const fixArgs = flags.filename ? ['-f', flags.filename, ...(flags['as-of'] ? ['--as-of', flags['as-of']] : [])] : []
 
     if (!io.interactive || io.json) {
       const report = await listFleet()

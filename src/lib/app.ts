@@ -130,8 +130,7 @@ export interface AppRef {
   namespace: string
 }
 
-export const IN_PROGRESS_PHASES = new Set(['Running', 'Terminating'])
-export const COMPLETED_PHASES = new Set(['Succeeded', 'Failed', 'Error'])
+export {COMPLETED_PHASES, IN_PROGRESS_PHASES} from './argocd-facts.js'
 
 export function refOf(app: Application): AppRef {
   return {name: app.metadata.name, namespace: app.metadata.namespace ?? 'argocd'}

@@ -3,7 +3,6 @@
  * page by page, or a file), diagnosis, the JSON documents and the human report. Shared with the
  * runbook.
  */
-import {stat} from 'node:fs/promises'
 import {refOf, type AppRef, type Application} from './app.js'
 import {diagnose, explainExitCode, type CommandStyle, type Finding, type Related} from './diagnose/index.js'
 import {relatedWants} from './diagnose/related.js'
@@ -120,15 +119,4 @@ export function renderFleet(io: Io, report: FleetReport, opts: {details?: boolea
   }
 
   return out.join('\n')
-}
-
-/** For -f: times are relative to when the file was saved (its mtime) unless ARGO_DOCTOR_NOW pins the clock. */
-export async function snapshotTime(path: string, fallback: Date): Promise<{now: Date; source: string}> {
-  if (process.env.ARGO_DOCTOR_NOW) return {now: fallback, source: 'ARGO_DOCTOR_NOW'}
-  if (path === '-') return {now: fallback, source: 'now'}
-  try {
-    return {now: (await stat(path)).mtime, source: 'the file\'s modification time'}
-  } catch {
-    return {now: fallback, source: 'now'}
-  }
 }

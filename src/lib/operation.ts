@@ -1,4 +1,5 @@
-import {IN_PROGRESS_PHASES, secondsSince, type Application} from './app.js'
+import {secondsSince, type Application} from './app.js'
+import {isAgeUnknown, isControllerAlive, isOperationInProgress} from './argocd-facts.js'
 
 /** Facts about an app's sync operation, read once, shared by recipes and diagnosis. */
 
@@ -35,6 +36,10 @@ export interface OperationFacts {
   inProgress: boolean
   /** Seconds since status.operationState.startedAt. */
   ageSeconds?: number
+  /** In progress, but no startedAt: how long it has been so is unknown (not "young"). */
+  ageUnknown: boolean
+  /** The controller reconciled the app within ARGOCD_FACTS.controllerAlive (shared with unstick). */
+  controllerAlive: boolean
   /** Seconds since status.reconciledAt. */
   reconciledAgoSeconds?: number
   waiting?: WaitingFor
@@ -50,13 +55,18 @@ export function operationFacts(app: Application, now: Date): OperationFacts {
   const message = state?.message
   const waiting = parseWaitingMessage(message)
   const operationSet = app.operation !== undefined && app.operation !== null
+  const inProgress = isOperationInProgress(operationSet, phase)
+  const ageSeconds = secondsSince(state?.startedAt, now)
+  const reconciledAgoSeconds = secondsSince(app.status?.reconciledAt, now)
   return {
     operationSet,
     phase,
     message,
-    inProgress: operationSet || (phase !== undefined && IN_PROGRESS_PHASES.has(phase)),
-    ageSeconds: secondsSince(state?.startedAt, now),
-    reconciledAgoSeconds: secondsSince(app.status?.reconciledAt, now),
+    inProgress,
+    ageSeconds,
+    ageUnknown: isAgeUnknown(inProgress, ageSeconds),
+    reconciledAgoSeconds,
+    controllerAlive: isControllerAlive(reconciledAgoSeconds),
     waiting,
     selfWait: Boolean(waiting && waiting.what === 'healthy state of' && waiting.group === 'argoproj.io' && waiting.kind === 'Application' && waiting.name === app.metadata.name),
     blockedBySyncWindow: /blocked by sync window/i.test(message ?? ''),

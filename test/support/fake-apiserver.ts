@@ -282,6 +282,9 @@ const BUILTINS: ResourceType[] = [
   builtin('batch', 'v1', 'Job', 'jobs', true, 'spec', ['status.successful']),
   builtin('batch', 'v1', 'CronJob', 'cronjobs', true, 'spec', [], ['cj']),
   builtin('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, 'spec', [], ['hpa']),
+  builtin('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, 'none', [], ['pvc']),
+  builtin('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false, 'none', [], ['sc']),
+  builtin('admissionregistration.k8s.io', 'v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false, 'none'),
 ]
 
 function customType(c: CrdInfo | {group: string; kind: string; plural: string; namespaced: boolean; shortNames?: string[]}, version: string, schema?: Schema): ResourceType {

@@ -6,7 +6,7 @@ import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {
-  ApiException, AutoscalingV2Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch,
+  ApiException, AutoscalingV2Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, Watch,
 } from '@kubernetes/client-node'
 import {APPS, GROUP, PROJECTS, VERSION, type AppRef, type Application} from '../app.js'
 import {DoctorError, toDoctorError, type RequestContext} from '../errors.js'
@@ -127,6 +127,17 @@ export class Cluster {
   async readHorizontalPodAutoscaler(namespace: string, name: string): Promise<Record<string, any>> {
     return this.call(this.ctx('get', 'horizontalpodautoscalers.autoscaling', namespace, name), () =>
       this.kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({name, namespace})) as Promise<Record<string, any>>
+  }
+
+  /**
+   * Read any resource for diagnosis (the PVC/Rollout/Job a sync waits for, a drifting object's
+   * managedFields). Secrets are returned without data.
+   */
+  async readResource(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<Record<string, any>> {
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : ''
+    const rc = this.ctx('get', `${kind.toLowerCase()}${group ? `.${group}` : ''}`, namespace, name)
+    const obj = await this.call(rc, () => KubernetesObjectApi.makeApiClient(this.kc).read({apiVersion, kind, metadata: {name, namespace}})) as Record<string, any>
+    return kind === 'Secret' && !group ? {...obj, data: undefined, stringData: undefined} : obj
   }
 
   async listPods(namespace: string, labelSelector: string): Promise<Array<Record<string, any>>> {

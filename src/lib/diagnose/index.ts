@@ -13,6 +13,7 @@ import {
   controllerCannotClearV353, hookNeverCompletes, operationInProgress, operationLeftover, operationStuck, operationStuckNoOperation, selfWait, syncFailed, syncRetrying,
 } from './signatures/operation.js'
 import {argocdSecretMissing, controllerStale} from './signatures/platform.js'
+import {autoSyncWithoutSelfHeal, comparisonErrorCause, operationAgeUnknown, progressingAfterSync, syncFailedCause, syncWaitsForResource, unexplainedDrift} from './signatures/causes.js'
 import {NO_RELATED, SEVERITY_RANK, type CommandStyle, type DiagnoseOptions, type Finding, type MatchContext, type Matcher, type Related, type Severity} from './types.js'
 import {commandLine, sharedObjects} from './util.js'
 
@@ -32,19 +33,26 @@ export const MATCHERS: readonly Matcher[] = [
   hookNeverCompletes,
   syncWindowBlocked,
   pruneAwaitingConfirmation,
+  syncWaitsForResource,
   operationStuck,
   syncRetrying,
+  comparisonErrorCause,
   manifestGenerationCached,
   repoServerUnavailable,
   comparisonError,
+  syncFailedCause,
   syncFailed,
   sharedResource,
   hpaReplicasDrift,
   operatorDefaultsDrift,
   webhookCabundleDrift,
+  unexplainedDrift,
   presyncNeverRan,
   configNotRolledOut,
+  progressingAfterSync,
+  autoSyncWithoutSelfHeal,
   otherConditions,
+  operationAgeUnknown,
   operationInProgress,
 ]
 

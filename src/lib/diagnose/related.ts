@@ -10,8 +10,8 @@ import {refOf, secondsSince, type Application} from '../app.js'
 import {DoctorError} from '../errors.js'
 import {operationFacts} from '../operation.js'
 import type {KubeObject} from '../source.js'
-import type {HpaInfo, JobSummary, Lookup, PodSummary, ProjectSummary, Related} from './types.js'
-import {THRESHOLDS} from './signatures/operation.js'
+import type {FieldRef, HpaInfo, JobSummary, LiveObject, Lookup, PodSummary, ProjectSummary, Related} from './types.js'
+import {ARGOCD_FACTS} from '../argocd-facts.js'
 
 /**
  * Objects besides Applications that an -f file may hold, for what would otherwise be read from the
@@ -43,7 +43,20 @@ export interface RelatedReader {
   readObject(kind: 'Secret' | 'ConfigMap' | 'Job', namespace: string, name: string): Promise<Record<string, any>>
   listPods(namespace: string, labelSelector: string): Promise<Array<Record<string, any>>>
   readHorizontalPodAutoscaler?(namespace: string, name: string): Promise<Record<string, any>>
+  /** Any resource by apiVersion/kind (namespace undefined: cluster-scoped). */
+  readResource?(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<Record<string, any>>
 }
+
+/** A resource named in status.resources that diagnosis reads live. */
+export interface LiveWant {
+  apiVersion: string
+  group: string
+  kind: string
+  namespace?: string
+  name: string
+}
+
+const MAX_LIVE = 3
 
 export interface RelatedWants {
   project?: {namespace: string; name: string}
@@ -51,9 +64,11 @@ export interface RelatedWants {
   argocdSecret?: {namespace: string}
   controllerPods?: {namespace: string}
   hpas: Array<{namespace: string; name: string}>
+  /** The resource a sync waits for ("waiting for healthy state of …") and OutOfSync resources no built-in rule explains. */
+  live: LiveWant[]
 }
 
-const NO_WANTS: RelatedWants = {jobs: [], hpas: []}
+const NO_WANTS: RelatedWants = {jobs: [], hpas: [], live: []}
 
 /** The app's AppProject (its sync windows): what force-presync checks before starting a sync. */
 export function projectWants(app: Application): RelatedWants {
@@ -65,6 +80,13 @@ export function hpaWants(app: Application): RelatedWants {
   return {...NO_WANTS, hpas: (app.status?.resources ?? []).filter((r) => r.kind === 'HorizontalPodAutoscaler' && r.group === 'autoscaling').map((r) => ({namespace: r.namespace ?? '', name: r.name}))}
 }
 
+/** "group/Kind/namespace/name", the key of Related.live. */
+export function liveKey(r: {group?: string; kind: string; namespace?: string; name: string}): string {
+  return `${r.group ?? ''}/${r.kind}/${r.namespace ?? ''}/${r.name}`
+}
+
+const KNOWN_DRIFT = (r: {group?: string; kind: string}) => ['apiregistration.k8s.io', 'apiextensions.k8s.io', 'external-secrets.io'].includes(r.group ?? '')
+
 /** Which related reads would change or sharpen the diagnosis of this app. Pure. */
 export function relatedWants(app: Application, now: Date): RelatedWants {
   const {namespace} = refOf(app)
@@ -73,7 +95,7 @@ export function relatedWants(app: Application, now: Date): RelatedWants {
   const resources = app.status?.resources ?? []
   const results = app.status?.operationState?.syncResult?.resources ?? []
   const conditions = app.status?.conditions ?? []
-  const wants: RelatedWants = {jobs: [], hpas: []}
+  const wants: RelatedWants = {jobs: [], hpas: [], live: []}
 
   if (facts.inProgress || conditions.some((c) => /project/i.test(c.message ?? ''))) {
     wants.project = {namespace: cns, name: app.spec?.project || 'default'}
@@ -101,7 +123,7 @@ export function relatedWants(app: Application, now: Date): RelatedWants {
   if (managesControlPlane) wants.argocdSecret = {namespace: cns}
 
   const reconciledAgo = secondsSince(app.status?.reconciledAt, now)
-  if (facts.inProgress || reconciledAgo === undefined || reconciledAgo >= THRESHOLDS.controllerStale || app.metadata.deletionTimestamp) {
+  if (facts.inProgress || reconciledAgo === undefined || reconciledAgo >= ARGOCD_FACTS.controllerAlive || app.metadata.deletionTimestamp) {
     wants.controllerPods = {namespace: cns}
   }
 
@@ -110,7 +132,106 @@ export function relatedWants(app: Application, now: Date): RelatedWants {
     wants.hpas = resources.filter((r) => r.kind === 'HorizontalPodAutoscaler' && r.namespace).slice(0, MAX_HPAS).map((r) => ({namespace: r.namespace!, name: r.name}))
   }
 
+  const live = new Map<string, LiveWant>()
+  const addLive = (r: {group?: string; version?: string; kind: string; namespace?: string; name: string}) => {
+    const group = r.group ?? ''
+    const version = r.version || (group === '' || group === 'batch' || group === 'apps' ? 'v1' : undefined)
+    if (!version || live.size >= MAX_LIVE) return
+    live.set(liveKey(r), {apiVersion: group ? `${group}/${version}` : version, group, kind: r.kind, namespace: r.namespace, name: r.name})
+  }
+
+  if (facts.inProgress && w?.what === 'healthy state of' && !facts.selfWait) {
+    const r = resources.find((x) => x.kind === w.kind && x.name === w.name && (x.group ?? '') === w.group)
+    if (r) addLive(r)
+  }
+
+  // Drift with no change in Git: who wrote the live object (its managedFields) names the field.
+  if (!facts.inProgress && app.status?.operationState?.phase === 'Succeeded') {
+    for (const r of resources) if (r.status === 'OutOfSync' && !r.hook && !r.requiresPruning && !KNOWN_DRIFT(r) && !(r.kind === 'Secret' && r.name === SECRET)) addLive(r)
+  }
+
+  wants.live = [...live.values()]
   return wants
+}
+
+const ARGO_MANAGERS = /^(?:argocd-controller|argocd-application-controller|argocd-server|kubectl-client-side-apply|helm)$/
+
+/** Paths of the leaves of a managedFields fieldsV1 tree (status and most metadata left out). */
+export function fieldsOf(tree: unknown, limit = 8): FieldRef[] {
+  const out: FieldRef[] = []
+  const walk = (node: unknown, segs: Array<{key: string} | {select: Record<string, unknown>} | {value: unknown}>) => {
+    if (out.length >= limit || !node || typeof node !== 'object') return
+    const keys = Object.keys(node as Record<string, unknown>).filter((k) => k !== '.')
+    if (keys.length === 0) {
+      if (segs.length > 0) out.push(refOfSegs(segs))
+      return
+    }
+
+    for (const k of keys) {
+      const child = (node as Record<string, unknown>)[k]
+      if (k.startsWith('f:')) {
+        const key = k.slice(2)
+        if (segs.length === 0 && (key === 'status' || key === 'apiVersion' || key === 'kind')) continue
+        if (segs.length === 1 && 'key' in segs[0] && segs[0].key === 'metadata' && !['annotations', 'labels'].includes(key)) continue
+        walk(child, [...segs, {key}])
+      } else if (k.startsWith('k:')) {
+        try {
+          walk(child, [...segs, {select: JSON.parse(k.slice(2)) as Record<string, unknown>}])
+        } catch {
+          // not JSON: skip the entry
+        }
+      } else if (k.startsWith('v:')) {
+        try {
+          walk(child, [...segs, {value: JSON.parse(k.slice(2))}])
+        } catch {
+          // skip
+        }
+      }
+    }
+  }
+
+  walk(tree, [])
+  return out
+}
+
+function refOfSegs(segs: Array<{key: string} | {select: Record<string, unknown>} | {value: unknown}>): FieldRef {
+  const plain = segs.every((s) => 'key' in s)
+  let jq = ''
+  for (const s of segs) {
+    if ('key' in s) jq += /^[A-Za-z_][A-Za-z0-9_]*$/.test(s.key) ? `.${s.key}` : `[${JSON.stringify(s.key)}]`
+    else if ('select' in s) jq += `[] | select(${Object.entries(s.select).map(([k, v]) => `.${k} == ${JSON.stringify(v)}`).join(' and ')}) | `
+    else jq += '[]'
+  }
+
+  jq = jq.replace(/\| \./g, '| .').replace(/ \| $/, '')
+  return plain ? {pointer: '/' + segs.map((s) => ('key' in s ? s.key.replaceAll('~', '~0').replaceAll('/', '~1') : '')).join('/'), jq} : {jq}
+}
+
+/** The facts diagnosis uses from a live resource. Pure. */
+export function liveObjectOf(obj: Record<string, any>): LiveObject {
+  const kind = String(obj.kind ?? '')
+  const status = obj.status ?? {}
+  const out: LiveObject = {apiVersion: obj.apiVersion, kind, namespace: obj.metadata?.namespace, name: String(obj.metadata?.name ?? '')}
+  if (kind === 'PersistentVolumeClaim') {
+    out.phase = status.phase
+    out.storageClassName = obj.spec?.storageClassName
+  }
+
+  if (kind === 'Rollout' || kind === 'Deployment') {
+    const reasons: string[] = (Array.isArray(status.pauseConditions) ? status.pauseConditions : []).map((c: any) => String(c?.reason ?? '')).filter(Boolean)
+    out.paused = Boolean(obj.spec?.paused) || reasons.length > 0
+    if (reasons.length) out.pauseReasons = reasons
+  }
+
+  if (kind === 'Job') out.active = status.active ?? 0
+  const managed: any[] = Array.isArray(obj.metadata?.managedFields) ? obj.metadata.managedFields : []
+  const writers = managed
+    .filter((m) => m && !m.subresource && m.manager && !ARGO_MANAGERS.test(String(m.manager)))
+    .map((m) => ({manager: String(m.manager), operation: m.operation, time: toIso(m.time), fields: fieldsOf(m.fieldsV1)}))
+    .filter((m) => m.fields.length > 0)
+    .sort((a, b) => String(b.time ?? '').localeCompare(String(a.time ?? '')))
+  if (writers.length) out.writers = writers
+  return out
 }
 
 function describeFailure(error: unknown): string {
@@ -246,6 +367,26 @@ export async function gatherRelated(reader: RelatedReader, app: Application, wan
     }
   }
 
+  if (wants.live.length > 0 && reader.readResource) {
+    const live: NonNullable<Related['live']> = {}
+    related.live = live
+    for (const want of wants.live) {
+      const what = `${want.kind} ${want.namespace ? `${want.namespace}/` : ''}${want.name}`
+      tasks.push(lookup(what, notes, async () => {
+        const value = liveObjectOf(await reader.readResource!(want.apiVersion, want.kind, want.namespace, want.name))
+        // A Pending claim: whether its StorageClass binds on first consumer decides if the sync waits legitimately.
+        if (value.kind === 'PersistentVolumeClaim' && value.phase === 'Pending' && value.storageClassName) {
+          const sc = await lookup(`StorageClass ${value.storageClassName}`, notes, async () => reader.readResource!('storage.k8s.io/v1', 'StorageClass', undefined, value.storageClassName!))
+          if (sc.status === 'found') value.volumeBindingMode = sc.value.volumeBindingMode
+        }
+
+        return value
+      }).then((l) => {
+        live[liveKey(want)] = l
+      }))
+    }
+  }
+
   await Promise.all(tasks)
   notes.sort()
   return related
@@ -272,5 +413,17 @@ export function relatedFromFile(objects: KubeObject[], app: Application, wants: 
   if (hpas.length > 0) related.hpas = hpas
   const jobs = objects.filter((o) => o.kind === 'Job' && String(o.apiVersion ?? '').startsWith('batch/'))
   if (jobs.length > 0) related.jobs = Object.fromEntries(jobs.map((j) => [`${j.metadata?.namespace}/${j.metadata?.name}`, {status: 'found', value: jobSummary(j)} as Lookup<JobSummary>]))
+  // Objects the app names that were saved next to it (a PVC, a Rollout, a drifting Secret's metadata).
+  const named = new Set((app.status?.resources ?? []).map((r) => liveKey(r)))
+  const classes = objects.filter((o) => o.kind === 'StorageClass')
+  for (const o of objects) {
+    const group = String(o.apiVersion ?? '').includes('/') ? String(o.apiVersion).split('/')[0] : ''
+    const key = liveKey({group, kind: String(o.kind ?? ''), namespace: o.metadata?.namespace, name: String(o.metadata?.name ?? '')})
+    if (!named.has(key)) continue
+    const value = liveObjectOf(o)
+    if (value.storageClassName) value.volumeBindingMode = classes.find((c) => c.metadata?.name === value.storageClassName)?.volumeBindingMode
+    related.live = {...related.live, [key]: {status: 'found', value}}
+  }
+
   return related
 }

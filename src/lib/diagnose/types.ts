@@ -31,6 +31,8 @@ export interface Fix {
 export interface Finding {
   /** Stable kebab-case id: scripts and docs may rely on it. */
   id: string
+  /** A cause-specific finding replaces a generic one: the generic id (sync-failed, comparison-error, …), for scripts that match it. */
+  refines?: string
   severity: Severity
   title: string
   explanation: string
@@ -67,6 +69,32 @@ export interface PodSummary {
   image?: string
 }
 
+/** A field of a live object: an RFC 6901 pointer when one can address it, and always a jq path. */
+export interface FieldRef {
+  pointer?: string
+  jq: string
+}
+
+/** What diagnosis needs from a live resource named by the app (the one a sync waits for, a drifting one). */
+export interface LiveObject {
+  apiVersion?: string
+  kind: string
+  namespace?: string
+  name: string
+  /** PersistentVolumeClaim (and Pod) status.phase. */
+  phase?: string
+  storageClassName?: string
+  /** From the PVC's StorageClass: Immediate or WaitForFirstConsumer. */
+  volumeBindingMode?: string
+  /** Rollout spec.paused / status.pauseConditions, Deployment spec.paused. */
+  paused?: boolean
+  pauseReasons?: string[]
+  /** Job status.active. */
+  active?: number
+  /** Field managers other than Argo CD's that own fields of the object (from metadata.managedFields), newest first. */
+  writers?: Array<{manager: string; operation?: string; time?: string; fields: FieldRef[]}>
+}
+
 export interface ProjectSummary {
   name: string
   syncWindows: SyncWindow[]
@@ -89,6 +117,8 @@ export interface Related {
   controllerPods?: Lookup<PodSummary[]> & {namespace?: string}
   /** Argo CD version, from the controller image tag when known (e.g. "v3.5.3"). */
   argocdVersion?: string
+  /** Resources named by the app's status, read live (or found in the -f file), keyed "group/Kind/namespace/name". */
+  live?: Record<string, Lookup<LiveObject>>
   /** One line per object we could not read, for the output. */
   notes: string[]
 }

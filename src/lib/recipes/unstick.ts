@@ -1,4 +1,5 @@
 import {humanDuration, refOf, type Application} from '../app.js'
+import {ARGOCD_FACTS, isControllerAlive} from '../argocd-facts.js'
 import {operationFacts} from '../operation.js'
 import {DoctorError} from '../errors.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome, type Step} from '../plan.js'
@@ -20,7 +21,8 @@ export interface UnstickOptions {
   sourceIndex?: number
 }
 
-export const UNSTICK_DEFAULTS = {minAgeSeconds: 300, controllerFreshSeconds: 600}
+/** From the shared Argo CD facts, so unstick and explain agree on "young" and "controller alive". */
+export const UNSTICK_DEFAULTS = {minAgeSeconds: ARGOCD_FACTS.orphanPhase, controllerFreshSeconds: ARGOCD_FACTS.controllerAlive}
 
 const SELF_WAIT_NOTE = (name: string) =>
   `Permanent fix: the App-of-Apps "${name}" lists its own Application manifest among its resources, so every sync waits for its own health and can never finish. ` +
@@ -57,7 +59,7 @@ export function buildUnstickPlan(app: Application, opts: UnstickOptions): Outcom
   }
 
   const excludeOps = opts.excludeSelf ? [...excludeSelfOps(app, opts.excludeSelf, opts.sourceIndex), ...stopSelfPruneOps(app)] : []
-  const controllerAlive = facts.reconciledAgoSeconds !== undefined && facts.reconciledAgoSeconds <= opts.controllerFreshSeconds
+  const controllerAlive = isControllerAlive(facts.reconciledAgoSeconds, opts.controllerFreshSeconds)
 
   if (facts.operationSet && facts.phase === 'Running' && controllerAlive && !opts.skipTerminate) {
     const patch: JsonPatchOp[] = [

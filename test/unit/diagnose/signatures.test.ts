@@ -162,10 +162,10 @@ describe('diagnose: incident signatures', () => {
       expect(ids(seedApp('board-service-prod'), related)).to.deep.equal([])
     })
 
-    it('needs an HPA: an OutOfSync Deployment alone is a real change', () => {
+    it('needs an HPA: an OutOfSync Deployment alone is not blamed on one (unexplained-drift names it instead)', () => {
       const app = seedApp('board-service-prod')
       app.status!.resources = app.status!.resources!.filter((r) => r.kind !== 'HorizontalPodAutoscaler')
-      expect(ids(app)).to.deep.equal([])
+      expect(ids(app)).to.deep.equal(['unexplained-drift'])
     })
   })
 
@@ -196,11 +196,20 @@ describe('diagnose: incident signatures', () => {
   })
 
   describe('manifest-generation-cached (8) and other ComparisonErrors', () => {
-    it('offers hard-refresh for "(cached)" and quotes the underlying error', () => {
-      const f = one(issueApp('platform-ingress'), 'manifest-generation-cached')
+    it('a cached error whose cause is in Git: fix first, hard-refresh last (never first)', () => {
+      const f = one(issueApp('platform-ingress'), 'comparison-error-render')
+      expect(f.refines).to.equal('manifest-generation-cached')
+      expect(f.fix.command).to.equal(null)
+      expect(f.explanation).to.include('values-prod.yaml: no such file or directory')
+      expect(f.fix.steps.at(-1)).to.match(/^Then: kubectl argo-doctor hard-refresh platform-ingress -n argocd — the repo-server serves this error from its cache/)
+      expect(ids(issueApp('platform-ingress'))).to.deep.equal(['comparison-error-render'])
+    })
+
+    it('a cached error with no known cause still offers hard-refresh (manifest-generation-cached)', () => {
+      const app = issueApp('platform-ingress')
+      app.status!.conditions = [{type: 'ComparisonError', message: 'rpc error: code = Unknown desc = Manifest generation error (cached): something odd happened', lastTransitionTime: '2026-01-02T00:05:00Z'}]
+      const f = one(app, 'manifest-generation-cached')
       expect(f.fix.command).to.equal('kubectl argo-doctor hard-refresh platform-ingress -n argocd')
-      expect(f.fix.steps[0]).to.include('values-prod.yaml: no such file or directory')
-      expect(ids(issueApp('platform-ingress'))).to.deep.equal(['manifest-generation-cached'])
     })
 
     it('tells a repo-server outage from a manifest error by its text', () => {
@@ -212,9 +221,12 @@ describe('diagnose: incident signatures', () => {
       expect(ids(app)).not.to.include('comparison-error')
     })
 
-    it('reports a genuine generation error as comparison-error (fix the source)', () => {
+    it('reports a genuine generation error by its tool (comparison-error-render, refines comparison-error)', () => {
       const app = issueApp('platform-ingress')
       app.status!.conditions = [{type: 'ComparisonError', message: 'Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = `kustomize build <path to cached source>/apps/x` failed exit status 1: Error: accumulating resources: accumulation err=\'accumulating resources from \'../base\': no such file or directory\''}]
+      expect(ids(app)).to.deep.equal(['comparison-error-render'])
+      expect(one(app, 'comparison-error-render').refines).to.equal('comparison-error')
+      app.status!.conditions = [{type: 'ComparisonError', message: 'something no rule knows'}]
       expect(ids(app)).to.deep.equal(['comparison-error'])
     })
   })
@@ -279,7 +291,7 @@ describe('diagnose: incident signatures', () => {
     it('has no command and says unstick will not help', () => {
       const f = one(issueApp('staging-gitops'), 'sync-window-blocked')
       expect(f.fix.command).to.equal(null)
-      expect(f.explanation).to.match(/Unstick does not help/)
+      expect(f.explanation).to.match(/Do not unstick first/)
       expect(f.fix.steps[0]).to.include('argocd proj windows list staging')
     })
 
@@ -393,10 +405,20 @@ describe('diagnose: incident signatures', () => {
 
   describe('sync failures and retries', () => {
     it('sync-failed: auto-sync will not retry the revision; the SyncError condition is not repeated', () => {
-      const f = one(issueApp('reports'), 'sync-failed')
+      const app = issueApp('reports')
+      for (const r of app.status!.operationState!.syncResult!.resources!) r.message = 'admission webhook "validate.example.com" denied the request'
+      app.status!.operationState!.message = 'one or more objects failed to apply'
+      const f = one(app, 'sync-failed')
       expect(f.explanation).to.match(/Auto-sync does not retry a revision/)
-      expect(f.title).to.equal('Last sync Failed after 5 retries')
-      expect(ids(issueApp('reports'))).to.deep.equal(['sync-failed'])
+      expect(f.title).to.equal('Last sync Failed')
+      expect(ids(app)).to.deep.equal(['sync-failed'])
+    })
+
+    it('sync-failed by cause: the immutable Job field of the reports app (refines sync-failed)', () => {
+      const f = one(issueApp('reports'), 'sync-failed-immutable-field')
+      expect(f.refines).to.equal('sync-failed')
+      expect(f.title).to.equal('Sync failed after 5 retries: an immutable field changed (Deployment reports)')
+      expect(ids(issueApp('reports'))).to.deep.equal(['sync-failed-immutable-field'])
     })
 
     it('sync-retrying: "Retrying attempt #N" while Running', () => {

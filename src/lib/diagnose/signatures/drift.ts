@@ -2,6 +2,7 @@ import {humanDuration, secondsSince, type IgnoreDifference, type ResourceStatus}
 import {isScalable} from '../../recipes/ignore-rules.js'
 import type {Evidence, MatchContext, Matcher} from '../types.js'
 import {ev, evTime, hasSyncOption, outOfSync, resourceEvidence, resourcesWhere, type Indexed} from '../util.js'
+import {liveOf as live, webhookDriftIsNotCaBundle} from './causes.js'
 
 /**
  * "Synced but not really" and "OutOfSync forever": noise that ignore-status silences, and the
@@ -114,7 +115,8 @@ const APISERVICE = (r: ResourceStatus) => is(r, 'apiregistration.k8s.io', 'APISe
 export const webhookCabundleDrift: Matcher = {
   id: 'webhook-cabundle-drift',
   match(ctx) {
-    const hits = outOfSync(ctx.app, (r) => (WEBHOOK(r) || APISERVICE(r)) && !r.requiresPruning && !ctx.shared.has(`${r.kind}/${r.name}`))
+    // A webhook whose live writer owns another field (failurePolicy, rules…) is not caBundle drift: unexplained-drift names that field.
+    const hits = outOfSync(ctx.app, (r) => (APISERVICE(r) || (WEBHOOK(r) && !webhookDriftIsNotCaBundle(ctx, r))) && !r.requiresPruning && !ctx.shared.has(`${r.kind}/${r.name}`))
     if (hits.length === 0) return
     const api = hits.filter((h) => APISERVICE(h.item))
     const hooks = hits.filter((h) => WEBHOOK(h.item))
@@ -125,7 +127,7 @@ export const webhookCabundleDrift: Matcher = {
       severity: 'warning',
       title: `OutOfSync loop: ${[hooks.length ? 'webhook caBundle' : '', api.length ? 'APIService' : ''].filter(Boolean).join(' and ')} changed after apply`,
       explanation: [
-        hooks.length ? `cert-manager's cainjector (or the webhook's operator) writes webhooks[].clientConfig.caBundle into ${hooks.map((h) => h.item.name).join(', ')} after Argo CD applies ${hooks.length === 1 ? 'it' : 'them'}; Git has no caBundle, so every comparison shows a diff and self-heal would fight the injector.` : '',
+        hooks.length ? `Usually cert-manager's cainjector (or the webhook's operator) writes webhooks[].clientConfig.caBundle into ${hooks.map((h) => h.item.name).join(', ')} after Argo CD applies ${hooks.length === 1 ? 'it' : 'them'}; Git has no caBundle, so every comparison shows a diff and self-heal would fight the injector. ${hooks.some((h) => live(ctx, h.item)?.writers?.length) ? 'The live object confirms it: its caBundle was written by another field manager.' : 'Check the diff first (argocd app diff): if another field differs (failurePolicy, rules), a different writer is at work and ignoring caBundle will not help.'}` : '',
         api.length ? `For APIService ${api.map((h) => h.item.name).join(', ')} the usual fix is to ignore /status, which the aggregator writes. That matters only on Argo CD 2.x or when resource.compareoptions sets ignoreResourceStatusField to something other than "all": since 3.0 resource status is ignored in diffs by default${statusIgnored ? ' (and this app already ignores /status)' : ''}. On 3.x a persistent APIService diff is usually an injected spec.caBundle instead — look at the diff before ignoring.` : '',
         'ignore-status adds the matching entries for this app; the system-wide alternative is resource.customizations.ignoreDifferences in argocd-cm.',
       ].filter(Boolean).join(' '),
@@ -171,14 +173,14 @@ export const presyncNeverRan: Matcher = {
       severity: hasHooks ? 'warning' : 'info',
       title: revMoved ? `Synced at ${shortRev(syncedRev)}, but no sync ran for it: its hooks did not run` : 'Last sync was selective: hooks did not run',
       explanation: (revMoved
-        ? `${ctx.name} is Synced at revision ${shortRev(syncedRev)}, but its last sync operation ran at ${shortRev(opRev)}. Hooks (PreSync/Sync/PostSync Jobs such as a db-init) are not part of the diff, so a commit that adds or changes only hooks leaves the app Synced, and auto-sync starts an operation only for OutOfSync apps: those hooks never ran (for example a db-init PreSync Job added after the app was already Synced). `
+        ? `${ctx.name} is Synced at revision ${shortRev(syncedRev)}, but its last sync operation ran at ${shortRev(opRev)}. Hooks (PreSync/Sync/PostSync Jobs such as a db-init) are not part of the diff, so a commit that adds or changes only hooks leaves the app Synced, and auto-sync starts an operation only for OutOfSync apps: those hooks never ran (for example a db-init PreSync Job). `
         : `The last sync of ${ctx.name} named individual resources (a selective sync; self-heal syncs are selective too), and selective syncs skip hooks without saying so. `) +
         (hasHooks ? 'This app has hooks.' : 'If the new revision added or changed hooks, they have not run; if it did not, nothing is wrong.') +
         ' A full sync runs them. The common manual recipe (kubectl patch .operation {"sync":{}}) skips what argocd app sync sets — initiatedBy, syncOptions, retry, clearing the old operationState — which force-presync does, guarded.',
       evidence,
       fix: {
         command: ctx.command('force-presync'),
-        steps: ['Check that the hook is actually rendered for this environment (a Helm/Kustomize condition can leave the Job out of one environment): argocd app manifests ' + `${ctx.name} --app-namespace ${ctx.namespace} | grep -B3 -A3 argocd.argoproj.io/hook`],
+        steps: ['Check that the hook is actually rendered for this environment (a Helm condition can leave the Job out in one environment): argocd app manifests ' + `${ctx.name} --app-namespace ${ctx.namespace} | grep -B3 -A3 argocd.argoproj.io/hook`],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/',
       },
     }

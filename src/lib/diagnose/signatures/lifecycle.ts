@@ -1,4 +1,4 @@
-import {humanDuration, secondsSince} from '../../app.js'
+import {humanDuration, IN_PROGRESS_PHASES, secondsSince} from '../../app.js'
 import {shellQuote} from '../../plan.js'
 import {describeWindow, evaluateSyncWindows} from '../../sync-windows.js'
 import type {Evidence, Matcher} from '../types.js'
@@ -110,10 +110,11 @@ export const pruneAwaitingConfirmation: Matcher = {
 
 export const syncWindowBlocked: Matcher = {
   id: 'sync-window-blocked',
-  supersedes: ['operation-stuck', 'operation-in-progress'],
+  supersedes: ['operation-stuck', 'operation-in-progress', 'operation-age-unknown'],
   match(ctx) {
     const {facts} = ctx
-    if (!facts.blockedBySyncWindow || facts.phase !== 'Running' || !facts.operationSet) return
+    if (!facts.blockedBySyncWindow || !facts.phase || !IN_PROGRESS_PHASES.has(facts.phase) || !facts.operationSet) return
+    const terminating = facts.phase === 'Terminating'
     const project = ctx.app.spec?.project ?? 'default'
     const evidence = operationEvidence(ctx)
     const p = ctx.related.project
@@ -130,9 +131,10 @@ export const syncWindowBlocked: Matcher = {
     return {
       id: 'sync-window-blocked',
       severity: 'warning',
-      title: 'Sync blocked by a sync window',
-      explanation: `A sync window of AppProject ${project} forbids syncing ${ctx.name} right now, so the controller holds the operation at Running ("Sync operation blocked by sync window") until the window allows it${facts.ageSeconds === undefined ? '' : ` (held for ${humanDuration(facts.ageSeconds)} so far)`}. ` +
-        `This is the window working as configured.${when} Unstick does not help: clearing the operation discards the sync, the next sync is blocked the same way, and terminate and delete wait for the window too.`,
+      title: terminating ? 'Termination waits for a sync window' : 'Sync blocked by a sync window',
+      explanation: `A sync window of AppProject ${project} forbids syncing ${ctx.name} right now, so the controller holds the operation ("Sync operation blocked by sync window") until the window allows it${facts.ageSeconds === undefined ? '' : ` (held for ${humanDuration(facts.ageSeconds)} so far)`}. ` +
+        (terminating ? 'Someone asked to terminate it, but the controller checks the window before it processes the operation at all, so it stays Terminating until the window opens (argo-cd#25361). ' : '') +
+        `This is the window working as configured.${when} Do not unstick first: clearing the operation discards the sync, the next sync is blocked the same way, and terminate and delete wait for the window too.`,
       evidence,
       fix: {
         command: null,
@@ -141,6 +143,8 @@ export const syncWindowBlocked: Matcher = {
           manual
             ? `The window allows manual syncs: sync from the UI or with argocd app sync ${ctx.name} --app-namespace ${ctx.namespace} (a raw kubectl patch of .operation does not count as manual).`
             : `If the change cannot wait: change or remove the window in AppProject ${project} (spec.syncWindows), or allow manual syncs in it (argocd proj windows enable-manual-sync ${project} <id>), then sync from the UI/CLI.`,
+          'So that syncs already running when a deny window starts can finish instead of being held: set syncOverrun: true on the window (Argo CD v3.3+, argo-cd#25510).',
+          `Only if the operation must go now and changing the window is not an option: ${ctx.command('unstick', '--force')} (the next sync waits for the window again).`,
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/sync_windows/',
       },

@@ -1,4 +1,5 @@
 import {COMPLETED_PHASES, humanDuration, IN_PROGRESS_PHASES} from '../../app.js'
+import {ARGOCD_FACTS} from '../../argocd-facts.js'
 import type {Evidence, MatchContext, Matcher} from '../types.js'
 import {describeSource, ev, evTime, resourcesWhere} from '../util.js'
 
@@ -7,18 +8,18 @@ import {describeSource, ev, evTime, resourcesWhere} from '../util.js'
  * App-of-Apps self-wait, hooks that never complete, leftovers that block every sync.
  */
 
-/** Thresholds, in seconds. Below them an operation may still be making progress. */
+/**
+ * Thresholds, in seconds (from the one module of Argo CD facts, shared with the recipes). Below
+ * them an operation may still be making progress. `controllerStale` is the same number unstick
+ * uses to decide whether the controller is alive.
+ */
 export const THRESHOLDS = {
-  /** Same as unstick's --min-age default: a Running phase with no operation older than this is stuck. */
-  orphanPhase: 300,
-  /** A hook Job that has not completed after this long. */
-  hook: 600,
-  /** Any operation still running after this long. */
-  longOperation: 1800,
-  /** Default resync is 120s + up to 60s jitter; no reconcile for this long means the controller is not processing the app. */
-  controllerStale: 900,
-  /** A deletion still pending after this long. */
-  deletion: 300,
+  orphanPhase: ARGOCD_FACTS.orphanPhase,
+  hook: ARGOCD_FACTS.hook,
+  longOperation: ARGOCD_FACTS.longOperation,
+  controllerStale: ARGOCD_FACTS.controllerAlive,
+  terminating: ARGOCD_FACTS.terminating,
+  deletion: ARGOCD_FACTS.deletion,
 }
 
 const DOCS_TERMINATE = 'https://argo-cd.readthedocs.io/en/stable/user-guide/commands/argocd_app_terminate-op/'
@@ -48,7 +49,7 @@ export function operationEvidence(ctx: MatchContext, withMessage = true): Eviden
 }
 
 function controllerAlive(ctx: MatchContext): boolean {
-  return ctx.facts.reconciledAgoSeconds !== undefined && ctx.facts.reconciledAgoSeconds <= THRESHOLDS.controllerStale
+  return ctx.facts.controllerAlive
 }
 
 const isRetrying = (message: string | undefined) => /Retrying attempt #\d+/.test(message ?? '')
