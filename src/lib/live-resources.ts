@@ -29,6 +29,8 @@ export async function readLive(cluster: Cluster | undefined, app: Application, p
   for (const r of app.status?.operationState?.syncResult?.resources ?? []) if (r.hookType && pick({...r, hook: true})) add(r)
   const list = [...keys.values()].slice(0, MAX_LIVE_READS)
   const out: LiveMeta[] = []
-  for (let i = 0; i < list.length; i += 8) out.push(...await Promise.all(list.slice(i, i + 8).map((k) => cluster.readMeta(k))))
+  // Secrets are never read (a GET would carry their data); their metadata is not needed to decide.
+  const read = (k: ResourceKey): Promise<LiveMeta> => !k.group && k.kind === 'Secret' ? Promise.resolve({...k, state: 'unreadable', error: 'Secrets are not read'}) : cluster.readMeta(k)
+  for (let i = 0; i < list.length; i += 8) out.push(...await Promise.all(list.slice(i, i + 8).map((k) => read(k))))
   return out
 }
