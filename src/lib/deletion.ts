@@ -112,12 +112,31 @@ export interface PruneConfirmation {
   futureApproval: boolean
 }
 
+/**
+ * gitops-engine's wording: newer "waiting for pruning confirmation of <group>/<kind>/<name>[ and N more …]";
+ * the one Argo CD v3.2 ships "Waiting for pruning confirmation of <apiVersion>/<kind>/<name>[ and N more resources]".
+ */
+export const PRUNE_WAIT = /waiting for pruning confirmation of /i
+
+/** The first resource the message names, in either wording. */
+export function namedInMessage(message: string): {group: string; kind: string; name: string} | undefined {
+  const m = /waiting for pruning confirmation of (\S+?)(?: and \d+ more \w+)?(?:$|[\s,;])/i.exec(message)
+  if (!m) return undefined
+  const parts = m[1].split('/')
+  if (parts.length < 3) return undefined
+  const name = parts.at(-1)!
+  const kind = parts.at(-2)!
+  // 4 parts: group/version/kind/name (apiVersion with a group); 3 parts: group/kind/name, or v1/kind/name (core apiVersion)
+  const group = parts.length >= 4 ? parts[0] : /^v\d+(?:(?:alpha|beta)\d+)?$/.test(parts[0]) ? '' : parts[0]
+  return {group, kind, name}
+}
+
 const CASCADE = /^resources-finalizer\.argocd\.argoproj\.io(?:\/(?:background|foreground))?$/
 
 export function pruneConfirmation(app: Application, now: Date, live?: readonly LiveMeta[]): PruneConfirmation {
   const state = app.status?.operationState
   const message = state?.message ?? ''
-  const messageSaysWaiting = /waiting for pruning confirmation of /.test(message)
+  const messageSaysWaiting = PRUNE_WAIT.test(message)
   const opOptions = app.operation?.sync?.syncOptions ?? state?.operation?.sync?.syncOptions ?? app.spec?.syncPolicy?.syncOptions
   const appLevelConfirm = optionValue(opOptions as string[] | undefined, 'Prune')?.toLowerCase() === 'confirm'
   const approvedAt = app.metadata.annotations?.[DELETION_APPROVED]
@@ -136,7 +155,7 @@ export function pruneConfirmation(app: Application, now: Date, live?: readonly L
   const operationSet = app.operation !== undefined && app.operation !== null
   // Which resources need confirmation: the message names the first; a live Prune=confirm (or the
   // app-level option without a resource-level Prune option) marks the rest.
-  const named = /waiting for pruning confirmation of ([^\s/]*)\/([^\s/]+)\/(\S+?)(?: and \d+ more \w+)?(?:$|[\s,.;])/.exec(message)
+  const named = namedInMessage(message)
   const pending = resources.filter((r) => {
     if (!r.requiresPruning) return false
     const l = findLive(live, r)
@@ -144,7 +163,7 @@ export function pruneConfirmation(app: Application, now: Date, live?: readonly L
     const own = optionValue(l?.syncOptions, 'Prune')?.toLowerCase()
     if (own !== undefined) return own === 'confirm'
     if (appLevelConfirm) return true
-    if (named && named[1] === (r.group ?? '') && named[2] === r.kind && named[3] === r.name) return true
+    if (named && named.group === (r.group ?? '') && named.kind === r.kind && named.name === r.name) return true
     // The message counts them ("and N more"): without live reads every requiresPruning resource may be one.
     return messageSaysWaiting && live === undefined
   })

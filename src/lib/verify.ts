@@ -1,6 +1,6 @@
 import {COMPLETED_PHASES, IN_PROGRESS_PHASES, REFRESH_ANNOTATION, type Application} from './app.js'
 import type {Verify} from './plan.js'
-import {resourceKeyId, resourceLabel} from './deletion.js'
+import {PRUNE_WAIT, resourceKeyId, resourceLabel} from './deletion.js'
 
 /** Pure helpers the pipeline uses to wait for and judge a change. */
 
@@ -36,7 +36,7 @@ export function isDone(verify: Verify, app: Application, written: Application): 
       const state = app.status?.operationState
       if (!app.metadata.deletionTimestamp && (state?.phase === undefined || COMPLETED_PHASES.has(state.phase))) return true
       if (stillPending(verify, app).length > 0) return false
-      return !/waiting for pruning confirmation of /.test(state?.message ?? '')
+      return !PRUNE_WAIT.test(state?.message ?? '')
     }
 
     case 'deleted':

@@ -14,7 +14,8 @@ const KEY = 'argocd.argoproj.io/deletion-approved'
 describe('argocd tier S6: a Prune=confirm resource removed from Git waits for approval, fixed by `approve-prune`', () => {
   const ns = uniq('s6-prune')
   const app = `${ns}-app`
-  const waiting = 'waiting for pruning confirmation of /ConfigMap/legacy-report'
+  // v3.2's gitops-engine: "Waiting for pruning confirmation of v1/ConfigMap/…"; newer: "waiting for pruning confirmation of /ConfigMap/…"
+  const waiting = /waiting for pruning confirmation of (?:v1)?\/ConfigMap\/legacy-report/i
 
   before(requireArgocd)
   before(() => heading(S, `app ${app}, namespace ${ns}`))
@@ -30,7 +31,7 @@ describe('argocd tier S6: a Prune=confirm resource removed from Git waits for ap
     await waitForApp(app, 'Synced at the first commit', (a) => a.status?.sync?.status === 'Synced' && a.status?.operationState?.phase === 'Succeeded')
     const c2 = await gitPut(`apps/${ns}`, {'keep.yaml': configMap('settings')}, 'e2e: legacy-report removed')
     await kubectl(['patch', 'applications.argoproj.io', app, '-n', 'argocd', '--type', 'merge', '-p', JSON.stringify({spec: {source: {targetRevision: c2}}})])
-    const stuck = await waitForApp(app, waiting, (a) => a.status?.operationState?.phase === 'Running' && a.status.operationState.message === waiting)
+    const stuck = await waitForApp(app, String(waiting), (a) => a.status?.operationState?.phase === 'Running' && waiting.test(a.status.operationState.message ?? ''))
     record(S, 'before (waits for approval)', stuck)
     expect(stuck.status.resources.find((r: {name: string}) => r.name === 'legacy-report')).to.include({requiresPruning: true})
     expect(stuck.metadata.annotations?.[KEY]).to.equal(undefined)

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {buildApprovePrunePlan} from '../../../src/lib/recipes/approve-prune.js'
-import {approvalCovers, pruneConfirmation, type LiveMeta} from '../../../src/lib/deletion.js'
+import {approvalCovers, namedInMessage, pruneConfirmation, type LiveMeta} from '../../../src/lib/deletion.js'
 import {isDone, judge} from '../../../src/lib/verify.js'
 import {EXAMPLE_NOW, issueApp} from '../../fixtures/examples.js'
 
@@ -38,6 +38,25 @@ describe('buildApprovePrunePlan', () => {
   it('never writes a time before the operation started (our clock behind the controller\'s)', () => {
     const plan = buildApprovePrunePlan(issueApp('legacy-crons'), {now: new Date('2026-01-01T21:30:00Z')})
     expect(plan.kind === 'plan' && plan.patch[1]).to.deep.include({value: {[KEY]: '2026-01-01T21:30:12Z'}})
+  })
+
+  it('reads the wording of Argo CD v3.2 ("Waiting for pruning confirmation of batch/v1/CronJob/…", resource-level Prune=confirm only)', () => {
+    const app = issueApp('legacy-crons')
+    app.status!.operationState!.message = 'Waiting for pruning confirmation of batch/v1/CronJob/nightly-report and 1 more resources'
+    app.spec.syncPolicy = {}
+    delete app.operation!.sync!.syncOptions
+    delete app.status!.operationState!.operation!.sync!.syncOptions
+    expect(namedInMessage(app.status!.operationState!.message)).to.deep.equal({group: 'batch', kind: 'CronJob', name: 'nightly-report'})
+    expect(namedInMessage('Waiting for pruning confirmation of v1/ConfigMap/legacy-report')).to.deep.equal({group: '', kind: 'ConfigMap', name: 'legacy-report'})
+    expect(namedInMessage('waiting for pruning confirmation of /ConfigMap/legacy-report')).to.deep.equal({group: '', kind: 'ConfigMap', name: 'legacy-report'})
+    const plan = buildApprovePrunePlan(app, {now: NOW})
+    expect(plan.kind).to.equal('plan')
+    // live reads narrow it to the resource whose own annotation says Prune=confirm
+    const live: LiveMeta[] = [
+      {group: 'batch', kind: 'CronJob', namespace: 'batch', name: 'nightly-report', state: 'found', syncOptions: 'Prune=confirm'},
+      {group: 'batch', kind: 'CronJob', namespace: 'batch', name: 'quarterly-export', state: 'found'},
+    ]
+    expect(pruneConfirmation(app, NOW, live).pending.map((r) => r.name)).to.deep.equal(['nightly-report'])
   })
 
   it('nothing to do when no sync waits for confirmation', () => {
