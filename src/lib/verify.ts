@@ -34,9 +34,10 @@ export function isDone(verify: Verify, app: Application, written: Application): 
 
     case 'pruned': {
       const state = app.status?.operationState
-      if (!app.metadata.deletionTimestamp && (state?.phase === undefined || COMPLETED_PHASES.has(state.phase))) return true
+      if (!app.metadata.deletionTimestamp && (state?.phase === 'Failed' || state?.phase === 'Error')) return true
+      // A finished sync is judged once the controller's next comparison dropped the pruned resources.
       if (stillPending(verify, app).length > 0) return false
-      return !PRUNE_WAIT.test(state?.message ?? '')
+      return state?.phase === undefined || COMPLETED_PHASES.has(state.phase) || !PRUNE_WAIT.test(state?.message ?? '')
     }
 
     case 'deleted':

@@ -131,6 +131,7 @@ describe('buildApprovePrunePlan', () => {
     done.status!.operationState!.phase = 'Succeeded'
     done.status!.operationState!.message = 'successfully synced (all tasks run)'
     delete done.operation
+    expect(isDone(plan.verify, done, before), 'Succeeded, but the next comparison has not dropped the pruned resources yet').to.equal(false)
     done.status!.resources = done.status!.resources!.filter((r) => !r.requiresPruning)
     expect(isDone(plan.verify, done, before)).to.equal(true)
     expect(judge(plan.verify, done)).to.deep.include({status: 'ok'})
