@@ -27,9 +27,7 @@ function leftBehind(facts: DeletionFacts, removed: AppFinalizer[], now: Date): s
       return `${resourceLabel(r)}${live}`
     })
     if (facts.orphans.length > MAX_LISTED) shown.push(`… and ${facts.orphans.length - MAX_LISTED} more`)
-    lines.push(facts.orphans.length === 0
-      ? `${facts.clusterGone ? 'The destination cluster is gone; ' : ''}status.resources lists no managed resource still present: nothing is orphaned.`
-      : `Removing ${removed.find((f) => f.role === 'cascade')!.name} leaves ${facts.orphans.length} managed resource${facts.orphans.length === 1 ? '' : 's'} on ${facts.destination} running and unmanaged (nobody deletes them):\n${shown.map((l) => `  - ${l}`).join('\n')}`)
+    if (facts.orphans.length > 0) lines.push(`Removing ${removed.find((f) => f.role === 'cascade')!.name} leaves ${facts.orphans.length} managed resource${facts.orphans.length === 1 ? '' : 's'} on ${facts.destination} running and unmanaged (nobody deletes them):\n${shown.map((l) => `  - ${l}`).join('\n')}`)
   }
 
   if (removed.some((f) => f.role === 'post-delete')) lines.push('Removing the post-delete finalizer skips the PostDelete hooks (and their cleanup): whatever they were meant to do after the deletion does not happen.')
@@ -135,7 +133,7 @@ export function buildUnblockDeletePlan(app: Application, opts: UnblockDeleteOpti
     patch,
     guards: describeGuards(patch),
     warnings,
-    notes: [],
+    notes: blocking.some((f) => f.role === 'cascade') && facts.orphans.length === 0 ? ['status.resources lists no managed resource still present: nothing is orphaned.'] : [],
     verify: {kind: 'deleted', description: 'waiting for the Application to be gone'},
   }
 }
