@@ -19,7 +19,7 @@ import type {Io} from './render/io.js'
 import {confirmChange} from './render/prompt.js'
 import {startProgress} from './render/spinner.js'
 import type {AppSource} from './source.js'
-import {isDone, judge, progressLine, type VerifyOutcome} from './verify.js'
+import {isDone, judge, judgeDeleted, progressLine, type VerifyOutcome} from './verify.js'
 import {ourCommand} from './invocation.js'
 
 export interface PipelineEnv {
@@ -465,6 +465,12 @@ async function verifyPlan(env: PipelineEnv, plan: Plan, written: Application, qu
   }).finally(() => progress.stop())
   if (env.signal?.aborted) {
     throw new DoctorError('INTERRUPTED', `Interrupted while ${verify.description}; the change WAS applied (resourceVersion ${written.metadata.resourceVersion}).`, `Check on it with: ${ourCommand(`explain ${plan.target.name} -n ${plan.target.namespace}`)}`)
+  }
+
+  const goneIsSuccess = outcome.status === 'deleted' ? judgeDeleted(verify) : undefined
+  if (goneIsSuccess) {
+    io.out(io.paint('green', `✔ ${quiet ? `${plan.target.namespace}/${plan.target.name}: ` : ''}${goneIsSuccess.message}`))
+    return goneIsSuccess
   }
 
   if (outcome.status === 'deleted') {

@@ -10,6 +10,9 @@ export type JsonPatchOp =
  * - terminate: the operation left Running/Terminating (the controller finished terminating it).
  * - operation: the sync we started reached Succeeded (ok) or Failed/Error (failed).
  * - reconcile: status.reconciledAt moved past the write; then report sync status.
+ * - pruned: the resources waiting for confirmation are gone from status.resources (or no longer
+ *   require pruning), or the sync moved past the wait / completed, or the deleting app is gone.
+ * - deleted: the Application is gone (a stuck deletion finished).
  */
 export type Verify =
   | {kind: 'none'}
@@ -17,6 +20,8 @@ export type Verify =
   | {kind: 'terminate'; description: string}
   | {kind: 'operation'; description: string}
   | {kind: 'reconcile'; description: string; expectSynced: boolean}
+  | {kind: 'pruned'; description: string; pending: string[]}
+  | {kind: 'deleted'; description: string}
 
 /** A change, as data: what, why, the guarded patch, and how to tell it worked. */
 export interface Plan {

@@ -4,6 +4,8 @@ import {DoctorError} from './errors.js'
 import type {Cluster, WaitCheck, WaitOptions, WaitResult} from './cluster/kube.js'
 import {gatherRelated, relatedFromFile, type RelatedWants} from './diagnose/related.js'
 import type {Related} from './diagnose/types.js'
+import type {LiveMeta} from './deletion.js'
+import {readLive, type ManagedPick} from './live-resources.js'
 import type {JsonPatchOp} from './plan.js'
 
 export interface ListOptions {
@@ -38,6 +40,11 @@ export interface AppSource {
    * -f file (what the file does not hold is reported as unreadable, never guessed).
    */
   readRelated(app: Application, wants: RelatedWants): Promise<Related>
+  /**
+   * The metadata (age, finalizers, sync options) of the managed resources `pick` selects, read live
+   * when they are on this cluster; undefined when they cannot be (offline, or another destination).
+   */
+  readManaged(app: Application, pick: ManagedPick): Promise<LiveMeta[] | undefined>
 }
 
 export function clusterSource(cluster: Cluster): AppSource {
@@ -51,6 +58,7 @@ export function clusterSource(cluster: Cluster): AppSource {
     apply: (ref, patch) => cluster.patchApp(ref, patch, {dryRun: false}),
     watch: (ref, from, check, opts) => cluster.waitForApp(ref, from, check, opts),
     readRelated: (app, wants) => gatherRelated(cluster, app, wants),
+    readManaged: (app, pick) => readLive(cluster, app, pick),
   }
 }
 
@@ -136,6 +144,7 @@ export function fileSource(file: ObjectsFile, path: string): AppSource {
     apply: async () => offline(),
     watch: async () => offline(),
     readRelated: async (app, wants) => relatedFromFile(related, app, wants),
+    readManaged: async () => undefined,
     async preview(ref, patch) {
       const {default: jsonpatch} = await import('fast-json-patch')
       try {

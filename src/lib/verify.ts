@@ -1,5 +1,6 @@
 import {COMPLETED_PHASES, IN_PROGRESS_PHASES, REFRESH_ANNOTATION, type Application} from './app.js'
 import type {Verify} from './plan.js'
+import {PRUNE_WAIT, resourceKeyId, resourceLabel} from './deletion.js'
 
 /** Pure helpers the pipeline uses to wait for and judge a change. */
 
@@ -31,12 +32,38 @@ export function isDone(verify: Verify, app: Application, written: Application): 
       return phase !== undefined && COMPLETED_PHASES.has(phase) && app.operation === undefined
     }
 
+    case 'pruned': {
+      const state = app.status?.operationState
+      if (!app.metadata.deletionTimestamp && (state?.phase === 'Failed' || state?.phase === 'Error')) return true
+      // A finished sync is judged once the controller's next comparison dropped the pruned resources.
+      if (stillPending(verify, app).length > 0) return false
+      return state?.phase === undefined || COMPLETED_PHASES.has(state.phase) || !PRUNE_WAIT.test(state?.message ?? '')
+    }
+
+    case 'deleted':
+      return false
+
     case 'reconcile': {
       const before = written.status?.reconciledAt
       const now = app.status?.reconciledAt
       return now !== undefined && now !== before && app.metadata.annotations?.[REFRESH_ANNOTATION] === undefined
     }
   }
+}
+
+/** The resources of a `pruned` verify that status.resources still lists as waiting to be deleted. */
+export function stillPending(verify: Extract<Verify, {kind: 'pruned'}>, app: Application): string[] {
+  const want = new Set(verify.pending)
+  return (app.status?.resources ?? [])
+    .filter((r) => want.has(resourceKeyId(r)) && (app.metadata.deletionTimestamp ? true : r.requiresPruning))
+    .map((r) => resourceLabel(r))
+}
+
+/** A verify that succeeds when the Application disappears; undefined when a deletion is not the goal. */
+export function judgeDeleted(verify: Verify): VerifyOutcome | undefined {
+  if (verify.kind === 'deleted') return {status: 'ok', message: 'The Application is gone: its deletion finished.'}
+  if (verify.kind === 'pruned') return {status: 'ok', message: 'The Application is gone: its cascading deletion finished.'}
+  return undefined
 }
 
 export function hooksOf(app: Application): NonNullable<VerifyOutcome['hooks']> {
@@ -70,6 +97,15 @@ export function judge(verify: Verify, app: Application): VerifyOutcome {
       return {...base, status: ok ? 'ok' : 'failed', hooks: hooksOf(app), message: `Sync ${state?.phase ?? 'finished'}${state?.message ? `: ${state.message}` : ''}`}
     }
 
+    case 'pruned': {
+      const left = stillPending(verify, app)
+      if (left.length > 0) return {...base, status: 'ok', message: `Approved; Argo CD has not deleted ${left.join(', ')} yet (${state?.phase ?? 'no operation'}${state?.message ? `: ${state.message}` : ''})`}
+      const failed = state?.phase === 'Failed' || state?.phase === 'Error'
+      return {...base, status: failed ? 'failed' : 'ok', hooks: hooksOf(app), message: `Pruned${verify.pending.length > 0 ? ` ${verify.pending.length} resource${verify.pending.length === 1 ? '' : 's'}` : ''}; sync ${state?.phase ?? 'finished'}${state?.message ? `: ${state.message}` : ''}`}
+    }
+
+    case 'deleted':
+      return {...base, status: 'ok', message: `The Application is still there (finalizers: ${(app.metadata.finalizers ?? []).join(', ') || 'none'})`}
     case 'terminate':
       return {...base, status: 'ok', message: `Operation ended: ${state?.phase ?? 'cleared'}${state?.message ? ` (${state.message})` : ''}`}
     case 'reconcile': {

@@ -11,6 +11,7 @@ import {
 import {APPS, GROUP, PROJECTS, VERSION, type AppRef, type Application} from '../app.js'
 import {DoctorError, toDoctorError, type RequestContext} from '../errors.js'
 import type {JsonPatchOp} from '../plan.js'
+import type {LiveMeta, ResourceKey} from '../deletion.js'
 
 export interface ConnectOptions {
   kubeconfig?: string
@@ -140,6 +141,32 @@ export class Cluster {
     return kind === 'Secret' && !group ? {...obj, data: undefined, stringData: undefined} : obj
   }
 
+  /**
+   * Read the metadata of one managed resource (any kind; the plural comes from discovery). Only
+   * metadata is kept — never data, spec or status (a Secret's data never leaves this function).
+   * Absent → state "missing"; 403 or unknown kind → "unreadable" with the reason.
+   */
+  async readMeta(key: ResourceKey): Promise<LiveMeta> {
+    const apiVersion = key.group ? `${key.group}/${key.version ?? 'v1'}` : (key.version ?? 'v1')
+    const resource = `${key.kind}${key.group ? `.${key.group}` : ''}`
+    try {
+      const obj = await this.call(this.ctx('get', resource, key.namespace, key.name), () =>
+        KubernetesObjectApi.makeApiClient(this.kc).read({apiVersion, kind: key.kind, metadata: {name: key.name, ...(key.namespace ? {namespace: key.namespace} : {})}}))
+      const m = (obj as {metadata?: Record<string, any>}).metadata ?? {}
+      return {
+        ...key,
+        state: 'found',
+        creationTimestamp: m.creationTimestamp === undefined ? undefined : new Date(m.creationTimestamp).toISOString().replace(/\.\d+Z$/, 'Z'),
+        deletionTimestamp: m.deletionTimestamp === undefined ? undefined : new Date(m.deletionTimestamp).toISOString().replace(/\.\d+Z$/, 'Z'),
+        finalizers: Array.isArray(m.finalizers) ? m.finalizers.map(String) : [],
+        syncOptions: typeof m.annotations?.['argocd.argoproj.io/sync-options'] === 'string' ? m.annotations['argocd.argoproj.io/sync-options'] : undefined,
+      }
+    } catch (error) {
+      if (error instanceof DoctorError && error.code === 'NOT_FOUND' && !/The API server has no /.test(error.message)) return {...key, state: 'missing'}
+      return {...key, state: 'unreadable', error: error instanceof Error ? error.message.split('\n')[0] : String(error)}
+    }
+  }
+
   async listPods(namespace: string, labelSelector: string): Promise<Array<Record<string, any>>> {
     const rc = this.ctx('list', 'pods', namespace)
     const list = await this.call(rc, () => this.kc.makeApiClient(CoreV1Api).listNamespacedPod({namespace, labelSelector}))
@@ -153,7 +180,16 @@ export class Cluster {
    */
   async waitForApp(ref: AppRef, fromResourceVersion: string, check: WaitCheck, opts: WaitOptions): Promise<WaitResult> {
     const deadline = Date.now() + opts.timeoutMs
-    let last = await this.getApp(ref)
+    const gone = (error: unknown) => error instanceof DoctorError && error.code === 'NOT_FOUND'
+    let last: Application
+    try {
+      last = await this.getApp(ref)
+    } catch (error) {
+      // Removing the last finalizer of a deleting app deletes it with the same write.
+      if (gone(error)) return {status: 'deleted'}
+      throw error
+    }
+
     if (check(last)) return {status: 'done', app: last}
     const path = `/apis/${GROUP}/${VERSION}/namespaces/${ref.namespace}/${APPS}`
     let rv = last.metadata.resourceVersion ?? fromResourceVersion
@@ -219,7 +255,13 @@ export class Cluster {
       })
       if (outcome !== 'reopen') return outcome
       // The server ended the watch (timeout or expired RV): re-read and continue.
-      last = await this.getApp(ref)
+      try {
+        last = await this.getApp(ref)
+      } catch (error) {
+        if (gone(error)) return {status: 'deleted'}
+        throw error
+      }
+
       rv = last.metadata.resourceVersion ?? rv
       if (check(last)) return {status: 'done', app: last}
     }

@@ -33,6 +33,39 @@ describe('runbook', () => {
     expect(text).to.include('warning  sync-window-blocked: no command; manual steps in: kubectl argo-doctor explain staging-gitops -n argocd')
   })
 
+  it('offers approve-prune for a sync waiting on Prune=confirm and unblock-delete for a stuck deletion', async () => {
+    const {io} = captureIo()
+    const report = await explainFleet([examplesIn('argocd-issues.yaml')], EXAMPLE_NOW, style)
+    const text = describeRunbook(io, report, style)
+    expect(text).to.include('warning  prune-awaiting-confirmation: $ kubectl argo-doctor approve-prune legacy-crons -n argocd')
+    expect(text).to.include('critical deletion-stuck-finalizer: $ kubectl argo-doctor unblock-delete zookeeper-operator -n argocd')
+  })
+
+  it('interactive: the chosen approve-prune fix runs as that command', async () => {
+    const {io} = captureIo()
+    let app: Application = issueApp('legacy-crons')
+    const answers: Array<(choices: Array<Choice<any>>) => any> = [
+      (choices) => choices.find((c) => String(c.name).startsWith('argocd/legacy-crons'))!.value,
+      (choices) => choices[0].value,
+      (choices) => choices.find((c) => c.name === 'Quit')!.value,
+    ]
+    const ran: string[][] = []
+    await runInteractive({
+      io,
+      style,
+      listFleet: () => explainFleet([[app]], EXAMPLE_NOW, style),
+      explainOne: async () => explainSingle(app, EXAMPLE_NOW, style),
+      choose: async (_message, choices) => answers.shift()!(choices),
+      async runFix(argv) {
+        ran.push(argv)
+        app = structuredClone(app)
+        app.metadata.annotations = {'argocd.argoproj.io/deletion-approved': EXAMPLE_NOW.toISOString().replace(/\.\d+Z$/, 'Z')}
+        return 0
+      },
+    })
+    expect(ran).to.deep.equal([['approve-prune', 'legacy-crons', '-n', 'argocd']])
+  })
+
   it('interactive: pick an app, run its fix through the command, explain again, quit', async () => {
     const {io, text} = captureIo()
     let app: Application = issueApp('billing')

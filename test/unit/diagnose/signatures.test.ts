@@ -232,13 +232,13 @@ describe('diagnose: incident signatures', () => {
   })
 
   describe('deletion-stuck-finalizer (9: unstick does not help)', () => {
-    it('quotes the DeletionError, has no command, and says why unstick does not help', () => {
+    it('PreDelete hooks cannot run (namespace gone, argocd-diff-preview #414): quotes the DeletionError and names unblock-delete', () => {
       const f = one(issueApp('zookeeper-operator'), 'deletion-stuck-finalizer')
       expect(f.severity).to.equal('critical')
-      expect(f.fix.command).to.equal(null)
+      expect(f.fix.command).to.equal('kubectl argo-doctor unblock-delete zookeeper-operator -n argocd')
       expect(f.explanation).to.match(/`unstick` does not help/)
       expect(f.explanation).to.include('namespaces "zookeeper-operator" not found')
-      expect(f.fix.steps.at(-1)).to.include('"op":"remove","path":"/metadata/finalizers"')
+      expect(f.fix.steps.join('\n')).not.to.include('"path":"/metadata/finalizers"')
       expect(ids(issueApp('zookeeper-operator'))).not.to.include('condition-deletion-error')
     })
 
@@ -248,14 +248,44 @@ describe('diagnose: incident signatures', () => {
       expect(one(app, 'deletion-stuck-finalizer').fix.command).to.equal('kubectl argo-doctor unstick zookeeper-operator -n argocd')
     })
 
-    it('names the silent wait for Prune/Delete=confirm approval', () => {
+    it('names the silent wait for Delete=confirm approval, and approve-prune as the fix', () => {
       const app = issueApp('zookeeper-operator')
       app.status!.conditions = []
       app.metadata.finalizers = ['resources-finalizer.argocd.argoproj.io']
       app.status!.resources![0].requiresDeletionConfirmation = true
       const f = one(app, 'deletion-stuck-finalizer')
       expect(f.explanation).to.match(/waiting, without any error, for approval/)
-      expect(f.fix.steps[0]).to.include('argocd.argoproj.io/deletion-approved=')
+      expect(f.fix.command).to.equal('kubectl argo-doctor approve-prune zookeeper-operator -n argocd')
+      expect(f.fix.steps[0]).to.include('argocd app confirm-deletion zookeeper-operator')
+    })
+
+    it('an approval written after the deletion was requested counts (IsDeletionConfirmed(deletionTimestamp))', () => {
+      const app = issueApp('zookeeper-operator')
+      app.status!.conditions = []
+      app.metadata.finalizers = ['resources-finalizer.argocd.argoproj.io']
+      app.status!.resources![0].requiresDeletionConfirmation = true
+      app.metadata.annotations = {'argocd.argoproj.io/deletion-approved': '2026-01-01T23:40:12Z'}
+      expect(one(app, 'deletion-stuck-finalizer').fix.command).to.equal('kubectl argo-doctor unblock-delete zookeeper-operator -n argocd')
+    })
+
+    it('an unreachable destination cluster (argo-cd #4198: "dial tcp … no such host") names unblock-delete', () => {
+      const app = issueApp('zookeeper-operator')
+      app.metadata.finalizers = ['resources-finalizer.argocd.argoproj.io']
+      app.spec.destination = {server: 'https://58BE80313EAF.sk1.us-east-1.eks.amazonaws.com', namespace: 'zk'}
+      app.status!.conditions = [{type: 'DeletionError', message: 'Get "https://58BE80313EAF.sk1.us-east-1.eks.amazonaws.com/version?timeout=32s": dial tcp: lookup 58BE80313EAF.sk1.us-east-1.eks.amazonaws.com on 172.20.0.10:53: no such host'}]
+      const f = one(app, 'deletion-stuck-finalizer')
+      expect(f.fix.command).to.equal('kubectl argo-doctor unblock-delete zookeeper-operator -n argocd')
+      expect(f.explanation).to.match(/cannot be reached/)
+      expect(evidence(f)).to.include({'spec.destination': 'https://58BE80313EAF.sk1.us-east-1.eks.amazonaws.com'})
+    })
+
+    it('a DeletionError that is not about the destination (RBAC): fix the error; unblock-delete --force only as the last resort', () => {
+      const app = issueApp('zookeeper-operator')
+      app.metadata.finalizers = ['resources-finalizer.argocd.argoproj.io']
+      app.status!.conditions = [{type: 'DeletionError', message: 'clusterroles.rbac.authorization.k8s.io "zookeeper-operator" is forbidden: User "system:serviceaccount:argocd:argocd-application-controller" cannot delete resource "clusterroles"'}]
+      const f = one(app, 'deletion-stuck-finalizer')
+      expect(f.fix.command).to.equal(null)
+      expect(f.fix.steps.at(-1)).to.include('unblock-delete zookeeper-operator -n argocd --force')
     })
 
     it('gives a fresh deletion time', () => {
@@ -266,9 +296,9 @@ describe('diagnose: incident signatures', () => {
   })
 
   describe('prune-awaiting-confirmation (10: deletion-approved, not unstick)', () => {
-    it('says the sync is waiting for a human and how to approve', () => {
+    it('says the sync is waiting for a human and names approve-prune (argo-cd #25193)', () => {
       const f = one(issueApp('legacy-crons'), 'prune-awaiting-confirmation')
-      expect(f.fix.command).to.equal(null)
+      expect(f.fix.command).to.equal('kubectl argo-doctor approve-prune legacy-crons -n argocd')
       expect(f.explanation).to.match(/not stuck/).and.match(/Unsticking would throw the sync away/)
       expect(f.fix.steps[0]).to.include('argocd app confirm-deletion legacy-crons')
       expect(ids(issueApp('legacy-crons'))).to.deep.equal(['prune-awaiting-confirmation'])
@@ -280,10 +310,27 @@ describe('diagnose: incident signatures', () => {
       expect(one(app, 'prune-awaiting-confirmation').title).to.match(/2 resources/)
     })
 
+    it('requiresPruning alone (no Prune=confirm anywhere, no message) is not a confirmation wait', () => {
+      const app = issueApp('legacy-crons')
+      app.status!.operationState!.message = 'waiting for healthy state of batch/CronJob/weekly-digest'
+      app.spec.syncPolicy = {}
+      app.operation!.sync!.syncOptions = []
+      app.status!.operationState!.operation!.sync!.syncOptions = []
+      expect(ids(app)).not.to.include('prune-awaiting-confirmation')
+    })
+
     it('an approval older than the operation does not count', () => {
       const app = issueApp('legacy-crons')
       app.metadata.annotations = {'argocd.argoproj.io/deletion-approved': '2025-12-01T00:00:00Z'}
       expect(one(app, 'prune-awaiting-confirmation').explanation).to.match(/only covers operations that started at or before that time/)
+    })
+
+    it('an approval at or after the operation start already covers it: no command to run', () => {
+      const app = issueApp('legacy-crons')
+      app.metadata.annotations = {'argocd.argoproj.io/deletion-approved': '2026-01-01T21:30:12Z'}
+      const f = one(app, 'prune-awaiting-confirmation')
+      expect(f.fix.command).to.equal(null)
+      expect(f.explanation).to.match(/already covers this operation/)
     })
   })
 

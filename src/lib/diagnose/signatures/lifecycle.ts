@@ -1,14 +1,12 @@
-import {humanDuration, IN_PROGRESS_PHASES, secondsSince} from '../../app.js'
-import {shellQuote} from '../../plan.js'
+import {humanDuration, IN_PROGRESS_PHASES} from '../../app.js'
+import {DELETION_APPROVED, deletionFacts, pruneConfirmation} from '../../deletion.js'
 import {describeWindow, evaluateSyncWindows} from '../../sync-windows.js'
 import type {Evidence, Matcher} from '../types.js'
-import {conditionEvidence, conditionsOf, ev, evTime, hasSyncOption, resourceEvidence, resourcesWhere} from '../util.js'
+import {conditionEvidence, conditionsOf, ev, evTime, resourceEvidence, resourcesWhere} from '../util.js'
 import {operationEvidence, THRESHOLDS} from './operation.js'
 
 /** Deletion, prune confirmation and sync windows: the cases where the obvious fix (unstick) is wrong. */
 
-const DELETION_APPROVED = 'argocd.argoproj.io/deletion-approved'
-const ARGO_FINALIZER = /^(?:resources-finalizer\.argocd\.argoproj\.io(?:\/(?:background|foreground))?|(?:pre|post)-delete-finalizer\.argocd\.argoproj\.io(?:\/.+)?)$/
 
 export const deletionStuckFinalizer: Matcher = {
   id: 'deletion-stuck-finalizer',
@@ -16,50 +14,70 @@ export const deletionStuckFinalizer: Matcher = {
   match(ctx) {
     const meta = ctx.app.metadata
     if (!meta.deletionTimestamp) return
-    const finalizers = (meta.finalizers ?? []).map((f, i) => ({f, i})).filter(({f}) => ARGO_FINALIZER.test(f))
-    if (finalizers.length === 0) return
+    const d = deletionFacts(ctx.app, ctx.now, {controllerFreshSeconds: THRESHOLDS.controllerStale})
+    if (d.argoFinalizers.length === 0) return
     const errors = conditionsOf(ctx.app, 'DeletionError')
-    const age = secondsSince(meta.deletionTimestamp, ctx.now)
+    const age = d.deletionAgeSeconds
     if (errors.length === 0 && age !== undefined && age < THRESHOLDS.deletion) return
     const evidence: Evidence[] = [evTime('metadata.deletionTimestamp', meta.deletionTimestamp, ctx.now)]
-    for (const {f, i} of finalizers) evidence.push(ev(`metadata.finalizers[${i}]`, f))
+    for (const f of d.argoFinalizers) evidence.push(ev(`metadata.finalizers[${f.index}]`, f.name))
     for (const c of errors) evidence.push(...conditionEvidence(c, ctx.now))
-    const names = finalizers.map(({f}) => f)
-    const hooks = names.filter((f) => /(?:pre|post)-delete-finalizer/.test(f))
-    const cascade = names.some((f) => f.startsWith('resources-finalizer'))
+    const names = d.argoFinalizers.map((f) => f.name)
+    const hooks = d.argoFinalizers.filter((f) => f.role === 'pre-delete' || f.role === 'post-delete')
+    const hookKind = hooks.some((f) => f.role === 'pre-delete') ? 'PreDelete' : 'PostDelete'
+    const cascade = d.argoFinalizers.some((f) => f.role === 'cascade')
     const what = [
       cascade ? 'the controller must first delete every resource the app manages (cascading delete)' : '',
-      hooks.length ? `${hooks.some((f) => f.startsWith('pre')) ? 'PreDelete' : 'PostDelete'} hooks must complete` : '',
+      hooks.length ? `${hookKind} hooks must complete` : '',
     ].filter(Boolean).join(' and ')
-    const errorText = errors[0]?.item.message
-    const blockedByOperation = ctx.facts.operationSet
-    if (blockedByOperation) evidence.push(ev('operation', 'set', 'a requested operation is processed before deletion is finalized'))
-    // Cascading deletion also waits, silently, for approval of resources under Prune/Delete=confirm.
-    const approved = ctx.app.metadata.annotations?.[DELETION_APPROVED]
-    const approvedInTime = approved !== undefined && !Number.isNaN(Date.parse(approved)) && Date.parse(approved) >= Date.parse(meta.deletionTimestamp)
-    const needsApproval = cascade && !approvedInTime ? resourcesWhere(ctx.app, (r) => Boolean(r.requiresDeletionConfirmation)) : []
+    const errorText = d.errors[0]
+    if (d.operationSet) evidence.push(ev('operation', 'set', 'a requested operation is processed before deletion is finalized'))
+    // Cascading deletion also waits, silently, for approval of resources under Delete=confirm.
+    const approved = meta.annotations?.[DELETION_APPROVED]
+    const needsApproval = resourcesWhere(ctx.app, (r) => d.awaitingApproval.includes(r))
     evidence.push(...resourceEvidence(needsApproval, 'requiresDeletionConfirmation', 3))
-    if (approved) evidence.push(ev(`metadata.annotations["${DELETION_APPROVED}"]`, approved, approvedInTime ? undefined : 'older than the deletion: does not approve it'))
-    const approveStep = `Approve deleting them: argocd app confirm-deletion ${ctx.name} --app-namespace ${ctx.namespace}   (or: kubectl annotate applications.argoproj.io ${ctx.name} -n ${ctx.namespace} ${DELETION_APPROVED}=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite)`
-    const removeFinalizers = `kubectl patch applications.argoproj.io ${ctx.name} -n ${ctx.namespace} --type json -p ${shellQuote('[{"op":"remove","path":"/metadata/finalizers"}]')}`
+    if (approved) evidence.push(ev(`metadata.annotations["${DELETION_APPROVED}"]`, approved, needsApproval.length ? 'older than the deletion: does not approve it' : undefined))
+    if (d.clusterGone || d.clusterUnreachable) evidence.push(ev('spec.destination', d.destination, d.clusterGone ? 'not configured in Argo CD any more (cluster Secret gone)' : 'unreachable'))
+    // What unblock-delete would remove without --force: the same decision as the recipe.
+    const unblockable = d.clusterGone || d.clusterUnreachable || (d.hooksCannotRun && hooks.length > 0)
+    const command = d.operationSet
+      ? ctx.command('unstick')
+      : needsApproval.length
+        ? ctx.command('approve-prune')
+        : unblockable || errors.length === 0 ? ctx.command('unblock-delete') : null
+    const cause = d.clusterGone
+      ? `The destination cluster (${d.destination}) is no longer configured in Argo CD (its cluster Secret is gone): "${errorText}". Nothing can be deleted there; newer controllers drop these finalizers themselves in this case. `
+      : d.clusterUnreachable
+        ? `The destination cluster (${d.destination}) cannot be reached, so every attempt fails: "${errorText}". `
+        : errorText
+          ? `That fails: "${errorText}". `
+          : needsApproval.length
+            ? `It is waiting, without any error, for approval to delete ${needsApproval.length} resource(s) marked Delete=confirm. `
+            : 'That has not finished, without any error: typically a managed resource waits on a finalizer of its own (a hook that kept argocd.argoproj.io/hook-finalizer, argo-cd #29464, or a child Application stuck the same way). '
     return {
       id: 'deletion-stuck-finalizer',
       severity: 'critical',
       title: `Deletion stuck${age === undefined ? '' : ` for ${humanDuration(age)}`} on finalizer ${names[0]}`,
       explanation: `${ctx.name} was deleted, but Kubernetes keeps it until its finalizers are removed, and before removing ${names.length === 1 ? 'it' : 'them'} ${what}. ` +
-        (errorText ? `That fails: "${errorText}". ` : needsApproval.length ? `It is waiting, without any error, for approval to delete ${needsApproval.length} resource(s) marked Prune=confirm/Delete=confirm. ` : 'That has not finished (a managed resource may be held by a finalizer of its own). ') +
-        (blockedByOperation
+        cause +
+        (d.operationSet
           ? 'Top-level `operation` is also set, and the controller processes a requested operation before it finalizes a deletion: the leftover operation blocks the deletion, so clearing it is the first step. '
           : '`unstick` does not help here: there is no sync to clear, the deletion is the controller\'s finalizer work, and it retries on every reconcile. ') +
-        'Fix what the error names; removing the finalizer by hand deletes the Application but leaves all its resources running, unmanaged.',
+        (needsApproval.length
+          ? 'Approving the deletion (deletion-approved annotation) lets the controller finish; removing the finalizer would leave those resources running, unmanaged.'
+          : unblockable
+            ? `Removing exactly the finalizer${names.length === 1 ? '' : 's'} that cannot complete finishes the deletion; unblock-delete shows what stays behind first.`
+            : errorText
+              ? 'Fix what the error names and the controller finishes by itself; removing the finalizer by hand deletes the Application but leaves all its resources running, unmanaged.'
+              : 'unblock-delete reads the managed resources live and names the one that holds the deletion (printing the command for a leaked hook finalizer).'),
       evidence,
       fix: {
-        command: blockedByOperation ? ctx.command('unstick') : null,
+        command,
         steps: [
-          ...(needsApproval.length ? [approveStep] : []),
-          'Fix the cause the DeletionError names: typically the destination cluster was removed or is unreachable, the destination namespace is gone, the controller lacks RBAC to delete something, or a managed resource has a finalizer of its own that never completes.',
-          ...(hooks.length ? [`Check the ${hooks.some((f) => f.startsWith('pre')) ? 'PreDelete' : 'PostDelete'} hook Jobs in ${ctx.app.spec?.destination?.namespace ?? 'the destination namespace'}: kubectl get jobs -n ${ctx.app.spec?.destination?.namespace ?? '<namespace>'}`] : []),
-          `Last resort, only if the resources should stay (they become unmanaged): ${removeFinalizers}`,
+          ...(needsApproval.length ? [`Approve deleting them: ${ctx.command('approve-prune')}   (same as: argocd app confirm-deletion ${ctx.name} --app-namespace ${ctx.namespace})`] : []),
+          ...(unblockable ? [] : ['Fix the cause the DeletionError names: typically the destination namespace is gone, the controller lacks RBAC to delete something, a webhook rejects the delete, or a managed resource has a finalizer of its own that never completes.']),
+          ...(hooks.length ? [`Check the ${hookKind} hook Jobs in ${ctx.app.spec?.destination?.namespace ?? 'the destination namespace'}: kubectl get jobs -n ${ctx.app.spec?.destination?.namespace ?? '<namespace>'}`] : []),
+          ...(unblockable ? [] : [`Last resort, only if the resources should stay (they become unmanaged): ${ctx.command('unblock-delete', '--force')}`]),
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/app_deletion/',
       },
@@ -72,19 +90,20 @@ export const pruneAwaitingConfirmation: Matcher = {
   supersedes: ['operation-stuck', 'operation-in-progress'],
   match(ctx) {
     const {facts} = ctx
+    if (ctx.app.metadata.deletionTimestamp) return
+    const p = pruneConfirmation(ctx.app, ctx.now)
     // Without `operation` nothing will continue even after approval: operation-stuck-no-operation covers that.
-    if (!facts.operationSet || !facts.inProgress) return
-    const confirmOption = hasSyncOption(ctx.app, 'Prune=confirm')
-    const pending = resourcesWhere(ctx.app, (r) => Boolean(r.requiresPruning) && (Boolean(r.requiresDeletionConfirmation) || confirmOption))
-    if (!facts.waitingForPruneConfirmation && pending.length === 0) return
+    if (p.mode !== 'sync' || !facts.operationSet) return
+    const pending = resourcesWhere(ctx.app, (r) => p.pending.includes(r))
     const evidence: Evidence[] = operationEvidence(ctx)
     evidence.push(...resourceEvidence(pending, 'requiresPruning'))
-    if (confirmOption) evidence.push(ev('spec.syncPolicy.syncOptions', 'Prune=confirm'))
-    const approved = ctx.app.metadata.annotations?.[DELETION_APPROVED]
+    if (p.appLevelConfirm) evidence.push(ev(ctx.app.operation?.sync?.syncOptions ? 'operation.sync.syncOptions' : 'spec.syncPolicy.syncOptions', 'Prune=confirm'))
     let approvalNote = ''
-    if (approved) {
-      evidence.push(ev(`metadata.annotations["${DELETION_APPROVED}"]`, approved))
-      approvalNote = ` The existing approval (${approved}) only covers operations that started at or before that time; this one started ${ctx.app.status?.operationState?.startedAt ?? 'later'}, so approve again.`
+    if (p.approvedAt) {
+      evidence.push(ev(`metadata.annotations["${DELETION_APPROVED}"]`, p.approvedAt, p.alreadyApproved ? 'covers this operation' : 'older than this operation'))
+      approvalNote = p.alreadyApproved
+        ? ` The existing approval (${p.approvedAt}) already covers this operation (started ${p.since ?? '?'}): the controller prunes at its next pass — if it does not, check that it is running.`
+        : ` The existing approval (${p.approvedAt}) only covers operations that started at or before that time; this one started ${p.since ?? 'later'}, so approve again.`
     }
 
     return {
@@ -93,14 +112,13 @@ export const pruneAwaitingConfirmation: Matcher = {
       title: `Sync waits for a human to approve pruning${pending.length ? ` (${pending.length} resource${pending.length === 1 ? '' : 's'})` : ''}`,
       explanation: `The sync of ${ctx.name} is not stuck: it reached resources that must be pruned and Prune=confirm is in effect, so it waits for an explicit approval before deleting them. ` +
         '(The "waiting for pruning confirmation of …" message is not always shown; requiresPruning next to Prune=confirm says the same.) ' +
-        `Unsticking would throw the sync away, and the next sync would wait for the same confirmation.${approvalNote}`,
+        `Argo CD continues once ${DELETION_APPROVED} on the Application holds a time at or after the operation's start. Unsticking would throw the sync away, and the next sync would wait for the same confirmation.${approvalNote}`,
       evidence,
       fix: {
-        command: null,
+        command: p.alreadyApproved ? null : ctx.command('approve-prune'),
         steps: [
-          `Approve the prune: argocd app confirm-deletion ${ctx.name} --app-namespace ${ctx.namespace}   (or: kubectl annotate applications.argoproj.io ${ctx.name} -n ${ctx.namespace} ${DELETION_APPROVED}=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite)`,
+          `Approve the prune: ${ctx.command('approve-prune')} lists what will be deleted and writes the approval (same as: argocd app confirm-deletion ${ctx.name} --app-namespace ${ctx.namespace}).`,
           'If those resources must not be deleted: add them back to Git, or annotate them argocd.argoproj.io/sync-options: Prune=false; the sync then finishes without pruning them.',
-          'Remove the deletion-approved annotation afterwards, so a stale approval cannot cover a later prune.',
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/',
       },
