@@ -70,6 +70,7 @@ export function operationFacts(app: Application, now: Date): OperationFacts {
     waiting,
     selfWait: Boolean(waiting && waiting.what === 'healthy state of' && waiting.group === 'argoproj.io' && waiting.kind === 'Application' && waiting.name === app.metadata.name),
     blockedBySyncWindow: /blocked by sync window/i.test(message ?? ''),
-    waitingForPruneConfirmation: waiting?.what === 'pruning confirmation of',
+    // v3.2 capitalises it and names an apiVersion: "Waiting for pruning confirmation of v1/ConfigMap/…".
+    waitingForPruneConfirmation: waiting?.what === 'pruning confirmation of' || /waiting for pruning confirmation of /i.test(message ?? ''),
   }
 }

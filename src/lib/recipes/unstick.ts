@@ -54,7 +54,7 @@ export function buildUnstickPlan(app: Application, opts: UnstickOptions): Outcom
 
     if (facts.waitingForPruneConfirmation) {
       return noChange('refused', `The sync of ${name} waits for pruning confirmation ("${facts.message}"), it is not stuck.`,
-        `Approve the prune: kubectl annotate applications.argoproj.io ${name} -n ${target.namespace} argocd.argoproj.io/deletion-approved=$(date -u +%Y-%m-%dT%H:%M:%SZ) (or argocd app sync --prune confirm); pass --force to clear the operation instead.`)
+        `Approve the prune (it lists what will be deleted first): ${ourCommand(`approve-prune ${name} -n ${target.namespace}`)}; pass --force to clear the operation instead.`)
     }
   }
 

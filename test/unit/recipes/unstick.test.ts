@@ -86,7 +86,10 @@ describe('buildUnstickPlan', () => {
     prune.status!.operationState!.message = 'waiting for pruning confirmation of /ConfigMap/legacy-config'
     const r2 = buildUnstickPlan(prune, opts())
     expect(r2.kind).to.equal('refused')
-    expect(r2.kind === 'refused' && r2.hint).to.match(/deletion-approved/)
+    expect(r2.kind === 'refused' && r2.hint).to.match(/approve-prune wealist-apps-prod -n argocd/)
+    // Argo CD v3.2's wording (seen on the real controller): capitalised, with an apiVersion.
+    prune.status!.operationState!.message = 'Waiting for pruning confirmation of v1/ConfigMap/legacy-config'
+    expect(buildUnstickPlan(prune, opts()).kind).to.equal('refused')
   })
 
   it('turns off automated prune with --exclude-self, or the app would prune itself (seen on a real controller)', () => {
