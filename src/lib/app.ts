@@ -158,7 +158,3 @@ export function humanDuration(seconds: number): string {
   return `${Math.round(hours / 24)}d`
 }
 
-/** RFC 6901: escape one token of a JSON pointer. */
-export function pointerToken(token: string): string {
-  return token.replaceAll('~', '~0').replaceAll('/', '~1')
-}

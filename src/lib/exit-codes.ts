@@ -1,6 +1,6 @@
 /**
  * The one list of exit codes. Scripts branch on these; the README's table is generated from
- * the same meanings, so change both together.
+ * `exitCodeMeaning` below (`npm run docs`), and a test fails when the two differ.
  */
 export const ExitCode = {
   OK: 0,
@@ -45,24 +45,34 @@ export const ExitCode = {
 export type ExitCodeName = keyof typeof ExitCode
 export type ExitCodeValue = (typeof ExitCode)[ExitCodeName]
 
+/** What each code means, as the README's table says it (generated from this: `npm run docs`). */
 export const exitCodeMeaning: Record<ExitCodeName, string> = {
-  OK: 'success',
-  ERROR: 'unexpected error (a bug; rerun with --debug)',
+  OK: 'success; explain: no findings',
+  ERROR: 'unexpected error (a bug; rerun with `--debug`)',
   USAGE: 'bad flags, arguments or input file',
   NOT_FOUND: 'application, namespace or CRD not found',
   UNAUTHORIZED: 'credentials rejected (401)',
-  FORBIDDEN: 'RBAC forbids the request (403)',
+  FORBIDDEN: 'RBAC forbids the request (403); the message names verb and resource',
   CONFIG: 'kubeconfig missing or invalid, or unknown context',
   UNREACHABLE: 'API server unreachable or not answering',
-  CONFLICT: 'object changed between preview and apply; nothing written',
-  REJECTED: 'API server rejected the change (400/422)',
-  TIMEOUT: 'applied, but the controller did not finish within --timeout',
-  NEEDS_CONFIRMATION: 'confirmation needed and no terminal: use --yes or --dry-run',
+  CONFLICT: 'object changed between preview and apply (also: a write race lost after bounded retries); nothing written',
+  REJECTED: 'API server rejected the change (400/422); its reason is printed',
+  TIMEOUT: 'applied, but the controller did not finish within `--timeout`',
+  NEEDS_CONFIRMATION: 'confirmation needed and no terminal: use `--yes` or `--dry-run`',
   DECLINED: 'you answered no at the prompt; nothing written',
-  NOTHING_TO_DO: 'nothing to do; nothing written',
-  REFUSED: 'refused by a safety check; nothing written',
-  OPERATION_FAILED: 'the sync operation finished Failed or Error',
-  FINDINGS: 'explain found problems',
-  INTERRUPTED: 'interrupted (Ctrl-C); nothing written after the signal',
-  TERMINATED: 'stopped by SIGTERM; nothing written after the signal',
+  NOTHING_TO_DO: 'the app is not in the state this command fixes; nothing written',
+  REFUSED: 'refused by a safety check (young operation, sync window, operation in progress, `--max`); nothing written',
+  OPERATION_FAILED: 'the sync operation finished Failed or Error (`verify.phase` in JSON says which)',
+  FINDINGS: 'explain found warning or critical problems',
+  INTERRUPTED: 'Ctrl-C; nothing is written after it (a write already sent is reported as such)',
+  TERMINATED: 'SIGTERM (e.g. a cancelled CI job); as for Ctrl-C',
+}
+
+/** The README's exit-code table, rendered from the two lists above. */
+export function exitCodeTable(): string {
+  const rows = (Object.keys(ExitCode) as ExitCodeName[])
+    .map((name) => [ExitCode[name], name] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([code, name]) => `| ${code} | ${name} | ${exitCodeMeaning[name]} |`)
+  return ['| code | name | meaning |', '|---|---|---|', ...rows].join('\n')
 }

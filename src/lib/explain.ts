@@ -7,7 +7,8 @@ import {refOf, type AppRef, type Application} from './app.js'
 import {diagnose, explainExitCode, type CommandStyle, type Finding, type Related} from './diagnose/index.js'
 import {relatedWants} from './diagnose/related.js'
 import type {AppSource} from './source.js'
-import {appLine, countBySeverity, renderAppReport, renderFleetTable, sortFleet, textWidth, worst, wrap, type AppLine, type FleetEntry} from './render/findings.js'
+import {appLine, countBySeverity, renderAppReport, renderFleetTable, sortFleet, textWidth, wrap, type AppLine, type FleetEntry} from './render/findings.js'
+import {worstSeverity} from './diagnose/types.js'
 import type {Io} from './render/io.js'
 
 /**
@@ -105,7 +106,7 @@ export function renderFleet(io: Io, report: FleetReport, opts: {details?: boolea
     out.push(renderFleetTable(io, sorted))
     out.push('')
     const byWorst = {critical: 0, warning: 0, info: 0}
-    for (const e of sorted) byWorst[worst(e.findings)!]++
+    for (const e of sorted) byWorst[worstSeverity(e.findings)!]++
     const healthy = report.total - sorted.length
     out.push(`${sorted.length} of ${report.total} application${report.total === 1 ? ' has' : 's have'} findings: ${byWorst.critical} critical, ${byWorst.warning} warning` +
       `${byWorst.info ? `, ${byWorst.info} informational only` : ''}${healthy ? `; ${healthy} ${healthy === 1 ? 'has' : 'have'} none` : ''}.`)

@@ -1,3 +1,4 @@
+import jsonpatch from 'fast-json-patch'
 import type {AppRef, Application} from './app.js'
 
 export type JsonPatchOp =
@@ -109,15 +110,13 @@ export function kubectlCommand(plan: Plan, conn: ConnectionFlags = {}): string {
   return parts.map((p) => shellQuote(p)).join(' ')
 }
 
-/** The value at a JSON pointer, undefined when absent. */
+/** The value at a JSON pointer (RFC 6901, fast-json-patch), undefined when any part of the path is absent. */
 export function valueAt(doc: unknown, pointer: string): unknown {
-  let node: any = doc
-  for (const raw of pointer.split('/').slice(1)) {
-    if (node === null || typeof node !== 'object') return undefined
-    node = node[raw.replaceAll('~1', '/').replaceAll('~0', '~')]
+  try {
+    return jsonpatch.getValueByPointer(doc, pointer)
+  } catch {
+    return undefined
   }
-
-  return node
 }
 
 /**

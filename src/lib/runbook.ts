@@ -7,7 +7,8 @@ import type {AppRef} from './app.js'
 import {hasProblems, type CommandStyle, type Finding} from './diagnose/index.js'
 import {ExitCode} from './exit-codes.js'
 import {fleetExitCode, renderSingle, type FleetReport, type SingleReport} from './explain.js'
-import {renderFleetTable, sortFleet, worst, type FleetEntry} from './render/findings.js'
+import {renderFleetTable, sortFleet, type FleetEntry} from './render/findings.js'
+import {worstSeverity} from './diagnose/types.js'
 import type {Io} from './render/io.js'
 
 export interface Choice<T> {
@@ -65,7 +66,7 @@ export function commandArgv(command: string, bin: string): string[] {
 }
 
 function appChoice(e: FleetEntry): Choice<FleetEntry> {
-  return {name: `${e.namespace}/${e.name}  ${worst(e.findings)}: ${e.findings.map((f) => f.id).join(', ')}`, value: e, description: e.state}
+  return {name: `${e.namespace}/${e.name}  ${worstSeverity(e.findings)}: ${e.findings.map((f) => f.id).join(', ')}`, value: e, description: e.state}
 }
 
 function fixChoices(findings: readonly Finding[]): Array<Choice<Finding>> {

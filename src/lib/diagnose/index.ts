@@ -14,7 +14,8 @@ import {
 } from './signatures/operation.js'
 import {argocdSecretMissing, controllerStale} from './signatures/platform.js'
 import {autoSyncWithoutSelfHeal, comparisonErrorCause, operationAgeUnknown, progressingAfterSync, syncFailedCause, syncWaitsForResource, unexplainedDrift} from './signatures/causes.js'
-import {NO_RELATED, SEVERITY_RANK, type CommandStyle, type DiagnoseOptions, type Finding, type MatchContext, type Matcher, type Related, type Severity} from './types.js'
+export {worstSeverity} from './types.js'
+import {NO_RELATED, SEVERITY_RANK, type CommandStyle, type DiagnoseOptions, type Finding, type MatchContext, type Matcher, type Related} from './types.js'
 import {commandLine, sharedObjects} from './util.js'
 
 export * from './types.js'
@@ -103,13 +104,6 @@ export function diagnose(app: Application, related: Related = NO_RELATED, now: D
     .filter(({finding}) => !superseded.has(finding.id))
     .sort((a, b) => SEVERITY_RANK[a.finding.severity] - SEVERITY_RANK[b.finding.severity] || a.order - b.order)
     .map(({finding}) => finding)
-}
-
-/** The most severe level among the findings, undefined for none. */
-export function worstSeverity(findings: readonly Finding[]): Severity | undefined {
-  let worst: Severity | undefined
-  for (const f of findings) if (worst === undefined || SEVERITY_RANK[f.severity] < SEVERITY_RANK[worst]) worst = f.severity
-  return worst
 }
 
 /** Info-only counts as healthy. */

@@ -1,3 +1,4 @@
+import jsonpatch from 'fast-json-patch'
 /**
  * The one module that reads objects besides the Application: the few that sharpen a diagnosis
  * or that a recipe needs (AppProject sync windows, HPAs, hook Jobs, …), and how to get them.
@@ -204,7 +205,7 @@ function refOfSegs(segs: Array<{key: string} | {select: Record<string, unknown>}
   }
 
   jq = jq.replace(/\| \./g, '| .').replace(/ \| $/, '')
-  return plain ? {pointer: '/' + segs.map((s) => ('key' in s ? s.key.replaceAll('~', '~0').replaceAll('/', '~1') : '')).join('/'), jq} : {jq}
+  return plain ? {pointer: '/' + segs.map((s) => ('key' in s ? jsonpatch.escapePathComponent(s.key) : '')).join('/'), jq} : {jq}
 }
 
 /** The facts diagnosis uses from a live resource. Pure. */

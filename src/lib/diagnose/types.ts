@@ -11,6 +11,13 @@ export type Severity = 'critical' | 'warning' | 'info'
 
 export const SEVERITY_RANK: Record<Severity, number> = {critical: 0, warning: 1, info: 2}
 
+/** The most severe level among the findings, undefined for none. */
+export function worstSeverity(findings: ReadonlyArray<{severity: Severity}>): Severity | undefined {
+  let worst: Severity | undefined
+  for (const f of findings) if (worst === undefined || SEVERITY_RANK[f.severity] < SEVERITY_RANK[worst]) worst = f.severity
+  return worst
+}
+
 /** One field (or related object) that triggered a finding, with its value quoted from the object. */
 export interface Evidence {
   /** Where: a field path in the Application (`status.operationState.phase`) or a related object (`Job payments/db-migrate`). */

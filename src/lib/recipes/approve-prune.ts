@@ -1,4 +1,5 @@
-import {humanDuration, pointerToken, refOf, secondsSince, type Application} from '../app.js'
+import jsonpatch from 'fast-json-patch'
+import {humanDuration, refOf, secondsSince, type Application} from '../app.js'
 import {DELETION_APPROVED, findLive, printable, pruneConfirmation, resourceKeyId, resourceLabel, rfc3339, type LiveMeta} from '../deletion.js'
 import {ourCommand} from '../invocation.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
@@ -54,7 +55,7 @@ export function buildApprovePrunePlan(app: Application, opts: ApprovePruneOption
   // The controller compares the annotation with its own timestamps: never write a time before them (clock skew).
   const sinceMs = facts.since ? Date.parse(facts.since) : Number.NaN
   const stamp = rfc3339(!Number.isNaN(sinceMs) && sinceMs > opts.now.getTime() ? new Date(sinceMs) : opts.now)
-  const path = `/metadata/annotations/${pointerToken(DELETION_APPROVED)}`
+  const path = `/metadata/annotations/${jsonpatch.escapePathComponent(DELETION_APPROVED)}`
   const ops: JsonPatchOp[] = []
   const annotations = app.metadata.annotations
   if (!annotations) ops.push({op: 'add', path: '/metadata/annotations', value: {[DELETION_APPROVED]: stamp}})

@@ -1,10 +1,11 @@
-import {REFRESH_ANNOTATION, REFRESH_TIMESTAMP_ANNOTATION, pointerToken, refOf, type Application} from '../app.js'
+import jsonpatch from 'fast-json-patch'
+import {REFRESH_ANNOTATION, REFRESH_TIMESTAMP_ANNOTATION, refOf, type Application} from '../app.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type Plan} from '../plan.js'
 
 /** JSON-patch ops that set annotations, creating metadata.annotations when it is absent. */
 export function setAnnotationOps(app: Application, values: Record<string, string>): JsonPatchOp[] {
   if (!app.metadata.annotations) return [{op: 'add', path: '/metadata/annotations', value: {...values}}]
-  return Object.entries(values).map(([key, value]) => ({op: 'add', path: `/metadata/annotations/${pointerToken(key)}`, value}))
+  return Object.entries(values).map(([key, value]) => ({op: 'add', path: `/metadata/annotations/${jsonpatch.escapePathComponent(key)}`, value}))
 }
 
 export function hardRefreshOps(app: Application, now: Date): JsonPatchOp[] {

@@ -1,6 +1,6 @@
 /** Human output of explain (and the runbook): app headers, findings, the fleet table. */
 import {humanDuration, IN_PROGRESS_PHASES, secondsSince, type Application} from '../app.js'
-import {SEVERITY_RANK, type Evidence, type Finding, type Severity} from '../diagnose/types.js'
+import {SEVERITY_RANK, worstSeverity, type Evidence, type Finding, type Severity} from '../diagnose/types.js'
 import type {Io} from './io.js'
 import {renderTable} from './table.js'
 
@@ -143,23 +143,17 @@ export interface FleetEntry extends AppLine {
   findings: Finding[]
 }
 
-export function worst(findings: readonly Finding[]): Severity | undefined {
-  let w: Severity | undefined
-  for (const f of findings) if (!w || SEVERITY_RANK[f.severity] < SEVERITY_RANK[w]) w = f.severity
-  return w
-}
-
 /** Apps with findings, worst first; ties keep the listing order. */
 export function sortFleet(entries: readonly FleetEntry[]): FleetEntry[] {
   return entries
-    .map((e, i) => ({e, i, w: worst(e.findings)}))
+    .map((e, i) => ({e, i, w: worstSeverity(e.findings)}))
     .filter((x) => x.w !== undefined)
     .sort((a, b) => SEVERITY_RANK[a.w!] - SEVERITY_RANK[b.w!] || a.i - b.i)
     .map((x) => x.e)
 }
 
 export function renderFleetTable(io: Io, withFindings: readonly FleetEntry[]): string {
-  const plain = withFindings.map((e) => worst(e.findings)!)
+  const plain = withFindings.map((e) => worstSeverity(e.findings)!)
   const rows = withFindings.map((e, i) => [`${e.namespace}/${e.name}`, e.sync ?? '', e.health ?? '', e.operation ?? '', plain[i], e.findings.map((f) => f.id).join(', ')])
   // Pad before painting: colour codes would break the column widths.
   const table = renderTable(['APP', 'SYNC', 'HEALTH', 'OPERATION', 'SEVERITY', 'FINDINGS'], rows)
