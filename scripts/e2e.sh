@@ -20,12 +20,9 @@ eval "$(scripts/cluster.sh env)"
 echo "e2e: cluster ready in $(since "$t0")"
 t1=$(date +%s)
 rc=0
+# Includes fake-vs-real.e2e.test.ts: the test API server `npm test` uses, checked side by side against this real one.
 npx mocha --config .mocharc.e2e.json "$@" || rc=$?
 echo "e2e: suite took $(since "$t1")"
-# The test API server used by `npm test`, checked side by side against this real one.
-t1=$(date +%s)
-npx mocha --no-config --node-option import=tsx --node-option no-experimental-require-module --extension ts --timeout 60000 test/integration/fake-apiserver.test.ts || rc=$?
-echo "e2e: test API server vs real kube-apiserver took $(since "$t1")"
 
 if [[ "$ARGOCD_TIER" == 0 ]]; then
   echo "e2e: argocd tier skipped (ARGO_DOCTOR_E2E_ARGOCD=0)"
