@@ -65,7 +65,7 @@ Refuses when an operation is already in progress (use unstick first). Warns when
       }
 
       if (verify.status === 'timeout') {
-        this.io.out(`The sync is still ${verify.phase ?? 'pending'}; follow it with: ${ourCommand(`explain ${ref.name} -n ${ref.namespace}`)}, or cancel it with: ${ourCommand(`unstick ${ref.name} -n ${ref.namespace}`)}`)
+        this.io.out(`The sync is still ${verify.phase ?? 'pending'}; follow it with: ${ourCommand(['explain', ref.name, '-n', ref.namespace])}, or cancel it with: ${ourCommand(['unstick', ref.name, '-n', ref.namespace])}`)
       }
     }
 

@@ -34,6 +34,8 @@ export const ExitCode = {
   REFUSED: 14,
   /** The sync operation we started finished Failed or Error. */
   OPERATION_FAILED: 15,
+  /** The change was applied, but the API server could not be read afterwards to verify it. */
+  UNVERIFIED: 16,
   /** explain: findings present (warning or worse). */
   FINDINGS: 20,
   /** Interrupted (Ctrl-C). */
@@ -60,6 +62,7 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   NOTHING_TO_DO: 'nothing to do; nothing written',
   REFUSED: 'refused by a safety check; nothing written',
   OPERATION_FAILED: 'the sync operation finished Failed or Error',
+  UNVERIFIED: 'applied, but the result could not be verified (API server lost during verify)',
   FINDINGS: 'explain found problems',
   INTERRUPTED: 'interrupted (Ctrl-C)',
 }

@@ -17,6 +17,7 @@ import {startProgress} from './render/spinner.js'
 import type {AppSource} from './source.js'
 import {isDone, judge, progressLine, type VerifyOutcome} from './verify.js'
 import {ourCommand} from './invocation.js'
+import type {WaitResult} from './cluster/kube.js'
 
 export interface PipelineEnv {
   io: Io
@@ -238,6 +239,8 @@ function exitCodeFor(verify: VerifyOutcome): number {
       return ExitCode.OPERATION_FAILED
     case 'deleted':
       return ExitCode.NOT_FOUND
+    case 'unverified':
+      return ExitCode.UNVERIFIED
     default:
       return ExitCode.OK
   }
@@ -253,13 +256,30 @@ async function verifyPlan(env: PipelineEnv, plan: Plan, written: Application, qu
 
   const verify = plan.verify
   const progress = quiet ? {update() {}, stop() {}} : await startProgress(io, `${verify.description} (up to ${env.timeoutSeconds}s)`)
-  const outcome = await env.source.cluster!.waitForApp(plan.target, written.metadata.resourceVersion ?? '0', (app) => isDone(verify, app, written), {
-    timeoutMs: env.timeoutSeconds * 1000,
-    signal: env.signal,
-    onUpdate: (app) => progress.update(progressLine(verify, app)),
-  }).finally(() => progress.stop())
+  const applied = `the change WAS applied (resourceVersion ${written.metadata.resourceVersion})`
+  const checkHint = `Check on it with: ${ourCommand(['explain', plan.target.name, '-n', plan.target.namespace])}`
+  let outcome: WaitResult
+  try {
+    outcome = await env.source.cluster!.waitForApp(plan.target, written.metadata.resourceVersion ?? '0', (app) => isDone(verify, app, written), {
+      timeoutMs: env.timeoutSeconds * 1000,
+      signal: env.signal,
+      onUpdate: (app) => progress.update(progressLine(verify, app)),
+    })
+  } catch (error) {
+    // Whatever went wrong while waiting, the write happened: say so, never "unexpected error".
+    outcome = {status: 'unverified', error: error instanceof DoctorError ? error : new DoctorError('ERROR', (error as Error).message)}
+  } finally {
+    progress.stop()
+  }
+
   if (env.signal?.aborted) {
-    throw new DoctorError('INTERRUPTED', `Interrupted while ${verify.description}; the change WAS applied (resourceVersion ${written.metadata.resourceVersion}).`, `Check on it with: ${ourCommand(`explain ${plan.target.name} -n ${plan.target.namespace}`)}`)
+    throw new DoctorError('INTERRUPTED', `Interrupted while ${verify.description}; ${applied}.`, checkHint)
+  }
+
+  if (outcome.status === 'unverified') {
+    const message = `The change WAS applied (resourceVersion ${written.metadata.resourceVersion}), but it could not be verified: ${outcome.error.message.replace(/\.$/, '')}. ${checkHint}`
+    io.warn(message)
+    return {status: 'unverified', message, error: {code: outcome.error.code, message: outcome.error.message}}
   }
 
   if (outcome.status === 'deleted') {

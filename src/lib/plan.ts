@@ -1,4 +1,5 @@
 import type {AppRef, Application} from './app.js'
+import {shellJoin} from './shell.js'
 
 export type JsonPatchOp =
   | {op: 'add' | 'replace' | 'test'; path: string; value: unknown}
@@ -65,10 +66,7 @@ export interface ConnectionFlags {
   context?: string
 }
 
-/** Quote for a POSIX shell. */
-export function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`
-}
+export {shellQuote} from './shell.js'
 
 /** The kubectl command that makes exactly the same change (guards included). */
 export function kubectlCommand(plan: Plan, conn: ConnectionFlags = {}): string {
@@ -76,7 +74,7 @@ export function kubectlCommand(plan: Plan, conn: ConnectionFlags = {}): string {
   if (conn.kubeconfig) parts.push('--kubeconfig', conn.kubeconfig)
   if (conn.context) parts.push('--context', conn.context)
   parts.push('--type', 'json', '-p', JSON.stringify(plan.patch))
-  return parts.map((p) => shellQuote(p)).join(' ')
+  return shellJoin(parts)
 }
 
 /** The value at a JSON pointer, undefined when absent. */

@@ -69,12 +69,12 @@ export function buildForcePresyncPlan(app: Application, opts: ForcePresyncOption
   const facts = operationFacts(app, opts.now)
   const target = refOf(app)
   const name = app.metadata.name
-  const unstickHint = `Clear it first: ${ourCommand(`unstick ${name} -n ${target.namespace}`)}`
+  const unstickHint = `Clear it first: ${ourCommand(['unstick', name, '-n', target.namespace])}`
   const refuse = (reason: string, hint?: string): NoChange => ({kind: 'refused', recipe: 'force-presync', target, reason, hint, notes: []})
 
   if (app.metadata.deletionTimestamp) {
     return refuse(`${name} is being deleted (deletionTimestamp ${app.metadata.deletionTimestamp}); Argo CD refuses to sync an application that is deleting.`,
-      `If the deletion is stuck, see: ${ourCommand(`explain ${name} -n ${target.namespace}`)}`)
+      `If the deletion is stuck, see: ${ourCommand(['explain', name, '-n', target.namespace])}`)
   }
 
   if (facts.operationSet) {

@@ -283,7 +283,9 @@ function argocdCmNote(entries: IgnoreDifference[]): string | undefined {
 }
 
 function manualHint(appName: string, namespace: string, r: ResourceStatus): string {
-  return `${ourCommand(`ignore-status ${appName} -n ${namespace}`)} ${r.group ? `--group ${r.group} ` : ''}--kind ${r.kind} --name ${r.name}${r.namespace ? ` --resource-namespace ${r.namespace}` : ''} --json-pointer /path/to/field (or --jq '.path.to.field')`
+  const argv = ['ignore-status', appName, '-n', namespace, ...(r.group ? ['--group', r.group] : []), '--kind', r.kind, '--name', r.name,
+    ...(r.namespace ? ['--resource-namespace', r.namespace] : []), '--json-pointer', '/path/to/field']
+  return `${ourCommand(argv)} (or --jq '.path.to.field')`
 }
 
 /** Decide which ignoreDifferences entries to add. Pure: the caller reads HPAs and passes them in. */

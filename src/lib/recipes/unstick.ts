@@ -3,6 +3,7 @@ import {operationFacts} from '../operation.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
 import {hardRefreshOps} from './hard-refresh.js'
 import {ourCommand} from '../invocation.js'
+import {shellJoin} from '../shell.js'
 
 export interface UnstickOptions {
   now: Date
@@ -35,7 +36,7 @@ export function buildUnstickPlan(app: Application, opts: UnstickOptions): Outcom
 
   if (!facts.inProgress && !opts.excludeSelf) {
     return noChange('nothing', `No sync operation is in progress on ${name} (phase: ${facts.phase ?? 'none'}, no operation requested); nothing to unstick.`,
-      `If it is OutOfSync or looks stale, try: ${ourCommand(`explain ${name} -n ${target.namespace}`)}`)
+      `If it is OutOfSync or looks stale, try: ${ourCommand(['explain', name, '-n', target.namespace])}`)
   }
 
   if (facts.inProgress && !opts.force) {
@@ -51,7 +52,7 @@ export function buildUnstickPlan(app: Application, opts: UnstickOptions): Outcom
 
     if (facts.waitingForPruneConfirmation) {
       return noChange('refused', `The sync of ${name} waits for pruning confirmation ("${facts.message}"), it is not stuck.`,
-        `Approve the prune: kubectl annotate applications.argoproj.io ${name} -n ${target.namespace} argocd.argoproj.io/deletion-approved=$(date -u +%Y-%m-%dT%H:%M:%SZ) (or argocd app sync --prune confirm); pass --force to clear the operation instead.`)
+        `Approve the prune: ${shellJoin(['kubectl', 'annotate', 'applications.argoproj.io', name, '-n', target.namespace])} argocd.argoproj.io/deletion-approved="$(date -u +%Y-%m-%dT%H:%M:%SZ)" (or argocd app sync --prune confirm); pass --force to clear the operation instead.`)
     }
   }
 
