@@ -4,6 +4,7 @@ import {DoctorError} from './lib/errors.js'
 import {ExitCode} from './lib/exit-codes.js'
 import {parseDuration} from './lib/duration.js'
 import {Io} from './lib/render/io.js'
+import {indentLines, jsonText} from './lib/render/safe.js'
 import type {AppSource, KubeObject} from './lib/source.js'
 import type {PipelineEnv} from './lib/pipeline.js'
 
@@ -136,13 +137,14 @@ export abstract class DoctorCommand extends Command {
       error = new DoctorError('ERROR', `Unexpected error: ${err.message}`, 'This is a bug in argo-doctor: rerun with --debug and report it.')
     }
 
-    if (json) process.stdout.write(JSON.stringify({error: error.toJSON()}, null, 2) + '\n')
+    // Messages quote the API server and the cluster's objects: written through the Io, escaped (render/safe.ts).
+    if (json) process.stdout.write(jsonText({error: error.toJSON()}, 2) + '\n')
     else {
-      process.stderr.write(`${this.io.paint('red', 'Error:')} ${error.message}\n`)
-      if (error.hint) process.stderr.write(`  ${error.hint}\n`)
+      this.io.error(`${this.io.paint('red', 'Error:')} ${error.message}`)
+      if (error.hint) this.io.error(`  ${indentLines(error.hint, '  ')}`)
     }
 
-    if (debug) process.stderr.write(`${err.stack ?? err}\n`)
+    if (debug) this.io.error(`${err.stack ?? err}`)
     process.exitCode = error.exitCode
   }
 }

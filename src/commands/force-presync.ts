@@ -10,6 +10,7 @@ import {renderTable} from '../lib/render/table.js'
 import type {AppSource} from '../lib/source.js'
 import type {SyncWindow} from '../lib/sync-windows.js'
 import {ourCommand} from '../lib/invocation.js'
+import {sh} from '../lib/shell.js'
 
 export default class ForcePresync extends DoctorCommand {
   static summary = 'Start a full sync with hooks (PreSync → Sync → PostSync), as `argocd app sync` would, and follow it.'
@@ -79,7 +80,7 @@ Refuses when an operation is already in progress (use unstick first). Warns when
     if (!source.cluster) {
       const found = related.find((o) => isAppProject(o) && o.metadata?.name === project)
       if (found) return {syncWindows: (found.spec?.syncWindows ?? []) as SyncWindow[]}
-      return {syncWindowsUnchecked: `offline, and the file holds no AppProject "${project}" (append it: kubectl get appprojects.argoproj.io ${project} -n ${projectNamespace} -o yaml)`}
+      return {syncWindowsUnchecked: `offline, and the file holds no AppProject "${project}" (append it: ${sh('kubectl', 'get', 'appprojects.argoproj.io', project, '-n', projectNamespace, '-o', 'yaml')})`}
     }
 
     try {

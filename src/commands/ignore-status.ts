@@ -8,6 +8,8 @@ import {isScalable, type HpaInfo, type RelatedObjects} from '../lib/recipes/igno
 import {buildIgnoreStatusPlan, validateExplicitEntry} from '../lib/recipes/ignore-status.js'
 import {hpaInfoOf, isHpa, type KubeObject} from '../lib/related-file.js'
 import type {AppSource} from '../lib/source.js'
+import {oneLine} from '../lib/render/safe.js'
+import {sh} from '../lib/shell.js'
 
 const isHpaResource = (r: ResourceStatus) => r.kind === 'HorizontalPodAutoscaler' && r.group === 'autoscaling'
 
@@ -65,7 +67,7 @@ Entries are merged into the existing list (same group/kind/name/namespace share 
     const result = await runRecipe(env, ref, build)
     const outOfSync = result.verify?.outOfSync
     if (result.verify?.status === 'ok' && outOfSync) {
-      this.io.warn(`${ref.name} is still ${result.verify.syncStatus ?? 'not Synced'}${outOfSync.length > 0 ? ` (${outOfSync.join(', ')})` : ''}: the remaining difference is not covered by these entries, or needs a sync. Check: argocd app diff ${ref.name}`)
+      this.io.warn(oneLine(`${ref.name} is still ${result.verify.syncStatus ?? 'not Synced'}${outOfSync.length > 0 ? ` (${outOfSync.join(', ')})` : ''}: the remaining difference is not covered by these entries, or needs a sync. Check: ${sh('argocd', 'app', 'diff', ref.name)}`))
     }
 
     return {json: {command: 'ignore-status', app: ref, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}

@@ -11,6 +11,7 @@ import {DoctorError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 import {changeKey, kubectlCommand, type ConnectionFlags, type Outcome, type Plan} from './plan.js'
 import {colorDiff, toYaml, yamlDiff} from './render/diff.js'
+import {indentLines, oneLine} from './render/safe.js'
 import type {Io} from './render/io.js'
 import {confirmChange} from './render/prompt.js'
 import {startProgress} from './render/spinner.js'
@@ -86,25 +87,27 @@ async function backUp(app: Application, now: Date): Promise<string> {
 }
 
 function renderPlan(io: Io, plan: Plan, diff: string, kubectl: string, previewKind: string): void {
-  io.out(io.paint('bold', `${plan.recipe}: ${plan.target.namespace}/${plan.target.name}`) + ` — ${plan.summary}`)
+  // Names, messages and the diff quote the cluster: one-line fields stay on one line, prose is indented
+  // (render/safe.ts); the Io escapes every control character.
+  io.out(io.paint('bold', oneLine(`${plan.recipe}: ${plan.target.namespace}/${plan.target.name}`)) + ` — ${oneLine(plan.summary)}`)
   io.out()
-  io.out(`Why: ${plan.why}`)
+  io.out(`Why: ${indentLines(plan.why, '     ')}`)
   io.out()
   io.out(io.paint('bold', `Diff (${previewKind}):`))
   io.out(diff ? colorDiff(io, diff) : '  (no change)')
   io.out()
   if (plan.guards.length > 0) io.out(`Guards: only if ${plan.guards.join('; ')}.`)
   io.out(io.paint('bold', 'Equivalent kubectl:'))
-  io.out(`  ${kubectl}`)
-  for (const warning of plan.warnings) io.out(io.paint('yellow', `Warning: ${warning}`))
-  for (const note of plan.notes) io.out(io.paint('cyan', `Note: ${note}`))
+  io.out(`  ${oneLine(kubectl)}`)
+  for (const warning of plan.warnings) io.out(io.paint('yellow', `Warning: ${indentLines(warning, '         ')}`))
+  for (const note of plan.notes) io.out(io.paint('cyan', `Note: ${indentLines(note, '      ')}`))
 }
 
 function noChangeResult(io: Io, outcome: Exclude<Outcome, Plan>): StepResult {
   const refused = outcome.kind === 'refused'
-  io.out(`${outcome.recipe}: ${outcome.target.namespace}/${outcome.target.name} — ${refused ? io.paint('yellow', 'refused') : 'nothing to do'}: ${outcome.reason}`)
-  if (outcome.hint) io.out(`  ${outcome.hint}`)
-  for (const note of outcome.notes) io.out(io.paint('cyan', `Note: ${note}`))
+  io.out(`${oneLine(`${outcome.recipe}: ${outcome.target.namespace}/${outcome.target.name}`)} — ${refused ? io.paint('yellow', 'refused') : 'nothing to do'}: ${indentLines(outcome.reason, '  ')}`)
+  if (outcome.hint) io.out(`  ${indentLines(outcome.hint, '  ')}`)
+  for (const note of outcome.notes) io.out(io.paint('cyan', `Note: ${indentLines(note, '      ')}`))
   return {
     recipe: outcome.recipe,
     app: outcome.target,
@@ -147,8 +150,8 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
     const diff = yamlDiff(before, previewed, `applications.argoproj.io/${ref.name}`)
     const kubectl = kubectlCommand(plan, env.conn)
     const silentReplan = unattended && approved !== undefined
-    if (silentReplan) io.info(`Re-read ${ref.namespace}/${ref.name} (resourceVersion ${before.metadata.resourceVersion}); the change is the same, applying it.`)
-    else if (opts.compact) io.out(`${ref.namespace}/${ref.name}: ${plan.summary}`)
+    if (silentReplan) io.info(`Re-read ${oneLine(`${ref.namespace}/${ref.name}`)} (resourceVersion ${oneLine(before.metadata.resourceVersion)}); the change is the same, applying it.`)
+    else if (opts.compact) io.out(oneLine(`${ref.namespace}/${ref.name}: ${plan.summary}`))
     else renderPlan(io, plan, diff, kubectl, env.source.kind === 'cluster' ? 'server dry-run' : 'applied locally to the file')
     const result: StepResult = {
       recipe: plan.recipe,
@@ -187,7 +190,7 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
     approved = changeKey(plan, before)
     const cluster = env.source.cluster!
     const backup = await backUp(before, env.now())
-    io.info(`Backup of the live object: ${backup}`)
+    io.info(`Backup of the live object: ${oneLine(backup)}`)
     let written: Application
     try {
       written = await cluster.patchApp(ref, plan.patch, {dryRun: false})
@@ -197,12 +200,12 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
         throw new DoctorError('CONFLICT', `${ref.namespace}/${ref.name} kept changing after the preview; nothing was written.`, 'Run the command again to preview the current state.')
       }
 
-      if (unattended) io.info(`${ref.namespace}/${ref.name} changed after the preview (nothing was written); re-reading.`)
-      else io.warn(`${ref.namespace}/${ref.name} changed after the preview; nothing was written. Here is a new plan for the current object.`)
+      if (unattended) io.info(`${oneLine(`${ref.namespace}/${ref.name}`)} changed after the preview (nothing was written); re-reading.`)
+      else io.warn(`${oneLine(`${ref.namespace}/${ref.name}`)} changed after the preview; nothing was written. Here is a new plan for the current object.`)
       continue
     }
 
-    io.out(io.paint('green', `Applied: ${opts.compact ? `${ref.namespace}/${ref.name}` : plan.summary}`))
+    io.out(io.paint('green', `Applied: ${oneLine(opts.compact ? `${ref.namespace}/${ref.name}` : plan.summary)}`))
     result.status = 'applied'
     result.backup = backup
     result.resourceVersion = {before: before.metadata.resourceVersion, after: written.metadata.resourceVersion}
@@ -278,23 +281,23 @@ async function verifyPlan(env: PipelineEnv, plan: Plan, written: Application, qu
 
   if (outcome.status === 'unverified') {
     const message = `The change WAS applied (resourceVersion ${written.metadata.resourceVersion}), but it could not be verified: ${outcome.error.message.replace(/\.$/, '')}. ${checkHint}`
-    io.warn(message)
+    io.warn(oneLine(message))
     return {status: 'unverified', message, error: {code: outcome.error.code, message: outcome.error.message}}
   }
 
   if (outcome.status === 'deleted') {
-    io.warn(`${plan.target.namespace}/${plan.target.name} was deleted while ${verify.description}.`)
+    io.warn(oneLine(`${plan.target.namespace}/${plan.target.name} was deleted while ${verify.description}.`))
     return {status: 'deleted', message: 'The application was deleted.'}
   }
 
   if (outcome.status === 'timeout') {
     const message = `Timed out after ${env.timeoutSeconds}s ${verify.description}. The change was applied; the controller has not acted on it yet — is the application-controller running? (kubectl get pods -n ${plan.target.namespace} -l app.kubernetes.io/name=argocd-application-controller)`
-    io.warn(message)
+    io.warn(oneLine(message))
     return {...judge(verify, outcome.app), status: 'timeout', message}
   }
 
   const judged = judge(verify, outcome.app)
-  const line = `${judged.status === 'ok' ? '✔' : '✖'} ${quiet ? `${plan.target.namespace}/${plan.target.name}: ` : ''}${judged.message}`
+  const line = `${judged.status === 'ok' ? '✔' : '✖'} ${oneLine(`${quiet ? `${plan.target.namespace}/${plan.target.name}: ` : ''}${judged.message}`)}`
   io.out(judged.status === 'ok' ? io.paint('green', line) : io.paint('red', line))
   return judged
 }

@@ -1,5 +1,6 @@
 import type {AppRef, Application} from './app.js'
 import {shellJoin} from './shell.js'
+import {jsonText} from './render/safe.js'
 
 export type JsonPatchOp =
   | {op: 'add' | 'replace' | 'test'; path: string; value: unknown}
@@ -73,7 +74,8 @@ export function kubectlCommand(plan: Plan, conn: ConnectionFlags = {}): string {
   const parts = ['kubectl', 'patch', 'applications.argoproj.io', plan.target.name, '-n', plan.target.namespace]
   if (conn.kubeconfig) parts.push('--kubeconfig', conn.kubeconfig)
   if (conn.context) parts.push('--context', conn.context)
-  parts.push('--type', 'json', '-p', JSON.stringify(plan.patch))
+  // jsonText: a control character in a value is written as a JSON \u escape, so the line is safe to print and still exact.
+  parts.push('--type', 'json', '-p', jsonText(plan.patch))
   return shellJoin(parts)
 }
 

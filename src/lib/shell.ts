@@ -13,3 +13,8 @@ export function shellQuote(s: string): string {
 export function shellJoin(argv: readonly string[]): string {
   return argv.map((a) => shellQuote(a)).join(' ')
 }
+
+/** shellJoin as a rest-argument call, for command lines inside sentences: `Run: ${sh('kubectl', 'get', name)}`. */
+export function sh(...argv: string[]): string {
+  return shellJoin(argv)
+}

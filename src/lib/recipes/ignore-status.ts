@@ -4,6 +4,7 @@ import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, t
 import {resourceName} from './force-presync.js'
 import {isScalable, matchRules, type RelatedObjects, type RuleMatch} from './ignore-rules.js'
 import {ourCommand} from '../invocation.js'
+import {sh} from '../shell.js'
 
 export const RESPECT_OPTION = 'RespectIgnoreDifferences=true'
 const RESPECT_OFF = 'RespectIgnoreDifferences=false'
@@ -351,14 +352,14 @@ export function buildIgnoreStatusPlan(app: Application, opts: IgnoreStatusOption
     }
 
     if (unmatched.length > 0) {
-      notes.push(`No built-in rule explains ${unmatched.map((r) => resourceName(r)).join(', ')}: argo-doctor does not guess. Look at the difference (argocd app diff ${name}, or the UI's DIFF tab); if it is noise, add an entry by hand: ${manualHint(name, target.namespace, unmatched[0])}. If it is a real change, sync it instead.`)
+      notes.push(`No built-in rule explains ${unmatched.map((r) => resourceName(r)).join(', ')}: argo-doctor does not guess. Look at the difference (${sh('argocd', 'app', 'diff', name)}, or the UI's DIFF tab); if it is noise, add an entry by hand: ${manualHint(name, target.namespace, unmatched[0])}. If it is a real change, sync it instead.`)
     }
 
     if (matches.length === 0) {
       const reason = unmatched.length > 0
         ? `No built-in rule explains the OutOfSync resources of ${name} (${unmatched.map((r) => resourceName(r)).join(', ')}); argo-doctor never invents an entry.`
         : `None of the OutOfSync resources of ${name} can be fixed by ignoring differences.`
-      return noChange('nothing', reason, unmatched.length > 0 ? `Check the diff (argocd app diff ${name}), then add an entry by hand: ${manualHint(name, target.namespace, unmatched[0])}` : undefined,
+      return noChange('nothing', reason, unmatched.length > 0 ? `Check the diff (${sh('argocd', 'app', 'diff', name)}), then add an entry by hand: ${manualHint(name, target.namespace, unmatched[0])}` : undefined,
         notes.filter((n) => !n.startsWith('No built-in rule')))
     }
 
@@ -394,7 +395,7 @@ export function buildIgnoreStatusPlan(app: Application, opts: IgnoreStatusOption
 
   if (ops.length === 0) {
     return noChange('nothing', `Every entry argo-doctor would add is already in ${name}'s spec.ignoreDifferences (${alreadyPresent.map((e) => describeEntry(e)).join('; ')})${wantsRespect && options.includes(RESPECT_OPTION) ? ` and ${RESPECT_OPTION} is set` : ''}.`,
-      `Still OutOfSync means the difference is elsewhere: check argocd app diff ${name}.`, notes)
+      `Still OutOfSync means the difference is elsewhere: check ${sh('argocd', 'app', 'diff', name)}.`, notes)
   }
 
   if (alreadyPresent.length > 0) notes.push(`Already ignored: ${alreadyPresent.map((e) => describeEntry(e)).join('; ')}.`)

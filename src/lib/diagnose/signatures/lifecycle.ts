@@ -1,5 +1,5 @@
+import {sh} from '../../shell.js'
 import {humanDuration, secondsSince} from '../../app.js'
-import {shellQuote} from '../../plan.js'
 import {describeWindow, evaluateSyncWindows} from '../../sync-windows.js'
 import type {Evidence, Matcher} from '../types.js'
 import {conditionEvidence, conditionsOf, ev, evTime, hasSyncOption, resourceEvidence, resourcesWhere} from '../util.js'
@@ -40,8 +40,8 @@ export const deletionStuckFinalizer: Matcher = {
     const needsApproval = cascade && !approvedInTime ? resourcesWhere(ctx.app, (r) => Boolean(r.requiresDeletionConfirmation)) : []
     evidence.push(...resourceEvidence(needsApproval, 'requiresDeletionConfirmation', 3))
     if (approved) evidence.push(ev(`metadata.annotations["${DELETION_APPROVED}"]`, approved, approvedInTime ? undefined : 'older than the deletion: does not approve it'))
-    const approveStep = `Approve deleting them: argocd app confirm-deletion ${ctx.name} --app-namespace ${ctx.namespace}   (or: kubectl annotate applications.argoproj.io ${ctx.name} -n ${ctx.namespace} ${DELETION_APPROVED}=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite)`
-    const removeFinalizers = `kubectl patch applications.argoproj.io ${ctx.name} -n ${ctx.namespace} --type json -p ${shellQuote('[{"op":"remove","path":"/metadata/finalizers"}]')}`
+    const approveStep = `Approve deleting them: ${sh('argocd', 'app', 'confirm-deletion', ctx.name, '--app-namespace', ctx.namespace)}   (or: ${sh('kubectl', 'annotate', 'applications.argoproj.io', ctx.name, '-n', ctx.namespace)} ${DELETION_APPROVED}="$(date -u +%Y-%m-%dT%H:%M:%SZ)" --overwrite)`
+    const removeFinalizers = sh('kubectl', 'patch', 'applications.argoproj.io', ctx.name, '-n', ctx.namespace, '--type', 'json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]')
     return {
       id: 'deletion-stuck-finalizer',
       severity: 'critical',
@@ -58,7 +58,7 @@ export const deletionStuckFinalizer: Matcher = {
         steps: [
           ...(needsApproval.length ? [approveStep] : []),
           'Fix the cause the DeletionError names: typically the destination cluster was removed or is unreachable, the destination namespace is gone, the controller lacks RBAC to delete something, or a managed resource has a finalizer of its own that never completes.',
-          ...(hooks.length ? [`Check the ${hooks.some((f) => f.startsWith('pre')) ? 'PreDelete' : 'PostDelete'} hook Jobs in ${ctx.app.spec?.destination?.namespace ?? 'the destination namespace'}: kubectl get jobs -n ${ctx.app.spec?.destination?.namespace ?? '<namespace>'}`] : []),
+          ...(hooks.length ? [`Check the ${hooks.some((f) => f.startsWith('pre')) ? 'PreDelete' : 'PostDelete'} hook Jobs in ${ctx.app.spec?.destination?.namespace ?? 'the destination namespace'}: ${sh('kubectl', 'get', 'jobs', '-n', ctx.app.spec?.destination?.namespace ?? 'NAMESPACE')}`] : []),
           `Last resort, only if the resources should stay (they become unmanaged): ${removeFinalizers}`,
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/app_deletion/',
@@ -98,7 +98,7 @@ export const pruneAwaitingConfirmation: Matcher = {
       fix: {
         command: null,
         steps: [
-          `Approve the prune: argocd app confirm-deletion ${ctx.name} --app-namespace ${ctx.namespace}   (or: kubectl annotate applications.argoproj.io ${ctx.name} -n ${ctx.namespace} ${DELETION_APPROVED}=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite)`,
+          `Approve the prune: ${sh('argocd', 'app', 'confirm-deletion', ctx.name, '--app-namespace', ctx.namespace)}   (or: ${sh('kubectl', 'annotate', 'applications.argoproj.io', ctx.name, '-n', ctx.namespace)} ${DELETION_APPROVED}="$(date -u +%Y-%m-%dT%H:%M:%SZ)" --overwrite)`,
           'If those resources must not be deleted: add them back to Git, or annotate them argocd.argoproj.io/sync-options: Prune=false; the sync then finishes without pruning them.',
           'Remove the deletion-approved annotation afterwards, so a stale approval cannot cover a later prune.',
         ],
@@ -139,7 +139,7 @@ export const syncWindowBlocked: Matcher = {
         steps: [
           `Wait for the window to open; list the windows: argocd proj windows list ${project}`,
           manual
-            ? `The window allows manual syncs: sync from the UI or with argocd app sync ${ctx.name} --app-namespace ${ctx.namespace} (a raw kubectl patch of .operation does not count as manual).`
+            ? `The window allows manual syncs: sync from the UI or with ${sh('argocd', 'app', 'sync', ctx.name, '--app-namespace', ctx.namespace)} (a raw kubectl patch of .operation does not count as manual).`
             : `If the change cannot wait: change or remove the window in AppProject ${project} (spec.syncWindows), or allow manual syncs in it (argocd proj windows enable-manual-sync ${project} <id>), then sync from the UI/CLI.`,
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/sync_windows/',
