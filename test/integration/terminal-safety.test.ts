@@ -209,3 +209,32 @@ describe('terminal safety and copy-paste safety (built CLI, hostile cluster text
     })
   })
 })
+
+describe('terminal safety in a real terminal: the runbook\'s prompts', function () {
+  this.timeout(60_000)
+
+  it('app choices, explanations and fix choices show hostile text escaped (only the prompt\'s own cursor codes are sent)', async () => {
+    const {cliInPty} = await import('../support/pty.js')
+    const dir = tempDir()
+    const file = join(dir, 'apps.json')
+    writeFileSync(file, JSON.stringify({apiVersion: 'v1', kind: 'List', items: [hostileStuckApp(dir), hostileSyncedApp(dir)]}))
+    const pty = cliInPty(['runbook', '-f', file], env)
+    try {
+      await pty.waitFor(/applications need attention\. Which one\?/)
+      pty.type('\r')
+      await pty.waitFor(/Run a fix\?/)
+      pty.type('\u001b[A') // up from the first choice wraps around to "Quit"
+      await pty.waitFor(/❯ Quit/, 10_000, pty.text.lastIndexOf('Run a fix?'))
+      pty.type('\r')
+      expect(await pty.exited).to.equal(0)
+    } finally {
+      pty.kill()
+    }
+
+    // The prompt library moves the cursor and erases lines (CSI … letter); nothing else may be there.
+    // eslint-disable-next-line no-control-regex
+    const withoutPromptCodes = pty.output.replaceAll(/\u001b\[[0-9;?]*[ABCDEFGHJKSTfhlmsu]/g, (m) => (m === '\u001b[2J' ? m : ''))
+    expect(unsafeChars(withoutPromptCodes.replaceAll('\r\n', '\n').replaceAll('\r', '')), pty.text).to.deep.equal([])
+    expectShownEscaped(pty.text)
+  })
+})

@@ -61,7 +61,7 @@ export function oneLine(text: string | undefined): string {
 
 /** For prose that may span lines: continuation lines get `indent`, so they cannot pose as lines of ours. */
 export function indentLines(text: string, indent: string): string {
-  return escapeControls(text).replace(/\r?\n/g, `\n${indent}`)
+  return escapeControls(text.replace(/\r\n/g, '\n')).replace(/\n/g, `\n${indent}`)
 }
 
 /**
