@@ -71,6 +71,18 @@ describe('verify survives a lost watch or API server (built CLI against a real H
     expect(r.stdout).to.match(/Refreshed at 2026-01-02T00:13:00Z/)
   })
 
+  it('a server that refuses the watch (403: RBAC without "watch") is polled instead, and the controller\'s change is seen', async () => {
+    for (let i = 0; i < 20; i++) server.failNext({method: 'GET', watch: true}, 403, 'Forbidden', 'applications.argoproj.io is forbidden: User "x" cannot watch resource "applications"')
+    const run = runCli(['hard-refresh', 'a', '--kubeconfig', kubeconfig, '--yes', '--timeout', '30s'], {env})
+    await until('the write', written)
+    await sleep(1500)
+    actAsController()
+    const r = await run
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/Refreshed at 2026-01-02T00:13:00Z/)
+    expect(server.requests.filter((q) => q.query.watch === 'true' && q.status === 403)).to.have.length(1)
+  })
+
   it('the API server is gone for the rest of verify: says the change WAS applied, exit 16 (UNVERIFIED), never 1', async () => {
     const run = runCli(['hard-refresh', 'a', '--kubeconfig', kubeconfig, '--yes', '--timeout', '3s'], {env})
     await watchingAfterWrite()

@@ -102,6 +102,8 @@ export interface FailureMatch {
   pathIncludes?: string
   /** true: only requests with dryRun=All; false: only requests without */
   dryRun?: boolean
+  /** true: only watch requests (?watch=true); false: only others */
+  watch?: boolean
 }
 
 export interface PutOptions {
@@ -1118,6 +1120,7 @@ class FakeApiServerImpl implements FakeApiServer {
     if (m.method && m.method.toUpperCase() !== rec.method) return false
     if (m.pathIncludes && !rec.path.includes(m.pathIncludes)) return false
     if (m.dryRun !== undefined && (rec.query.dryRun === 'All') !== m.dryRun) return false
+    if (m.watch !== undefined && (rec.query.watch === 'true' || rec.query.watch === '1') !== m.watch) return false
     return true
   }
 
