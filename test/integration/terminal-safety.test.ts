@@ -103,6 +103,15 @@ describe('terminal safety and copy-paste safety (built CLI, hostile cluster text
       expect(r.exitCode, r.stderr).to.equal(20)
       expect(r.stdout).to.include('It would offer these fixes')
       expectSafe(r)
+      // Offline, the name itself can be hostile (an API server would refuse it): table, headers and commands.
+      const app = hostileStuckApp(dir)
+      app.metadata.name = `x${EVIL}`
+      const file = join(dir, 'evil-name.json')
+      writeFileSync(file, JSON.stringify(app))
+      const offline = await runCli(['runbook', '-f', file], {env})
+      expect(offline.exitCode, offline.stderr).to.equal(20)
+      expectSafe(offline)
+      expect(offline.stdout).to.match(/^argocd\/x\\x1b\]0;pwned\\x07/m)
     })
 
     it('every mutating command\'s preview: unstick, hard-refresh, force-presync, ignore-status', async () => {
