@@ -52,6 +52,7 @@ Refuses when an operation is already in progress (use unstick first). Warns when
       reason: flags.reason,
       syncWindows,
       syncWindowsUnchecked,
+      conn: env.conn,
     })
 
     const result = await runRecipe(env, ref, build)
@@ -66,7 +67,7 @@ Refuses when an operation is already in progress (use unstick first). Warns when
       }
 
       if (verify.status === 'timeout') {
-        this.io.out(`The sync is still ${verify.phase ?? 'pending'}; follow it with: ${ourCommand(['explain', ref.name, '-n', ref.namespace])}, or cancel it with: ${ourCommand(['unstick', ref.name, '-n', ref.namespace])}`)
+        this.io.out(`The sync is still ${verify.phase ?? 'pending'}; follow it with: ${ourCommand(['explain', ref.name, '-n', ref.namespace], env.conn)}, or cancel it with: ${ourCommand(['unstick', ref.name, '-n', ref.namespace], env.conn)}`)
       }
     }
 

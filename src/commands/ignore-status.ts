@@ -63,7 +63,7 @@ Entries are merged into the existing list (same group/kind/name/namespace share 
 
     const first = await source.read(ref)
     const related = explicit ? {hpas: []} : await this.readHpas(source, first, fileObjects)
-    const build = (app: Application) => buildIgnoreStatusPlan(app, {explicit, respect: flags.respect, related, allowMissing: flags['allow-missing']})
+    const build = (app: Application) => buildIgnoreStatusPlan(app, {explicit, respect: flags.respect, related, allowMissing: flags['allow-missing'], conn: env.conn})
     const result = await runRecipe(env, ref, build)
     const outOfSync = result.verify?.outOfSync
     if (result.verify?.status === 'ok' && outOfSync) {

@@ -44,6 +44,7 @@ Apps waiting for their own health (an App-of-Apps that includes its own manifest
       controllerFreshSeconds: UNSTICK_DEFAULTS.controllerFreshSeconds,
       excludeSelf: flags['exclude-self'],
       sourceIndex: flags['source-index'],
+      conn: env.conn,
     })
     const build = (skipTerminate: boolean) => (app: Parameters<typeof buildUnstickPlan>[0]) => {
       try {

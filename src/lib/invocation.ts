@@ -11,11 +11,21 @@ import {shellJoin} from './shell.js'
 
 export const invocation = {bin: 'argo-doctor'}
 
+/** The connection flags the user gave, so a pasted hint talks to the same cluster (and how we are invoked). */
+export interface CommandSpelling {
+  bin?: string
+  kubeconfig?: string
+  context?: string
+}
+
 /**
- * A command line of ours from its argv, every word shell-quoted:
- * ourCommand(['unstick', name, '-n', namespace]) → "kubectl argo-doctor unstick my-app -n argocd".
- * The binary part is ours (two words for the plugins) and is not quoted.
+ * A command line of ours from its argv, every word shell-quoted, with the user's --kubeconfig and
+ * --context: ourCommand(['unstick', name, '-n', namespace], {context: 'prod'}) →
+ * "kubectl argo-doctor unstick my-app -n argocd --context prod". The binary part is ours (two
+ * words for the plugins) and is not quoted. A string second argument is just the binary.
  */
-export function ourCommand(args: readonly string[], bin = invocation.bin): string {
-  return `${bin} ${shellJoin(args)}`
+export function ourCommand(args: readonly string[], spelling: CommandSpelling | string = {}): string {
+  const s = typeof spelling === 'string' ? {bin: spelling} : spelling
+  const argv = [...args, ...(s.kubeconfig ? ['--kubeconfig', s.kubeconfig] : []), ...(s.context ? ['--context', s.context] : [])]
+  return `${s.bin ?? invocation.bin} ${shellJoin(argv)}`
 }

@@ -260,7 +260,7 @@ async function verifyPlan(env: PipelineEnv, plan: Plan, written: Application, qu
   const verify = plan.verify
   const progress = quiet ? {update() {}, stop() {}} : await startProgress(io, `${verify.description} (up to ${env.timeoutSeconds}s)`)
   const applied = `the change WAS applied (resourceVersion ${written.metadata.resourceVersion})`
-  const checkHint = `Check on it with: ${ourCommand(['explain', plan.target.name, '-n', plan.target.namespace])}`
+  const checkHint = `Check on it with: ${ourCommand(['explain', plan.target.name, '-n', plan.target.namespace], env.conn)}`
   let outcome: WaitResult
   try {
     outcome = await env.source.cluster!.waitForApp(plan.target, written.metadata.resourceVersion ?? '0', (app) => isDone(verify, app, written), {

@@ -57,7 +57,7 @@ export function describeRunbook(io: Io, report: FleetReport, style: CommandStyle
     for (const f of e.findings.filter((x) => x.severity !== 'info')) {
       out.push(f.fix.command
         ? `  ${f.severity.padEnd(8)} ${oneLine(f.id)}: ${io.paint('green', `$ ${oneLine(f.fix.command)}`)}`
-        : `  ${f.severity.padEnd(8)} ${oneLine(f.id)}: no command; manual steps in: ${oneLine(ourCommand(['explain', e.name, '-n', e.namespace], style.bin))}`)
+        : `  ${f.severity.padEnd(8)} ${oneLine(f.id)}: no command; manual steps in: ${oneLine(ourCommand(['explain', e.name, '-n', e.namespace], style))}`)
     }
   }
 

@@ -188,7 +188,7 @@ describe('terminal safety and copy-paste safety (built CLI, hostile cluster text
       expect(r.exitCode, r.stderr).to.equal(13)
       const line = /add an entry by hand: (.*) \(or --jq/.exec(r.stdout)?.[1]
       expect(line, r.stdout).to.be.a('string')
-      expect(await shellArgv(line!)).to.deep.equal(['ignore-status', 'hostile-synced', '-n', 'argocd', '--group', 'apps', '--kind', 'Deployment', '--name', injectName(dir), '--resource-namespace', 'payments', '--json-pointer', '/path/to/field'])
+      expect(await shellArgv(line!)).to.deep.equal(['ignore-status', 'hostile-synced', '-n', 'argocd', '--group', 'apps', '--kind', 'Deployment', '--name', injectName(dir), '--resource-namespace', 'payments', '--json-pointer', '/path/to/field', '--kubeconfig', kubeconfig])
       expect(existsSync(join(dir, INJECT_MARKER))).to.equal(false)
     })
 

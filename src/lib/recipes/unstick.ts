@@ -2,7 +2,7 @@ import {humanDuration, refOf, type Application} from '../app.js'
 import {operationFacts} from '../operation.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
 import {hardRefreshOps} from './hard-refresh.js'
-import {ourCommand} from '../invocation.js'
+import {ourCommand, type CommandSpelling} from '../invocation.js'
 import {shellJoin} from '../shell.js'
 
 export interface UnstickOptions {
@@ -18,6 +18,8 @@ export interface UnstickOptions {
   excludeSelf?: string
   /** Which of spec.sources[] to exclude it from (multi-source apps). */
   sourceIndex?: number
+  /** The user's --kubeconfig/--context, repeated in the commands hints suggest. */
+  conn?: CommandSpelling
 }
 
 export const UNSTICK_DEFAULTS = {minAgeSeconds: 300, controllerFreshSeconds: 600}
@@ -36,7 +38,7 @@ export function buildUnstickPlan(app: Application, opts: UnstickOptions): Outcom
 
   if (!facts.inProgress && !opts.excludeSelf) {
     return noChange('nothing', `No sync operation is in progress on ${name} (phase: ${facts.phase ?? 'none'}, no operation requested); nothing to unstick.`,
-      `If it is OutOfSync or looks stale, try: ${ourCommand(['explain', name, '-n', target.namespace])}`)
+      `If it is OutOfSync or looks stale, try: ${ourCommand(['explain', name, '-n', target.namespace], opts.conn)}`)
   }
 
   if (facts.inProgress && !opts.force) {
