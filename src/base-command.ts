@@ -1,12 +1,13 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import type {AppRef, Application} from './lib/app.js'
-import type {Outcome} from './lib/plan.js'
+import type {ConnectionFlags, Outcome} from './lib/plan.js'
 import {DoctorError} from './lib/errors.js'
 import {ExitCode} from './lib/exit-codes.js'
 import {interrupted, interruptSummary, markInterrupted} from './lib/interrupt.js'
 import {parseDuration} from './lib/duration.js'
 import {Io} from './lib/render/io.js'
 import type {OfflineClock} from './lib/capture-time.js'
+import {indentLines, jsonText} from './lib/render/safe.js'
 import type {AppSource, KubeObject} from './lib/source.js'
 import type {PipelineEnv} from './lib/pipeline.js'
 
@@ -166,7 +167,7 @@ export abstract class DoctorCommand extends Command {
    * The recipe of a sync with hooks (force-presync, unstick --resync), with the AppProject's sync
    * windows read once up front.
    */
-  protected async syncBuilder(source: AppSource, ref: AppRef, opts: {now: () => Date; prune?: boolean; revision?: string; reason?: string}): Promise<(app: Application) => Outcome> {
+  protected async syncBuilder(source: AppSource, ref: AppRef, opts: {now: () => Date; conn?: ConnectionFlags; prune?: boolean; revision?: string; reason?: string}): Promise<(app: Application) => Outcome> {
     const {buildForcePresyncPlan, syncWindowInputs} = await import('./lib/recipes/force-presync.js')
     const {projectWants} = await import('./lib/diagnose/related.js')
     const first = await source.read(ref)
@@ -174,7 +175,7 @@ export abstract class DoctorCommand extends Command {
     const related = await source.readRelated(first, wants)
     const windows = syncWindowInputs(related.project, wants.project!)
     const user = source.user || process.env.USER || process.env.USERNAME || 'unknown'
-    return (app) => buildForcePresyncPlan(app, {now: opts.now(), user, prune: Boolean(opts.prune), revision: opts.revision, reason: opts.reason, ...windows})
+    return (app) => buildForcePresyncPlan(app, {now: opts.now(), user, prune: Boolean(opts.prune), revision: opts.revision, reason: opts.reason, conn: opts.conn, ...windows})
   }
 
   protected pipelineEnv(source: AppSource, flags: Connection & Change): PipelineEnv {
@@ -207,13 +208,14 @@ export abstract class DoctorCommand extends Command {
 
     // The pipeline reports a signal as INTERRUPTED; SIGTERM has its own exit code.
     if (error.code === 'INTERRUPTED' && interrupted() === 'SIGTERM') error = new DoctorError('TERMINATED', error.message.replace(/^Interrupted/, 'Stopped by SIGTERM'), error.hint, error.details)
-    if (json) process.stdout.write(JSON.stringify({error: error.toJSON()}, null, 2) + '\n')
+    // Messages quote the API server and the cluster's objects: written through the Io, escaped (render/safe.ts).
+    if (json) process.stdout.write(jsonText({error: error.toJSON()}, 2) + '\n')
     else {
-      process.stderr.write(`${this.io.paint('red', 'Error:')} ${error.message}\n`)
-      if (error.hint) process.stderr.write(`  ${error.hint}\n`)
+      this.io.error(`${this.io.paint('red', 'Error:')} ${error.message}`)
+      if (error.hint) this.io.error(`  ${indentLines(error.hint, '  ')}`)
     }
 
-    if (debug) process.stderr.write(`${err.stack ?? err}\n`)
+    if (debug) this.io.error(`${err.stack ?? err}`)
     process.exitCode = error.exitCode
   }
 }

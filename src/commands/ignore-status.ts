@@ -5,6 +5,8 @@ import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {runRecipe} from '../lib/pipeline.js'
 import {hpaWants} from '../lib/diagnose/related.js'
+import {oneLine} from '../lib/render/safe.js'
+import {sh} from '../lib/shell.js'
 import {isScalable} from '../lib/recipes/ignore-rules.js'
 import {buildIgnoreStatusPlan, validateExplicitEntry} from '../lib/recipes/ignore-status.js'
 
@@ -60,11 +62,11 @@ Entries are merged into the existing list (same group/kind/name/namespace share 
     const first = await source.read(ref)
     const needHpas = !explicit && (first.status?.resources ?? []).some((r) => r.status === 'OutOfSync' && isScalable(r))
     const related = {hpas: needHpas ? (await source.readRelated(first, hpaWants(first))).hpas ?? [] : []}
-    const build = (app: Application) => buildIgnoreStatusPlan(app, {explicit, respect: flags.respect, related, allowMissing: flags['allow-missing']})
+    const build = (app: Application) => buildIgnoreStatusPlan(app, {explicit, respect: flags.respect, related, allowMissing: flags['allow-missing'], conn: env.conn})
     const result = await runRecipe(env, ref, build)
     const outOfSync = result.verify?.outOfSync
     if (result.verify?.status === 'ok' && outOfSync) {
-      this.io.warn(`${ref.name} is still ${result.verify.syncStatus ?? 'not Synced'}${outOfSync.length > 0 ? ` (${outOfSync.join(', ')})` : ''}: the remaining difference is not covered by these entries, or needs a sync. Check: argocd app diff ${ref.name}`)
+      this.io.warn(oneLine(`${ref.name} is still ${result.verify.syncStatus ?? 'not Synced'}${outOfSync.length > 0 ? ` (${outOfSync.join(', ')})` : ''}: the remaining difference is not covered by these entries, or needs a sync. Check: ${sh('argocd', 'app', 'diff', ref.name)}`))
     }
 
     return {json: {command: 'ignore-status', app: ref, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}

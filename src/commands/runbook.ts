@@ -7,6 +7,7 @@ import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson} from '../lib/explain.js'
 import {describeRunbook, runInteractive, type Choice} from '../lib/runbook.js'
+import {oneLine} from '../lib/render/safe.js'
 
 export default class Runbook extends DoctorCommand {
   static summary = 'Interactive: list apps with problems, explain one, run a fix, explain again. What `argo-doctor` with no arguments runs.'
@@ -58,7 +59,9 @@ Without a terminal (or with --json) it only prints the table and the fix command
       fixArgs,
       async choose<T>(message: string, choices: Array<Choice<T>>): Promise<T> {
         try {
-          return await select<T>({message, choices, pageSize: 15}, {output: io.stderr})
+          // Choices quote app names and states from the cluster: one line each, escaped.
+          const safe = choices.map((c) => ({...c, name: io.render(oneLine(c.name)), description: c.description === undefined ? undefined : io.render(oneLine(c.description))}))
+          return await select<T>({message: io.render(oneLine(message)), choices: safe, pageSize: 15}, {output: io.stderr})
         } catch (error) {
           if ((error as Error).name === 'ExitPromptError') throw new DoctorError('INTERRUPTED', 'Interrupted at the prompt.')
           throw error

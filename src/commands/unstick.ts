@@ -49,6 +49,7 @@ Apps waiting for their own health (an App-of-Apps that includes its own manifest
       sourceIndex: flags['source-index'],
       terminate: flags.terminate,
       terminateTimeoutSeconds: flags['terminate-timeout'],
+      conn: env.conn,
     }
     if (flags.selector || flags.all) {
       if (flags['exclude-self'] || flags.resync) throw new DoctorError('USAGE', '--exclude-self and --resync act on one app at a time; name the app instead of -l/--all.')
@@ -58,7 +59,7 @@ Apps waiting for their own health (an App-of-Apps that includes its own manifest
     }
 
     const ref = await this.resolveRef(source, args.app, flags)
-    const resync = flags.resync ? {build: await this.syncBuilder(source, ref, {now: env.now}), timeoutSeconds: flags['sync-timeout']} : undefined
+    const resync = flags.resync ? {build: await this.syncBuilder(source, ref, {now: env.now, conn: env.conn}), timeoutSeconds: flags['sync-timeout']} : undefined
     const steps = await runSteps(env, ref, unstickSteps({...options, resync}))
     const last = steps.at(-1)!
     return {json: {command: 'unstick', app: ref, status: last.status, exitCode: last.exitCode, steps}, exitCode: last.exitCode}

@@ -1,4 +1,5 @@
 import {ExitCode, type ExitCodeName} from './exit-codes.js'
+import {shellQuote} from './shell.js'
 
 /** An error a user can act on: one sentence of what happened, one of what to do next. */
 export class DoctorError extends Error {
@@ -85,7 +86,7 @@ export function toDoctorError(err: unknown, ctx: RequestContext): DoctorError {
           return new DoctorError('NOT_FOUND', `The API server has no ${ctx.resource} resource${where}: is this an Argo CD cluster, and the right context?`, 'Check with: kubectl get crd applications.argoproj.io')
         }
 
-        return new DoctorError('NOT_FOUND', `${ctx.resource === 'applications.argoproj.io' ? 'Application' : ctx.resource} "${ctx.name}" not found in namespace "${ctx.namespace}"${where}.`, `Check the name and namespace (-n): kubectl get applications.argoproj.io -A | grep ${ctx.name}`)
+        return new DoctorError('NOT_FOUND', `${ctx.resource === 'applications.argoproj.io' ? 'Application' : ctx.resource} "${ctx.name}" not found in namespace "${ctx.namespace}"${where}.`, `Check the name and namespace (-n): kubectl get applications.argoproj.io -A | grep -- ${shellQuote(ctx.name)}`)
       }
 
       case 409:

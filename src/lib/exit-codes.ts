@@ -34,6 +34,8 @@ export const ExitCode = {
   REFUSED: 14,
   /** The sync operation we started finished Failed or Error. */
   OPERATION_FAILED: 15,
+  /** The change was applied, but the API server could not be read afterwards to verify it. */
+  UNVERIFIED: 16,
   /** explain: findings present (warning or worse). */
   FINDINGS: 20,
   /** Interrupted (Ctrl-C). */
@@ -63,6 +65,7 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   NOTHING_TO_DO: 'the app is not in the state this command fixes; nothing written',
   REFUSED: 'refused by a safety check (young operation, sync window, operation in progress, `--max`); nothing written',
   OPERATION_FAILED: 'the sync operation finished Failed or Error (`verify.phase` in JSON says which)',
+  UNVERIFIED: 'applied, but the result could not be verified (the API server was lost during verify); check with explain',
   FINDINGS: 'explain found warning or critical problems',
   INTERRUPTED: 'Ctrl-C; nothing is written after it (a write already sent is reported as such)',
   TERMINATED: 'SIGTERM (e.g. a cancelled CI job); as for Ctrl-C',

@@ -15,12 +15,14 @@ import {writes, interrupted} from './interrupt.js'
 import {changeKey, kubectlCommand, type ConnectionFlags, type Outcome, type Plan, type Step} from './plan.js'
 import {renderTable} from './render/table.js'
 import {colorDiff, toYaml, yamlDiff} from './render/diff.js'
+import {indentLines, oneLine} from './render/safe.js'
 import type {Io} from './render/io.js'
 import {confirmChange} from './render/prompt.js'
 import {startProgress} from './render/spinner.js'
 import type {AppSource} from './source.js'
 import {isDone, judge, judgeDeleted, progressLine, type VerifyOutcome} from './verify.js'
 import {ourCommand} from './invocation.js'
+import type {WaitResult} from './cluster/kube.js'
 
 export interface PipelineEnv {
   io: Io
@@ -97,27 +99,31 @@ async function backUp(app: Application, now: Date): Promise<string> {
 }
 
 function renderPlan(io: Io, plan: Plan, diff: string, kubectl: string, previewKind: string): void {
-  io.out(io.paint('bold', `${plan.recipe}: ${plan.target.namespace}/${plan.target.name}`) + ` — ${plan.summary}`)
+  // Names, messages and the diff quote the cluster: one-line fields stay on one line, prose is indented
+  // (render/safe.ts); the Io escapes every control character.
+  io.out(io.paint('bold', oneLine(`${plan.recipe}: ${plan.target.namespace}/${plan.target.name}`)) + ` — ${oneLine(plan.summary)}`)
   io.out()
-  io.out(`Why: ${plan.why}`)
+  io.out(`Why: ${indentLines(plan.why, '     ')}`)
   io.out()
   io.out(io.paint('bold', `Diff (${previewKind}):`))
   io.out(diff ? colorDiff(io, diff) : '  (no change)')
   io.out()
   if (plan.guards.length > 0) io.out(`Guards: only if ${plan.guards.join('; ')}.`)
   io.out(io.paint('bold', 'Equivalent kubectl:'))
-  io.out(`  ${kubectl}`)
-  for (const warning of plan.warnings) io.out(io.paint('yellow', `Warning: ${warning}`))
-  for (const note of plan.notes) io.out(io.paint('cyan', `Note: ${note}`))
+  io.out(`  ${oneLine(kubectl)}`)
+  for (const warning of plan.warnings) io.out(io.paint('yellow', `Warning: ${indentLines(warning, '         ')}`))
+  for (const note of plan.notes) io.out(io.paint('cyan', `Note: ${indentLines(note, '      ')}`))
 }
 
 function noChangeResult(io: Io, outcome: Exclude<Outcome, Plan>, compact: boolean): StepResult {
   const refused = outcome.kind === 'refused'
-  if (compact) io.out(`${outcome.target.namespace}/${outcome.target.name}: ${refused ? io.paint('yellow', 'refused') : 'nothing to do'}: ${outcome.reason}`)
+  const target = oneLine(`${outcome.target.namespace}/${outcome.target.name}`)
+  const verdict = refused ? io.paint('yellow', 'refused') : 'nothing to do'
+  if (compact) io.out(`${target}: ${verdict}: ${oneLine(outcome.reason)}`)
   else {
-    io.out(`${outcome.recipe}: ${outcome.target.namespace}/${outcome.target.name} — ${refused ? io.paint('yellow', 'refused') : 'nothing to do'}: ${outcome.reason}`)
-    if (outcome.hint) io.out(`  ${outcome.hint}`)
-    for (const note of outcome.notes) io.out(io.paint('cyan', `Note: ${note}`))
+    io.out(`${oneLine(outcome.recipe)}: ${target} — ${verdict}: ${indentLines(outcome.reason, '  ')}`)
+    if (outcome.hint) io.out(`  ${indentLines(outcome.hint, '  ')}`)
+    for (const note of outcome.notes) io.out(io.paint('cyan', `Note: ${indentLines(note, '      ')}`))
   }
 
   return {
@@ -178,9 +184,9 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
 
       const diff = yamlDiff(before, previewed, `applications.argoproj.io/${ref.name}`)
       const kubectl = kubectlCommand(plan, env.conn)
-      if (unattended && round > 1) io.info(`Re-read ${ref.namespace}/${ref.name} (resourceVersion ${before.metadata.resourceVersion}); the change is the same, applying it.`)
+      if (unattended && round > 1) io.info(`Re-read ${oneLine(`${ref.namespace}/${ref.name}`)} (resourceVersion ${oneLine(before.metadata.resourceVersion)}); the change is the same, applying it.`)
       else if (opts.compact) {
-        if (!opts.preApproved) io.out(`${ref.namespace}/${ref.name}: ${plan.summary}`)
+        if (!opts.preApproved) io.out(oneLine(`${ref.namespace}/${ref.name}: ${plan.summary}`))
       } else renderPlan(io, plan, diff, kubectl, env.source.kind === 'cluster' ? 'server dry-run' : 'applied locally to the file')
       const result: StepResult = {
         recipe: plan.recipe,
@@ -251,13 +257,13 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
     }
 
     const {written, plan, result, backup, before} = step
-    io.out(io.paint('green', `Applied: ${opts.compact ? `${ref.namespace}/${ref.name}` : plan.summary}`))
+    io.out(io.paint('green', `Applied: ${oneLine(opts.compact ? `${ref.namespace}/${ref.name}` : plan.summary)}`))
     result.status = 'applied'
     result.backup = backup
     result.resourceVersion = {before: before.metadata.resourceVersion, after: written.metadata.resourceVersion}
     const signal = interrupted()
     if (signal) {
-      throw new DoctorError('INTERRUPTED', `Interrupted: the change to ${ref.namespace}/${ref.name} WAS applied (resourceVersion ${written.metadata.resourceVersion}) before the signal arrived; nothing else was done.`, `Check on it with: ${ourCommand(`explain ${ref.name} -n ${ref.namespace}`)}`)
+      throw new DoctorError('INTERRUPTED', `Interrupted: the change to ${ref.namespace}/${ref.name} WAS applied (resourceVersion ${written.metadata.resourceVersion}) before the signal arrived; nothing else was done.`, `Check on it with: ${ourCommand(['explain', ref.name, '-n', ref.namespace], env.conn)}`)
     }
 
     const timeoutSeconds = opts.verifyTimeoutSeconds?.(plan) ?? env.timeoutSeconds
@@ -443,6 +449,8 @@ function exitCodeFor(verify: VerifyOutcome): number {
       return ExitCode.OPERATION_FAILED
     case 'deleted':
       return ExitCode.NOT_FOUND
+    case 'unverified':
+      return ExitCode.UNVERIFIED
     default:
       return ExitCode.OK
   }
@@ -458,13 +466,30 @@ async function verifyPlan(env: PipelineEnv, plan: Plan, written: Application, qu
 
   const verify = plan.verify
   const progress = quiet ? {update() {}, stop() {}} : await startProgress(io, `${verify.description} (up to ${env.timeoutSeconds}s)`)
-  const outcome = await env.source.watch(plan.target, written.metadata.resourceVersion ?? '0', (app) => isDone(verify, app, written), {
-    timeoutMs: env.timeoutSeconds * 1000,
-    signal: env.signal,
-    onUpdate: (app) => progress.update(progressLine(verify, app)),
-  }).finally(() => progress.stop())
+  const applied = `the change WAS applied (resourceVersion ${written.metadata.resourceVersion})`
+  const checkHint = `Check on it with: ${ourCommand(['explain', plan.target.name, '-n', plan.target.namespace], env.conn)}`
+  let outcome: WaitResult
+  try {
+    outcome = await env.source.watch(plan.target, written.metadata.resourceVersion ?? '0', (app) => isDone(verify, app, written), {
+      timeoutMs: env.timeoutSeconds * 1000,
+      signal: env.signal,
+      onUpdate: (app) => progress.update(progressLine(verify, app)),
+    })
+  } catch (error) {
+    // Whatever went wrong while waiting, the write happened: say so, never "unexpected error".
+    outcome = {status: 'unverified', error: error instanceof DoctorError ? error : new DoctorError('ERROR', (error as Error).message)}
+  } finally {
+    progress.stop()
+  }
+
   if (env.signal?.aborted) {
-    throw new DoctorError('INTERRUPTED', `Interrupted while ${verify.description}; the change WAS applied (resourceVersion ${written.metadata.resourceVersion}).`, `Check on it with: ${ourCommand(`explain ${plan.target.name} -n ${plan.target.namespace}`)}`)
+    throw new DoctorError('INTERRUPTED', `Interrupted while ${verify.description}; ${applied}.`, checkHint)
+  }
+
+  if (outcome.status === 'unverified') {
+    const message = `The change WAS applied (resourceVersion ${written.metadata.resourceVersion}), but it could not be verified: ${outcome.error.message.replace(/\.$/, '')}. ${checkHint}`
+    io.warn(oneLine(message))
+    return {status: 'unverified', message, error: {code: outcome.error.code, message: outcome.error.message}}
   }
 
   const goneIsSuccess = outcome.status === 'deleted' ? judgeDeleted(verify) : undefined
@@ -474,20 +499,20 @@ async function verifyPlan(env: PipelineEnv, plan: Plan, written: Application, qu
   }
 
   if (outcome.status === 'deleted') {
-    io.warn(`${plan.target.namespace}/${plan.target.name} was deleted while ${verify.description}.`)
+    io.warn(oneLine(`${plan.target.namespace}/${plan.target.name} was deleted while ${verify.description}.`))
     return {status: 'deleted', message: 'The application was deleted.'}
   }
 
   if (outcome.status === 'timeout') {
     const message = `Timed out after ${env.timeoutSeconds}s ${verify.description}. The change was applied; the controller has not acted on it yet — is the application-controller running? (kubectl get pods -n ${plan.target.namespace} -l app.kubernetes.io/name=argocd-application-controller)`
-    io.warn(message)
+    io.warn(oneLine(message))
     const timedOut: VerifyOutcome = {...judge(verify, outcome.app), status: 'timeout', message}
     if (verify.kind === 'operation' && !quiet) reportSync(io, plan.target, timedOut)
     return timedOut
   }
 
   const judged = judge(verify, outcome.app)
-  const line = `${judged.status === 'ok' ? '✔' : '✖'} ${quiet ? `${plan.target.namespace}/${plan.target.name}: ` : ''}${judged.message}`
+  const line = `${judged.status === 'ok' ? '✔' : '✖'} ${oneLine(`${quiet ? `${plan.target.namespace}/${plan.target.name}: ` : ''}${judged.message}`)}`
   io.out(judged.status === 'ok' ? io.paint('green', line) : io.paint('red', line))
   if (verify.kind === 'operation' && !quiet) reportSync(io, plan.target, judged)
   return judged
@@ -504,6 +529,6 @@ function reportSync(io: Io, target: AppRef, verify: VerifyOutcome): void {
   }
 
   if (verify.status === 'timeout') {
-    io.out(`The sync is still ${verify.phase ?? 'pending'}; follow it with: ${ourCommand(`explain ${target.name} -n ${target.namespace}`)}, or cancel it with: ${ourCommand(`unstick ${target.name} -n ${target.namespace}`)}`)
+    io.out(`The sync is still ${verify.phase ?? 'pending'}; follow it with: ${ourCommand(['explain', target.name, '-n', target.namespace])}, or cancel it with: ${ourCommand(['unstick', target.name, '-n', target.namespace])}`)
   }
 }

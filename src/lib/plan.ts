@@ -1,5 +1,7 @@
 import jsonpatch from 'fast-json-patch'
 import type {AppRef, Application} from './app.js'
+import {shellJoin} from './shell.js'
+import {jsonText} from './render/safe.js'
 
 export type JsonPatchOp =
   | {op: 'add' | 'replace' | 'test'; path: string; value: unknown}
@@ -58,7 +60,7 @@ export type Outcome = Plan | NoChange
 export interface StepReport {
   action?: string
   status: 'previewed' | 'applied' | 'nothing-to-do' | 'refused' | 'declined'
-  verify?: {status: 'ok' | 'failed' | 'timeout' | 'skipped' | 'deleted'}
+  verify?: {status: 'ok' | 'failed' | 'timeout' | 'skipped' | 'deleted' | 'unverified'}
 }
 
 /**
@@ -96,18 +98,16 @@ export interface ConnectionFlags {
   context?: string
 }
 
-/** Quote for a POSIX shell. */
-export function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`
-}
+export {shellQuote} from './shell.js'
 
 /** The kubectl command that makes exactly the same change (guards included). */
 export function kubectlCommand(plan: Plan, conn: ConnectionFlags = {}): string {
   const parts = ['kubectl', 'patch', 'applications.argoproj.io', plan.target.name, '-n', plan.target.namespace]
   if (conn.kubeconfig) parts.push('--kubeconfig', conn.kubeconfig)
   if (conn.context) parts.push('--context', conn.context)
-  parts.push('--type', 'json', '-p', JSON.stringify(plan.patch))
-  return parts.map((p) => shellQuote(p)).join(' ')
+  // jsonText: a control character in a value is written as a JSON \u escape, so the line is safe to print and still exact.
+  parts.push('--type', 'json', '-p', jsonText(plan.patch))
+  return shellJoin(parts)
 }
 
 /** The value at a JSON pointer (RFC 6901, fast-json-patch), undefined when any part of the path is absent. */

@@ -10,6 +10,8 @@ import {fleetExitCode, renderSingle, type FleetReport, type SingleReport} from '
 import {renderFleetTable, sortFleet, type FleetEntry} from './render/findings.js'
 import {worstSeverity} from './diagnose/types.js'
 import type {Io} from './render/io.js'
+import {indentLines, oneLine} from './render/safe.js'
+import {ourCommand} from './invocation.js'
 
 export interface Choice<T> {
   name: string
@@ -31,46 +33,14 @@ export interface RunbookDeps {
   fixArgs?: string[]
 }
 
-/**
- * Split a command line we generated back into argv: plain words and POSIX single-quoted strings
- * (what shellQuote produces). The leading binary name (`kubectl argo-doctor`, …) is dropped.
- */
-export function commandArgv(command: string, bin: string): string[] {
-  const rest = command.startsWith(`${bin} `) ? command.slice(bin.length + 1) : command
-  const out: string[] = []
-  let current = ''
-  let inWord = false
-  for (let i = 0; i < rest.length; i++) {
-    const c = rest[i]
-    if (c === "'") {
-      const end = rest.indexOf("'", i + 1)
-      if (end < 0) throw new Error(`Unbalanced quote in: ${command}`)
-      current += rest.slice(i + 1, end)
-      i = end
-      inWord = true
-    } else if (c === '\\' && i + 1 < rest.length) {
-      current += rest[++i]
-      inWord = true
-    } else if (c === ' ') {
-      if (inWord) out.push(current)
-      current = ''
-      inWord = false
-    } else {
-      current += c
-      inWord = true
-    }
-  }
-
-  if (inWord) out.push(current)
-  return out
-}
-
+// Choice names and descriptions quote the cluster: one line each (the prompt escapes them again, render/safe.ts).
 function appChoice(e: FleetEntry): Choice<FleetEntry> {
-  return {name: `${e.namespace}/${e.name}  ${worstSeverity(e.findings)}: ${e.findings.map((f) => f.id).join(', ')}`, value: e, description: e.state}
+  return {name: oneLine(`${e.namespace}/${e.name}  ${worstSeverity(e.findings)}: ${e.findings.map((f) => f.id).join(', ')}`), value: e, description: oneLine(e.state)}
 }
 
+/** Fixes the runbook can run: ours, with the argv they were built from. */
 function fixChoices(findings: readonly Finding[]): Array<Choice<Finding>> {
-  return findings.filter((f) => f.fix.command).map((f) => ({name: `${f.fix.command}`, value: f, description: `${f.severity}: ${f.title} (${f.id})`}))
+  return findings.filter((f) => f.fix.command && f.fix.argv).map((f) => ({name: oneLine(f.fix.command!), value: f, description: oneLine(`${f.severity}: ${f.title} (${f.id})`)}))
 }
 
 /** No terminal (or --json): say what would be offered, change nothing, exit like explain. */
@@ -84,17 +54,17 @@ export function describeRunbook(io: Io, report: FleetReport, style: CommandStyle
   out.push(renderFleetTable(io, sorted))
   for (const e of sorted) {
     out.push('')
-    out.push(`${io.paint('bold', `${e.namespace}/${e.name}`)} — ${e.state}`)
+    out.push(`${io.paint('bold', oneLine(`${e.namespace}/${e.name}`))} — ${oneLine(e.state)}`)
     for (const f of e.findings.filter((x) => x.severity !== 'info')) {
       out.push(f.fix.command
-        ? `  ${f.severity.padEnd(8)} ${f.id}: ${io.paint('green', `$ ${f.fix.command}`)}`
-        : `  ${f.severity.padEnd(8)} ${f.id}: no command; manual steps in: ${style.bin} explain ${e.name} -n ${e.namespace}`)
+        ? `  ${f.severity.padEnd(8)} ${oneLine(f.id)}: ${io.paint('green', `$ ${oneLine(f.fix.command)}`)}`
+        : `  ${f.severity.padEnd(8)} ${oneLine(f.id)}: no command; manual steps in: ${oneLine(ourCommand(['explain', e.name, '-n', e.namespace], style))}`)
     }
   }
 
   out.push('')
   out.push(`Run ${style.bin} in a terminal to pick and apply these one by one (each with its preview and confirmation), or see the details with ${style.bin} explain APP -n NAMESPACE.`)
-  for (const note of report.notes) out.push(`Note: ${note}`)
+  for (const note of report.notes) out.push(`Note: ${indentLines(note, '      ')}`)
   return out.join('\n')
 }
 
@@ -118,7 +88,7 @@ export async function runInteractive(deps: RunbookDeps): Promise<number> {
     }
 
     io.out(renderFleetTable(io, problems))
-    for (const note of fleet.notes) io.out(`Note: ${note}`)
+    for (const note of fleet.notes) io.out(`Note: ${indentLines(note, '      ')}`)
     io.out('')
     const picked = await deps.choose<FleetEntry | typeof QUIT>(`${problems.length} of ${fleet.total} applications need attention. Which one?`, [
       ...problems.map((e) => appChoice(e)),
@@ -133,21 +103,22 @@ export async function runInteractive(deps: RunbookDeps): Promise<number> {
       io.out(renderSingle(io, report))
       io.out('')
       const fixes = fixChoices(report.findings)
-      if (!hasProblems(report.findings)) io.out(io.paint('green', `${ref.namespace}/${ref.name} needs nothing more.`))
+      if (!hasProblems(report.findings)) io.out(io.paint('green', `${oneLine(`${ref.namespace}/${ref.name}`)} needs nothing more.`))
       else if (fixes.length === 0) io.out('No argo-doctor command fixes what is left; follow the steps above.')
       const next = await deps.choose<Finding | typeof BACK | typeof QUIT | typeof RECHECK>(fixes.length > 0 ? 'Run a fix? (it previews the change and asks before applying)' : 'What next?', [
         ...fixes,
-        {name: `Explain ${ref.name} again`, value: RECHECK},
+        {name: `Explain ${oneLine(ref.name)} again`, value: RECHECK},
         {name: 'Back to the list', value: BACK},
         {name: 'Quit', value: QUIT},
       ])
       if (next === QUIT) return ExitCode.OK
       if (next === BACK) break
       if (next === RECHECK) continue
-      const argv = [...commandArgv(next.fix.command!, style.bin), ...(deps.fixArgs ?? [])]
-      io.out(io.paint('bold', `$ ${style.bin} ${argv.join(' ')}`))
+      // The argv the fix command was quoted from (never the printed line parsed back), plus -f when offline.
+      const argv = [...next.fix.argv!, ...(deps.fixArgs ?? [])]
+      io.out(io.paint('bold', `$ ${oneLine(ourCommand(argv, style.bin))}`))
       const code = await deps.runFix(argv)
-      io.out(io.paint(code === 0 ? 'green' : 'yellow', `${next.id} fix finished with exit code ${code}. Explaining ${ref.name} again…`))
+      io.out(io.paint(code === 0 ? 'green' : 'yellow', `${oneLine(next.id)} fix finished with exit code ${code}. Explaining ${oneLine(ref.name)} again…`))
     }
   }
 }

@@ -5,8 +5,10 @@ import {PRUNE_WAIT, resourceKeyId, resourceLabel} from './deletion.js'
 /** Pure helpers the pipeline uses to wait for and judge a change. */
 
 export interface VerifyOutcome {
-  status: 'ok' | 'failed' | 'timeout' | 'skipped' | 'deleted'
+  status: 'ok' | 'failed' | 'timeout' | 'skipped' | 'deleted' | 'unverified'
   message: string
+  /** unverified: why the result could not be read (the change was applied). */
+  error?: {code: string; message: string}
   phase?: string
   syncStatus?: string
   healthStatus?: string

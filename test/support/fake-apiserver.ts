@@ -102,6 +102,8 @@ export interface FailureMatch {
   pathIncludes?: string
   /** true: only requests with dryRun=All; false: only requests without */
   dryRun?: boolean
+  /** true: only watch requests (?watch=true); false: only others */
+  watch?: boolean
 }
 
 export interface PutOptions {
@@ -159,6 +161,12 @@ export interface FakeApiServer {
   compact(): void
   /** end all open watch streams (as a server restart would) */
   closeWatches(): void
+  /** reset the TCP connection of every open watch stream (RST, as a proxy or load balancer dropping it would) */
+  resetWatches(): void
+  /** the server goes away: stop listening (new connections are refused) and reset every open connection */
+  goAway(): Promise<void>
+  /** after goAway(): listen again on the same port, with the same state */
+  comeBack(): Promise<void>
   /** number of open watch streams */
   readonly openWatches: number
   /** where the CRD schemas came from: a directory, or 'none' (generic rules only) */
@@ -689,8 +697,34 @@ class FakeApiServerImpl implements FakeApiServer {
     for (const w of [...this.watchers]) this.endWatch(w)
   }
 
+  resetWatches(): void {
+    for (const w of [...this.watchers]) {
+      if (w.timer) clearTimeout(w.timer)
+      this.watchers.delete(w)
+      w.res.socket?.resetAndDestroy()
+    }
+  }
+
+  private port = 0
+
+  async goAway(): Promise<void> {
+    this.port = (this.server.address() as AddressInfo).port
+    this.resetWatches()
+    await new Promise<void>((r) => {
+      this.server.close(() => r())
+      this.server.closeAllConnections()
+    })
+  }
+
+  comeBack(): Promise<void> {
+    return new Promise((r) => {
+      this.server.listen(this.port, '127.0.0.1', () => r())
+    })
+  }
+
   async stop(): Promise<void> {
     this.closeWatches()
+    if (!this.server.listening) return
     await new Promise<void>((r) => {
       this.server.close(() => r())
       this.server.closeAllConnections()
@@ -1092,6 +1126,7 @@ class FakeApiServerImpl implements FakeApiServer {
     if (m.method && m.method.toUpperCase() !== rec.method) return false
     if (m.pathIncludes && !rec.path.includes(m.pathIncludes)) return false
     if (m.dryRun !== undefined && (rec.query.dryRun === 'All') !== m.dryRun) return false
+    if (m.watch !== undefined && (rec.query.watch === 'true' || rec.query.watch === '1') !== m.watch) return false
     return true
   }
 

@@ -34,7 +34,12 @@ export interface WaitOptions {
 
 export type WaitCheck = (app: Application) => boolean
 
-export type WaitResult = {status: 'done'; app: Application} | {status: 'timeout'; app: Application} | {status: 'deleted'}
+export type WaitResult =
+  | {status: 'done'; app: Application}
+  | {status: 'timeout'; app: Application}
+  | {status: 'deleted'}
+  /** The object could not be read at the end (the API server went away): nothing is known about the controller. */
+  | {status: 'unverified'; app?: Application; error: DoctorError}
 
 const APP_RESOURCE = `${APPS}.${GROUP}`
 
@@ -175,99 +180,161 @@ export class Cluster {
 
   /**
    * Watch one Application until `check` passes, the timeout expires or the signal aborts.
-   * Starts from `fromResourceVersion` so no change after our write is missed; re-opens the
-   * watch if the server closes it early.
+   *
+   * Survives what happens to long-lived connections: a watch the server ends, a reset connection,
+   * an expired resourceVersion (410) and an API server that goes away and comes back. Each time it
+   * reads the object again (GET, retried with backoff while the server is unreachable) and watches
+   * on from that resourceVersion, so no change is missed; a watch the server refuses (e.g. RBAC
+   * without "watch") falls back to polling. At the deadline it reads once more before reporting a
+   * timeout. When the object could not be read at the end (the server stayed away), the result
+   * is `unverified` with the last error — never a throw: the caller's write has already happened.
    */
   async waitForApp(ref: AppRef, fromResourceVersion: string, check: WaitCheck, opts: WaitOptions): Promise<WaitResult> {
     const deadline = Date.now() + opts.timeoutMs
-    const gone = (error: unknown) => error instanceof DoctorError && error.code === 'NOT_FOUND'
-    let last: Application
-    try {
-      last = await this.getApp(ref)
-    } catch (error) {
-      // Removing the last finalizer of a deleting app deletes it with the same write.
-      if (gone(error)) return {status: 'deleted'}
-      throw error
+    const remaining = () => deadline - Date.now()
+    const stopped = () => Boolean(opts.signal?.aborted)
+    let last: Application | undefined
+    let rv = fromResourceVersion
+    let lastError: DoctorError | undefined
+    let backoff = BACKOFF_MIN_MS
+    let canWatch = true
+    const retryLater = async () => {
+      await sleep(Math.min(backoff, Math.max(0, remaining())), opts.signal)
+      backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)
     }
 
-    if (check(last)) return {status: 'done', app: last}
-    const path = `/apis/${GROUP}/${VERSION}/namespaces/${ref.namespace}/${APPS}`
-    let rv = last.metadata.resourceVersion ?? fromResourceVersion
-    while (Date.now() < deadline && !opts.signal?.aborted) {
-      const outcome = await new Promise<WaitResult | 'reopen'>((resolve, reject) => {
-        let controller: AbortController | undefined
-        let settled = false
-        const finish = (value: WaitResult | 'reopen') => {
-          if (settled) return
-          settled = true
-          clearTimeout(timer)
-          opts.signal?.removeEventListener('abort', onAbort)
-          controller?.abort()
-          resolve(value)
-        }
-
-        const onAbort = () => finish({status: 'timeout', app: last})
-        const timer = setTimeout(() => finish({status: 'timeout', app: last}), Math.max(0, deadline - Date.now()))
-        opts.signal?.addEventListener('abort', onAbort)
-        const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
-        new Watch(this.kc).watch(path, {fieldSelector: `metadata.name=${ref.name}`, resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true},
-          (type: string, obj: any) => {
-            if (type === 'BOOKMARK') {
-              rv = obj?.metadata?.resourceVersion ?? rv
-              return
-            }
-
-            if (type === 'ERROR') {
-              finish('reopen')
-              return
-            }
-
-            if (type === 'DELETED') {
-              finish({status: 'deleted'})
-              return
-            }
-
-            last = obj as Application
-            rv = last.metadata.resourceVersion ?? rv
-            opts.onUpdate?.(last)
-            if (check(last)) finish({status: 'done', app: last})
-          },
-          (err: unknown) => {
-            if (settled) return
-            if (err && (err as Error).name !== 'AbortError') {
-              settled = true
-              clearTimeout(timer)
-              reject(toDoctorError(err, this.ctx('watch', APP_RESOURCE, ref.namespace, ref.name)))
-              return
-            }
-
-            finish('reopen')
-          }).then((c) => {
-          controller = c
-          if (settled) c.abort()
-        }, (error: unknown) => {
-          if (!settled) {
-            settled = true
-            clearTimeout(timer)
-            reject(toDoctorError(error, this.ctx('watch', APP_RESOURCE, ref.namespace, ref.name)))
-          }
-        })
-      })
-      if (outcome !== 'reopen') return outcome
-      // The server ended the watch (timeout or expired RV): re-read and continue.
+    /** GET; undefined (and lastError set) when it failed in a way worth retrying. */
+    const read = async (): Promise<Application | 'deleted' | undefined> => {
       try {
-        last = await this.getApp(ref)
+        const app = await this.getApp(ref)
+        lastError = undefined
+        return app
       } catch (error) {
-        if (gone(error)) return {status: 'deleted'}
-        throw error
+        const e = toDoctorError(error, this.ctx('get', APP_RESOURCE, ref.namespace, ref.name))
+        if (e.code === 'NOT_FOUND' && e.message.startsWith('Application')) return 'deleted'
+        lastError = e
+        return undefined
+      }
+    }
+
+    while (!stopped()) {
+      const got = await read()
+      if (got === 'deleted') return {status: 'deleted'}
+      if (got) {
+        if (got !== last) opts.onUpdate?.(got)
+        last = got
+        rv = got.metadata.resourceVersion ?? rv
+        if (check(got)) return {status: 'done', app: got}
       }
 
-      rv = last.metadata.resourceVersion ?? rv
-      if (check(last)) return {status: 'done', app: last}
+      if (remaining() <= 0 || stopped()) break
+      if (!got) {
+        await retryLater()
+        continue
+      }
+
+      if (!canWatch) {
+        await sleep(Math.min(POLL_MS, remaining()), opts.signal)
+        continue
+      }
+
+      const opened = Date.now()
+      const outcome = await this.watchOnce(ref, rv, check, opts, deadline, (app) => {
+        last = app
+        rv = app.metadata.resourceVersion ?? rv
+      })
+      if (outcome.kind === 'result') return outcome.result
+      if (outcome.kind === 'error') {
+        lastError = outcome.error
+        // The server answered and refused the watch (403, 405, …): poll instead. Connection trouble: retry.
+        if (outcome.refused) canWatch = false
+        else await retryLater()
+      } else if (Date.now() - opened < 1000) {
+        // Ended at once (an expired resourceVersion, a proxy that cuts streams): don't spin.
+        await retryLater()
+      } else {
+        backoff = BACKOFF_MIN_MS
+      }
     }
 
-    return {status: 'timeout', app: last}
+    if (stopped()) return last ? {status: 'timeout', app: last} : {status: 'unverified', error: lastError ?? new DoctorError('INTERRUPTED', 'Interrupted.')}
+    // The deadline: one more read, so a change that landed while the connection was down is not missed.
+    const final = await read()
+    if (final === 'deleted') return {status: 'deleted'}
+    if (final) return check(final) ? {status: 'done', app: final} : {status: 'timeout', app: final}
+    return {status: 'unverified', app: last, error: lastError ?? new DoctorError('UNREACHABLE', 'The API server did not answer.')}
   }
+
+  /** One watch stream from `rv`, until the check passes (result), it ends (closed) or fails (error). */
+  private watchOnce(ref: AppRef, rv: string, check: WaitCheck, opts: WaitOptions, deadline: number, seen: (app: Application) => void): Promise<WatchOutcome> {
+    const path = `/apis/${GROUP}/${VERSION}/namespaces/${ref.namespace}/${APPS}`
+    const rc = this.ctx('watch', APP_RESOURCE, ref.namespace, ref.name)
+    return new Promise<WatchOutcome>((resolve) => {
+      let controller: AbortController | undefined
+      let settled = false
+      const finish = (value: WatchOutcome) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        opts.signal?.removeEventListener('abort', onAbort)
+        controller?.abort()
+        resolve(value)
+      }
+
+      const failed = (error: unknown) => {
+        const status = (error as {statusCode?: unknown})?.statusCode
+        const e = typeof status === 'number' ? toDoctorError({code: status, message: (error as Error).message}, rc) : toDoctorError(error, rc)
+        finish({kind: 'error', error: e, refused: typeof status === 'number' && status >= 400 && status < 500})
+      }
+
+      const onAbort = () => finish({kind: 'closed'})
+      // At the deadline the caller reads once more.
+      const timer = setTimeout(() => finish({kind: 'closed'}), Math.max(0, deadline - Date.now()))
+      opts.signal?.addEventListener('abort', onAbort)
+      const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
+      new Watch(this.kc).watch(path, {fieldSelector: `metadata.name=${ref.name}`, resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true},
+        (type: string, obj: any) => {
+          if (settled) return
+          if (type === 'BOOKMARK') return
+          // 410 Expired and the like: the caller re-reads and watches from the fresh resourceVersion.
+          if (type === 'ERROR') return finish({kind: 'closed'})
+          if (type === 'DELETED') return finish({kind: 'result', result: {status: 'deleted'}})
+          const app = obj as Application
+          seen(app)
+          opts.onUpdate?.(app)
+          if (check(app)) finish({kind: 'result', result: {status: 'done', app}})
+        },
+        (err: unknown) => {
+          if (settled) return
+          if (err && (err as Error).name !== 'AbortError') failed(err)
+          else finish({kind: 'closed'})
+        }).then((c) => {
+        controller = c
+        if (settled) c.abort()
+      }, failed)
+    })
+  }
+}
+
+type WatchOutcome = {kind: 'result'; result: WaitResult} | {kind: 'closed'} | {kind: 'error'; error: DoctorError; refused: boolean}
+
+const BACKOFF_MIN_MS = 250
+const BACKOFF_MAX_MS = 4000
+/** Polling interval when the server will not let us watch. */
+const POLL_MS = 2000
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted || ms <= 0) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done)
+  })
 }
 
 /** Load the kubeconfig the way kubectl does (--kubeconfig, else $KUBECONFIG, else ~/.kube/config). */

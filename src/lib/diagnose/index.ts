@@ -16,7 +16,7 @@ import {argocdSecretMissing, controllerStale} from './signatures/platform.js'
 import {autoSyncWithoutSelfHeal, comparisonErrorCause, operationAgeUnknown, progressingAfterSync, syncFailedCause, syncWaitsForResource, unexplainedDrift} from './signatures/causes.js'
 export {worstSeverity} from './types.js'
 import {NO_RELATED, SEVERITY_RANK, type CommandStyle, type DiagnoseOptions, type Finding, type MatchContext, type Matcher, type Related} from './types.js'
-import {commandLine, sharedObjects} from './util.js'
+import {commandArgs, commandLine, sharedObjects} from './util.js'
 
 export * from './types.js'
 export {THRESHOLDS} from './signatures/operation.js'
@@ -62,7 +62,9 @@ const DEFAULT_STYLE: CommandStyle = {bin: 'argo-doctor'}
 export function matchContext(app: Application, related: Related, now: Date, opts: DiagnoseOptions = {}): MatchContext {
   const {name, namespace} = refOf(app)
   const style = opts.style ?? DEFAULT_STYLE
+  const built = new Map<string, string[]>()
   return {
+    commandArgv: (line) => built.get(line),
     app,
     related,
     now,
@@ -70,7 +72,12 @@ export function matchContext(app: Application, related: Related, now: Date, opts
     controllerNamespace: app.status?.controllerNamespace || namespace,
     name,
     namespace,
-    command: (verb, ...extra) => commandLine(style, verb, name, namespace, extra),
+    command: (verb, ...extra) => {
+      const args = commandArgs(style, verb, name, namespace, extra)
+      const line = commandLine(style, verb, name, namespace, extra)
+      built.set(line, args)
+      return line
+    },
     fleet: Boolean(opts.fleet),
     shared: sharedObjects(app),
   }
@@ -100,6 +107,12 @@ export function diagnose(app: Application, related: Related = NO_RELATED, now: D
     if (list.length > 0) for (const id of matcher.supersedes ?? []) superseded.add(id)
     for (const finding of list) found.push({finding, order})
   })
+  // Every fix command keeps the argv it was quoted from: the runbook runs that, never a re-parsed string.
+  for (const {finding} of found) {
+    const argv = finding.fix.command ? ctx.commandArgv(finding.fix.command) : undefined
+    if (argv) finding.fix.argv = argv
+  }
+
   return found
     .filter(({finding}) => !superseded.has(finding.id))
     .sort((a, b) => SEVERITY_RANK[a.finding.severity] - SEVERITY_RANK[b.finding.severity] || a.order - b.order)

@@ -30,6 +30,8 @@ export interface Evidence {
 export interface Fix {
   /** The exact argo-doctor command line to run, or null when no command of ours fixes it. */
   command: string | null
+  /** `command` as argv, without the program name: what the runbook runs (set when `command` is one of ours). */
+  argv?: string[]
   /** Manual steps: what to run or change afterwards or instead (Git, AppProject, other tools). */
   steps: string[]
   docs?: string
@@ -156,8 +158,10 @@ export interface MatchContext {
   controllerNamespace: string
   name: string
   namespace: string
-  /** Build the exact command line for one of our commands on this app. */
+  /** Build the exact command line for one of our commands on this app (every word shell-quoted). */
   command: (verb: string, ...extra: string[]) => string
+  /** The argv a line returned by `command` was built from (without the program name). */
+  commandArgv: (line: string) => string[] | undefined
   /** Diagnosing many apps at once (no related reads, terse). */
   fleet: boolean
   /** "Kind/name" of resources another app also tracks (SharedResourceWarning): their drift has that cause. */

@@ -1,5 +1,5 @@
 import {humanDuration, secondsSince, type Application, type ResourceStatus} from '../app.js'
-import {shellQuote} from '../plan.js'
+import {ourCommand} from '../invocation.js'
 import type {CommandStyle, Evidence} from './types.js'
 
 /** Small helpers shared by the signature matchers. */
@@ -86,12 +86,17 @@ export function describeSource(app: Application): {text: string; path?: string; 
   return {text, path: s.path, plainDirectory, sourceIndex: multi ? sources.indexOf(s) : undefined}
 }
 
-/** The exact command line for one of our commands, spelled the way the user invoked us. */
-export function commandLine(style: CommandStyle, verb: string, name: string, namespace: string, extra: string[] = []): string {
+/** The argv (without the program) of one of our commands on an app, with the user's connection flags. */
+export function commandArgs(style: CommandStyle, verb: string, name: string, namespace: string, extra: string[] = []): string[] {
   const parts = [verb, name, '-n', namespace, ...extra]
   if (style.kubeconfig) parts.push('--kubeconfig', style.kubeconfig)
   if (style.context) parts.push('--context', style.context)
-  return `${style.bin} ${parts.map((p) => shellQuote(p)).join(' ')}`
+  return parts
+}
+
+/** The exact command line for one of our commands, spelled the way the user invoked us, every word quoted. */
+export function commandLine(style: CommandStyle, verb: string, name: string, namespace: string, extra: string[] = []): string {
+  return ourCommand(commandArgs(style, verb, name, namespace, extra), style.bin)
 }
 
 /** kubectl's short resource names for the steps we print. */

@@ -32,19 +32,19 @@ export function buildApprovePrunePlan(app: Application, opts: ApprovePruneOption
   const name = app.metadata.name
   const facts = pruneConfirmation(app, opts.now, opts.live)
   const noChange = (kind: NoChange['kind'], reason: string, hint?: string, notes: string[] = []): NoChange => ({kind, recipe: 'approve-prune', target, reason, hint, notes})
-  const explain = ourCommand(`explain ${name} -n ${target.namespace}`)
+  const explain = ourCommand(['explain', name, '-n', target.namespace])
 
   if (!facts.mode) {
     const phase = app.status?.operationState?.phase
     return noChange('nothing', app.metadata.deletionTimestamp
       ? `The deletion of ${name} is not waiting for a Delete=confirm approval (no managed resource has requiresDeletionConfirmation${(app.metadata.finalizers ?? []).length === 0 ? ', and no cascading-delete finalizer' : ''}).`
       : `Nothing on ${name} waits for pruning confirmation (operation phase: ${phase ?? 'none'}${app.status?.operationState?.message ? `, "${printable(app.status.operationState.message)}"` : ''}).`,
-    app.metadata.deletionTimestamp ? `If the deletion is stuck, try: ${ourCommand(`unblock-delete ${name} -n ${target.namespace}`)}` : `To see what the app is doing: ${explain}`)
+    app.metadata.deletionTimestamp ? `If the deletion is stuck, try: ${ourCommand(['unblock-delete', name, '-n', target.namespace])}` : `To see what the app is doing: ${explain}`)
   }
 
   if (facts.orphanedRun) {
     return noChange('refused', `The sync of ${name} shows Running and waits for pruning confirmation, but no operation is requested any more (top-level \`operation\` is empty): approving would not make anything continue.`,
-      `Clear the dead operation first: ${ourCommand(`unstick ${name} -n ${target.namespace}`)} — the next sync with prune asks for confirmation again.`)
+      `Clear the dead operation first: ${ourCommand(['unstick', name, '-n', target.namespace])} — the next sync with prune asks for confirmation again.`)
   }
 
   if (facts.alreadyApproved && !facts.futureApproval) {

@@ -3,7 +3,7 @@ import {DoctorError} from '../errors.js'
 import {operationFacts} from '../operation.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
 import {describeWindow, evaluateSyncWindows, type SyncWindow} from '../sync-windows.js'
-import {ourCommand} from '../invocation.js'
+import {ourCommand, type CommandSpelling} from '../invocation.js'
 import type {Related} from '../diagnose/types.js'
 
 export interface ForcePresyncOptions {
@@ -16,6 +16,8 @@ export interface ForcePresyncOptions {
   revision?: string
   /** Free text recorded in operation.info as "Reason". */
   reason?: string
+  /** The user's --kubeconfig/--context, repeated in the commands hints suggest. */
+  conn?: CommandSpelling
   /** The AppProject's spec.syncWindows; undefined when the project could not be read. */
   syncWindows?: SyncWindow[]
   /** Why sync windows were not checked (offline, 403, …); shown as a note. */
@@ -78,12 +80,12 @@ export function buildForcePresyncPlan(app: Application, opts: ForcePresyncOption
   const facts = operationFacts(app, opts.now)
   const target = refOf(app)
   const name = app.metadata.name
-  const unstickHint = `Clear it first: ${ourCommand(`unstick ${name} -n ${target.namespace}`)}`
+  const unstickHint = `Clear it first: ${ourCommand(['unstick', name, '-n', target.namespace], opts.conn)}`
   const refuse = (reason: string, hint?: string): NoChange => ({kind: 'refused', recipe: 'force-presync', target, reason, hint, notes: []})
 
   if (app.metadata.deletionTimestamp) {
     return refuse(`${name} is being deleted (deletionTimestamp ${app.metadata.deletionTimestamp}); Argo CD refuses to sync an application that is deleting.`,
-      `If the deletion is stuck, see: ${ourCommand(`explain ${name} -n ${target.namespace}`)}`)
+      `If the deletion is stuck, see: ${ourCommand(['explain', name, '-n', target.namespace], opts.conn)}`)
   }
 
   if (facts.operationSet) {

@@ -3,7 +3,8 @@ import {DoctorError} from '../errors.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
 import {resourceName} from './force-presync.js'
 import {isScalable, matchRules, type RelatedObjects, type RuleMatch} from './ignore-rules.js'
-import {ourCommand} from '../invocation.js'
+import {ourCommand, type CommandSpelling} from '../invocation.js'
+import {sh} from '../shell.js'
 
 export const RESPECT_OPTION = 'RespectIgnoreDifferences=true'
 const RESPECT_OFF = 'RespectIgnoreDifferences=false'
@@ -17,6 +18,8 @@ export interface IgnoreStatusOptions {
   related: RelatedObjects
   /** Explicit mode: add the entry even when no such resource is in status.resources. */
   allowMissing?: boolean
+  /** The user's --kubeconfig/--context, repeated in the commands hints suggest. */
+  conn?: CommandSpelling
 }
 
 type ListField = 'jsonPointers' | 'jqPathExpressions' | 'managedFieldsManagers'
@@ -282,8 +285,10 @@ function argocdCmNote(entries: IgnoreDifference[]): string | undefined {
   return `System-wide alternative (every app of this Argo CD, no per-app entry): the same paths under ${keys.join(', ')} in the argocd-cm ConfigMap (value: a YAML block with jsonPointers/jqPathExpressions). argo-doctor does not edit argocd-cm.`
 }
 
-function manualHint(appName: string, namespace: string, r: ResourceStatus): string {
-  return `${ourCommand(`ignore-status ${appName} -n ${namespace}`)} ${r.group ? `--group ${r.group} ` : ''}--kind ${r.kind} --name ${r.name}${r.namespace ? ` --resource-namespace ${r.namespace}` : ''} --json-pointer /path/to/field (or --jq '.path.to.field')`
+function manualHint(appName: string, namespace: string, r: ResourceStatus, conn?: CommandSpelling): string {
+  const argv = ['ignore-status', appName, '-n', namespace, ...(r.group ? ['--group', r.group] : []), '--kind', r.kind, '--name', r.name,
+    ...(r.namespace ? ['--resource-namespace', r.namespace] : []), '--json-pointer', '/path/to/field']
+  return `${ourCommand(argv, conn)} (or --jq '.path.to.field')`
 }
 
 /** Decide which ignoreDifferences entries to add. Pure: the caller reads HPAs and passes them in. */
@@ -349,14 +354,14 @@ export function buildIgnoreStatusPlan(app: Application, opts: IgnoreStatusOption
     }
 
     if (unmatched.length > 0) {
-      notes.push(`No built-in rule explains ${unmatched.map((r) => resourceName(r)).join(', ')}: argo-doctor does not guess. Look at the difference (argocd app diff ${name}, or the UI's DIFF tab); if it is noise, add an entry by hand: ${manualHint(name, target.namespace, unmatched[0])}. If it is a real change, sync it instead.`)
+      notes.push(`No built-in rule explains ${unmatched.map((r) => resourceName(r)).join(', ')}: argo-doctor does not guess. Look at the difference (${sh('argocd', 'app', 'diff', name)}, or the UI's DIFF tab); if it is noise, add an entry by hand: ${manualHint(name, target.namespace, unmatched[0], opts.conn)}. If it is a real change, sync it instead.`)
     }
 
     if (matches.length === 0) {
       const reason = unmatched.length > 0
         ? `No built-in rule explains the OutOfSync resources of ${name} (${unmatched.map((r) => resourceName(r)).join(', ')}); argo-doctor never invents an entry.`
         : `None of the OutOfSync resources of ${name} can be fixed by ignoring differences.`
-      return noChange('nothing', reason, unmatched.length > 0 ? `Check the diff (argocd app diff ${name}), then add an entry by hand: ${manualHint(name, target.namespace, unmatched[0])}` : undefined,
+      return noChange('nothing', reason, unmatched.length > 0 ? `Check the diff (${sh('argocd', 'app', 'diff', name)}), then add an entry by hand: ${manualHint(name, target.namespace, unmatched[0], opts.conn)}` : undefined,
         notes.filter((n) => !n.startsWith('No built-in rule')))
     }
 
@@ -392,7 +397,7 @@ export function buildIgnoreStatusPlan(app: Application, opts: IgnoreStatusOption
 
   if (ops.length === 0) {
     return noChange('nothing', `Every entry argo-doctor would add is already in ${name}'s spec.ignoreDifferences (${alreadyPresent.map((e) => describeEntry(e)).join('; ')})${wantsRespect && options.includes(RESPECT_OPTION) ? ` and ${RESPECT_OPTION} is set` : ''}.`,
-      `Still OutOfSync means the difference is elsewhere: check argocd app diff ${name}.`, notes)
+      `Still OutOfSync means the difference is elsewhere: check ${sh('argocd', 'app', 'diff', name)}.`, notes)
   }
 
   if (alreadyPresent.length > 0) notes.push(`Already ignored: ${alreadyPresent.map((e) => describeEntry(e)).join('; ')}.`)

@@ -45,7 +45,7 @@ export function buildUnblockDeletePlan(app: Application, opts: UnblockDeleteOpti
   const ns = target.namespace
   const facts = deletionFacts(app, opts.now, {live: opts.live, controllerFreshSeconds: opts.controllerFreshSeconds})
   const noChange = (kind: NoChange['kind'], reason: string, hint?: string, notes: string[] = []): NoChange => ({kind, recipe: 'unblock-delete', target, reason, hint, notes})
-  const explain = ourCommand(`explain ${name} -n ${ns}`)
+  const explain = ourCommand(['explain', name, '-n', ns])
 
   if (!facts.deleting) {
     return noChange('refused', `${name} is not being deleted (no metadata.deletionTimestamp): its finalizers are what makes a later deletion clean up, so argo-doctor never removes them.`,
@@ -61,12 +61,12 @@ export function buildUnblockDeletePlan(app: Application, opts: UnblockDeleteOpti
 
   if (facts.operationSet && !opts.force) {
     return noChange('refused', `${name} still has a requested sync (top-level \`operation\`); Argo CD processes it before it finalizes a deletion, so the deletion waits for it.`,
-      `Clear the operation first: ${ourCommand(`unstick ${name} -n ${ns}`)} — then the controller finishes the deletion itself (pass --force to remove the finalizers anyway).`)
+      `Clear the operation first: ${ourCommand(['unstick', name, '-n', ns])} — then the controller finishes the deletion itself (pass --force to remove the finalizers anyway).`)
   }
 
   if (facts.awaitingApproval.length > 0 && !opts.force) {
     return noChange('refused', `The cascading delete of ${name} waits for approval to delete ${facts.awaitingApproval.length} resource(s) marked Delete=confirm (${facts.awaitingApproval.slice(0, 3).map((r) => resourceLabel(r)).join(', ')}); nothing is broken.`,
-      `Approve it: ${ourCommand(`approve-prune ${name} -n ${ns}`)} (or argocd app confirm-deletion ${name}); --force removes the finalizer instead and leaves them running.`)
+      `Approve it: ${ourCommand(['approve-prune', name, '-n', ns])} (or argocd app confirm-deletion ${name}); --force removes the finalizer instead and leaves them running.`)
   }
 
   if (facts.hookLeaks.length > 0 && !opts.force) {
@@ -77,7 +77,7 @@ export function buildUnblockDeletePlan(app: Application, opts: UnblockDeleteOpti
 
   if (facts.stuckChildren.length > 0 && !opts.force) {
     return noChange('refused', `The cascading delete of ${name} waits for child Application(s) that are themselves stuck deleting: ${facts.stuckChildren.map((c) => `${c.namespace}/${c.name}`).join(', ')}.`,
-      `Unblock the child first: ${facts.stuckChildren.map((c) => ourCommand(`unblock-delete ${c.name} -n ${c.namespace ?? ns}`)).join('; ')} — then ${name} finishes by itself.`)
+      `Unblock the child first: ${facts.stuckChildren.map((c) => ourCommand(['unblock-delete', c.name, '-n', c.namespace ?? ns])).join('; ')} — then ${name} finishes by itself.`)
   }
 
   // Which finalizers block, and why.

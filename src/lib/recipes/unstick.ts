@@ -4,7 +4,7 @@ import {operationFacts} from '../operation.js'
 import {DoctorError} from '../errors.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome, type Step} from '../plan.js'
 import {buildHardRefreshPlan, hardRefreshOps} from './hard-refresh.js'
-import {ourCommand} from '../invocation.js'
+import {ourCommand, type CommandSpelling} from '../invocation.js'
 
 export interface UnstickOptions {
   now: Date
@@ -19,6 +19,8 @@ export interface UnstickOptions {
   excludeSelf?: string
   /** Which of spec.sources[] to exclude it from (multi-source apps). */
   sourceIndex?: number
+  /** The user's --kubeconfig/--context, repeated in the commands hints suggest. */
+  conn?: CommandSpelling
 }
 
 /** From the shared Argo CD facts, so unstick and explain agree on "young" and "controller alive". */
@@ -38,7 +40,7 @@ export function buildUnstickPlan(app: Application, opts: UnstickOptions): Outcom
 
   if (!facts.inProgress && !opts.excludeSelf) {
     return noChange('nothing', `No sync operation is in progress on ${name} (phase: ${facts.phase ?? 'none'}, no operation requested); nothing to unstick.`,
-      `If it is OutOfSync or looks stale, try: ${ourCommand(`explain ${name} -n ${target.namespace}`)}`)
+      `If it is OutOfSync or looks stale, try: ${ourCommand(['explain', name, '-n', target.namespace], opts.conn)}`)
   }
 
   if (facts.inProgress && !opts.force) {
@@ -54,7 +56,7 @@ export function buildUnstickPlan(app: Application, opts: UnstickOptions): Outcom
 
     if (facts.waitingForPruneConfirmation) {
       return noChange('refused', `The sync of ${name} waits for pruning confirmation ("${facts.message}"), it is not stuck.`,
-        `Approve the prune (it lists what will be deleted first): ${ourCommand(`approve-prune ${name} -n ${target.namespace}`)}; pass --force to clear the operation instead.`)
+        `Approve the prune (it lists what will be deleted first): ${ourCommand(['approve-prune', name, '-n', target.namespace], opts.conn)}; pass --force to clear the operation instead.`)
     }
   }
 

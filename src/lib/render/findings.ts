@@ -3,6 +3,7 @@ import {humanDuration, IN_PROGRESS_PHASES, secondsSince, type Application} from 
 import {SEVERITY_RANK, worstSeverity, type Evidence, type Finding, type Severity} from '../diagnose/types.js'
 import type {Io} from './io.js'
 import {renderTable} from './table.js'
+import {hasControls, indentLines, jsonText, oneLine} from './safe.js'
 
 const SEVERITY_STYLE: Record<Severity, 'red' | 'yellow' | 'cyan'> = {critical: 'red', warning: 'yellow', info: 'cyan'}
 const SEVERITY_LABEL: Record<Severity, string> = {critical: 'CRITICAL', warning: 'WARNING', info: 'INFO'}
@@ -78,12 +79,13 @@ export function appLine(app: Application, now: Date): AppLine {
 
 /** "argocd/wealist-apps-prod — OutOfSync, Progressing · operation Running for 9h8m · reconciled 1m48s ago" */
 export function appHeader(io: Io, line: AppLine): string {
-  return `${io.paint('bold', `${line.namespace}/${line.name}`)} — ${line.state}`
+  return `${io.paint('bold', oneLine(`${line.namespace}/${line.name}`))} — ${oneLine(line.state)}`
 }
 
+/** An evidence value as quoted from the object: bare when plain, else JSON (control characters as \u escapes). */
 function formatValue(value: Evidence['value']): string {
   if (value === null) return ''
-  if (typeof value === 'string') return /^[^\s"]+$/.test(value) ? value : JSON.stringify(value)
+  if (typeof value === 'string') return /^[^\s"]+$/.test(value) && !hasControls(value) ? value : jsonText(value)
   return String(value)
 }
 
@@ -100,7 +102,7 @@ export function severitySummary(counts: Record<Severity, number>): string {
 export function renderFinding(io: Io, f: Finding, index: number, width: number): string {
   const lines: string[] = []
   const label = io.paint(SEVERITY_STYLE[f.severity], SEVERITY_LABEL[f.severity].padEnd(8))
-  lines.push(`${`[${index}]`.padEnd(4)} ${label} ${io.paint('bold', f.title)}  ${io.paint('dim', `(${f.id})`)}`.replace(/^(\[\d\]) {2}/, '$1 '))
+  lines.push(`${`[${index}]`.padEnd(4)} ${label} ${io.paint('bold', oneLine(f.title))}  ${io.paint('dim', `(${oneLine(f.id)})`)}`.replace(/^(\[\d\]) {2}/, '$1 '))
   lines.push(wrap(f.explanation, width, '     '))
   if (f.evidence.length > 0) {
     lines.push('     Evidence:')
@@ -108,15 +110,15 @@ export function renderFinding(io: Io, f: Finding, index: number, width: number):
       const value = formatValue(e.value)
       const note = e.note ? (value ? `  (${e.note})` : `(${e.note})`) : ''
       // Not wrapped: values and commands must survive copy and paste.
-      lines.push(`       ${e.path}: ${value}${note}`)
+      lines.push(`       ${oneLine(e.path)}: ${value}${oneLine(note)}`)
     }
   }
 
   lines.push('     Fix:')
-  if (f.fix.command) lines.push(`       ${io.paint('green', `$ ${f.fix.command}`)}`)
+  if (f.fix.command) lines.push(`       ${io.paint('green', `$ ${oneLine(f.fix.command)}`)}`)
   else lines.push(wrap('No argo-doctor command fixes this; the steps below do.', width, '       '))
-  for (const step of f.fix.steps) lines.push(`       - ${step}`)
-  if (f.fix.docs) lines.push(`       Docs: ${f.fix.docs}`)
+  for (const step of f.fix.steps) lines.push(`       - ${indentLines(step, '         ')}`)
+  if (f.fix.docs) lines.push(`       Docs: ${oneLine(f.fix.docs)}`)
   return lines.join('\n')
 }
 

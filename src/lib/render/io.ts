@@ -1,10 +1,24 @@
-import {styleText} from 'node:util'
+import {randomInt} from 'node:crypto'
+import {inspect, type styleText} from 'node:util'
+import {escapeControls, jsonText} from './safe.js'
 
-type Style = Parameters<typeof styleText>[0]
+type Style = Parameters<typeof styleText>[0] & keyof typeof inspect.colors
+
+/**
+ * Our own colour codes travel through the text as this per-process random marker (four
+ * private-use characters) instead of ESC, and become ESC only in `render`, after every control
+ * character of the data has been escaped. Cluster text cannot forge the marker: it is unknown
+ * before the run.
+ */
+const MARK = Array.from({length: 4}, () => String.fromCodePoint(0xe000 + randomInt(0x1900))).join('')
 
 /**
  * Where output goes and how it looks. stdout carries the result (diff, summary, JSON);
  * stderr carries progress, prompts and backups' paths, so `> file` and pipes stay clean.
+ *
+ * Everything written goes through `render`: cluster text is untrusted, so control characters,
+ * escape sequences and bidi overrides are shown escaped (render/safe.ts), and only the colour
+ * codes `paint` added reach the terminal.
  */
 export class Io {
   readonly color: boolean
@@ -23,25 +37,40 @@ export class Io {
     return Boolean(process.stdin.isTTY && this.stderr.isTTY) && !process.env.CI
   }
 
+  /** Colour `text` (when colour is on). The codes become real only in `render`. */
   paint(style: Style, text: string): string {
-    return this.color ? styleText(style, text) : text
+    if (!this.color) return text
+    const [open, close] = inspect.colors[style] ?? [0, 0]
+    return `${MARK}[${open}m${text}${MARK}[${close}m`
+  }
+
+  /** Text made safe for the terminal: the data's control characters escaped, then our colour codes put in. */
+  render(text: string): string {
+    const safe = escapeControls(text)
+    return this.color ? safe.replaceAll(MARK, '\u001b') : safe
   }
 
   /** Human output (suppressed under --json). */
   out(text = ''): void {
-    if (!this.json) this.stdout.write(text + '\n')
+    if (!this.json) this.stdout.write(this.render(text) + '\n')
   }
 
   /** Progress and notices, always on stderr; under --json only warnings/errors get through. */
   info(text: string): void {
-    if (!this.json) this.stderr.write(text + '\n')
+    if (!this.json) this.stderr.write(this.render(text) + '\n')
   }
 
   warn(text: string): void {
-    this.stderr.write(this.paint('yellow', `warning: ${text}`) + '\n')
+    this.stderr.write(this.render(this.paint('yellow', `warning: ${text}`)) + '\n')
   }
 
+  /** An error line on stderr, whatever the output mode. */
+  error(text: string): void {
+    this.stderr.write(this.render(text) + '\n')
+  }
+
+  /** The exact values, with every dangerous character written as a JSON \u escape. */
   printJson(value: unknown): void {
-    this.stdout.write(JSON.stringify(value, null, 2) + '\n')
+    this.stdout.write(jsonText(value, 2) + '\n')
   }
 }

@@ -1,5 +1,6 @@
 import {DoctorError} from '../errors.js'
 import type {Io} from './io.js'
+import {oneLine} from './safe.js'
 
 /** Ask yes/no on stderr. Refuses (never hangs, never reads a piped "y") without a terminal. */
 export async function confirmChange(io: Io, question: string): Promise<boolean> {
@@ -10,7 +11,7 @@ export async function confirmChange(io: Io, question: string): Promise<boolean> 
 
   const {confirm} = await import('@inquirer/prompts')
   try {
-    return await confirm({message: question, default: false}, {output: io.stderr})
+    return await confirm({message: io.render(oneLine(question)), default: false}, {output: io.stderr})
   } catch (error) {
     if ((error as Error).name === 'ExitPromptError') throw new DoctorError('INTERRUPTED', 'Interrupted at the prompt; nothing was changed.')
     throw error

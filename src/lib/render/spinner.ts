@@ -1,4 +1,5 @@
 import type {Io} from './io.js'
+import {oneLine} from './safe.js'
 
 export interface Progress {
   update(text: string): void
@@ -6,15 +7,18 @@ export interface Progress {
 }
 
 /** An ora spinner on stderr; silent under --json, plain lines when stderr is not a TTY. */
-export async function startProgress(io: Io, text: string): Promise<Progress> {
+export async function startProgress(io: Io, title: string): Promise<Progress> {
   if (io.json) return {update() {}, stop() {}}
+  // Progress lines quote the controller's messages: one line each, escaped.
+  const text = oneLine(title)
   // A terminal that reports no size (columns 0: `script` without a window, some CI PTYs) makes ora
   // divide by zero when counting lines and spin forever: print plain lines there too.
   if (!io.stderr.isTTY || !io.stderr.columns) {
     io.info(text)
     let lastLine = text
     return {
-      update(next) {
+      update(raw) {
+        const next = oneLine(raw)
         if (next !== lastLine) io.info(`  ${next}`)
         lastLine = next
       },
@@ -25,10 +29,10 @@ export async function startProgress(io: Io, text: string): Promise<Progress> {
   }
 
   const {default: ora} = await import('ora')
-  const spinner = ora({text, stream: io.stderr, color: 'cyan', isEnabled: io.color || undefined}).start()
+  const spinner = ora({text: io.render(text), stream: io.stderr, color: 'cyan', isEnabled: io.color || undefined}).start()
   return {
     update(next) {
-      spinner.text = next
+      spinner.text = io.render(oneLine(next))
     },
     stop(final) {
       spinner.stop()

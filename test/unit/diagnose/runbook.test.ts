@@ -2,7 +2,8 @@ import {PassThrough} from 'node:stream'
 import {expect} from 'chai'
 import {explainFleet, explainSingle} from '../../../src/lib/explain.js'
 import {Io} from '../../../src/lib/render/io.js'
-import {commandArgv, describeRunbook, runInteractive, type Choice} from '../../../src/lib/runbook.js'
+import {describeRunbook, runInteractive, type Choice} from '../../../src/lib/runbook.js'
+import {EVIL, unsafeChars} from '../../fixtures/hostile.js'
 import {EXAMPLE_NOW, examplesIn, issueApp} from '../../fixtures/examples.js'
 import type {Application} from '../../../src/lib/app.js'
 
@@ -18,10 +19,38 @@ function captureIo(): {io: Io; text: () => string} {
 const style = {bin: 'kubectl argo-doctor'}
 
 describe('runbook', () => {
-  it('turns a fix command back into argv (quotes included)', () => {
-    expect(commandArgv("kubectl argo-doctor unstick my-app -n argocd --kubeconfig '/tmp/a b' --context prod", 'kubectl argo-doctor'))
-      .to.deep.equal(['unstick', 'my-app', '-n', 'argocd', '--kubeconfig', '/tmp/a b', '--context', 'prod'])
-    expect(commandArgv("argo-doctor unstick x -n ns --exclude-self 'it'\\''s.yaml'", 'argo-doctor')).to.deep.equal(['unstick', 'x', '-n', 'ns', '--exclude-self', "it's.yaml"])
+  it('runs the argv a fix command was quoted from, never the printed line parsed back: hostile names stay one word', async () => {
+    const {io, text} = captureIo()
+    const evil = `bill'ing$(touch /tmp/x) ${EVIL}`
+    const app = issueApp('billing')
+    app.metadata.name = evil
+    app.metadata.namespace = "arg o'cd"
+    const hostileStyle = {bin: 'kubectl argo-doctor', kubeconfig: '/tmp/a b', context: 'prod'}
+    const seen: string[] = []
+    const answers: Array<(choices: Array<Choice<any>>) => any> = [
+      (choices) => choices[0].value,
+      (choices) => choices[0].value, // the unstick fix
+      (choices) => choices.find((c) => c.name === 'Quit')!.value,
+    ]
+    const ran: string[][] = []
+    await runInteractive({
+      io,
+      style: hostileStyle,
+      listFleet: () => explainFleet([[app]], EXAMPLE_NOW, hostileStyle),
+      explainOne: async () => explainSingle(app, EXAMPLE_NOW, hostileStyle),
+      choose: async (message, choices) => {
+        seen.push(message, ...choices.flatMap((c) => [String(c.name), c.description ?? '']))
+        return answers.shift()!(choices)
+      },
+      async runFix(argv) {
+        ran.push(argv)
+        return 0
+      },
+    })
+    expect(ran).to.deep.equal([['unstick', evil, '-n', "arg o'cd", '--kubeconfig', '/tmp/a b', '--context', 'prod']])
+    // What the user sees (output and every choice) has no control character; the printed command is quoted.
+    expect(unsafeChars(text() + seen.join('\n'))).to.deep.equal([])
+    expect(text()).to.include(`$ kubectl argo-doctor unstick 'bill'\\''ing$(touch /tmp/x) `)
   })
 
   it('without a terminal lists what it would offer and changes nothing', async () => {

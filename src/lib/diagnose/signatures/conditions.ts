@@ -1,3 +1,4 @@
+import {sh} from '../../shell.js'
 import type {Evidence, Finding, MatchContext, Matcher, Severity} from '../types.js'
 import {conditionEvidence, conditionsOf, ev, resourcesWhere, type Indexed} from '../util.js'
 
@@ -61,8 +62,8 @@ export const repoServerUnavailable: Matcher = {
       fix: {
         command: null,
         steps: [
-          `kubectl get pods -n ${ctx.controllerNamespace} -l app.kubernetes.io/name=argocd-repo-server`,
-          `kubectl logs -n ${ctx.controllerNamespace} -l app.kubernetes.io/name=argocd-repo-server --tail=100`,
+          sh('kubectl', 'get', 'pods', '-n', ctx.controllerNamespace, '-l', 'app.kubernetes.io/name=argocd-repo-server'),
+          sh('kubectl', 'logs', '-n', ctx.controllerNamespace, '-l', 'app.kubernetes.io/name=argocd-repo-server', '--tail=100'),
           `When it is healthy again: ${ctx.command('hard-refresh')}`,
           'For slow generation: raise server.repo.server.timeout.seconds / controller.repo.server.timeout.seconds in argocd-cmd-params-cm, or scale the repo-server.',
         ],
@@ -88,7 +89,7 @@ export const comparisonError: Matcher = {
       fix: {
         command: null,
         steps: [
-          `Reproduce it: argocd app manifests ${ctx.name} --app-namespace ${ctx.namespace} --source git (or render the chart/kustomization locally).`,
+          `Reproduce it: ${sh('argocd', 'app', 'manifests', ctx.name, '--app-namespace', ctx.namespace, '--source', 'git')} (or render the chart/kustomization locally).`,
           `Fix the source in Git; then: ${ctx.command('hard-refresh')}`,
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/troubleshooting/',
@@ -135,7 +136,7 @@ export const sharedResource: Matcher = {
         command: null,
         steps: [
           `Pick one owner and remove the object from the other app's source in Git${other ? ` (${other} or ${ctx.name})` : ''}.`,
-          ...(firstRes ? [`See who claims it: kubectl get ${firstRes.kind.toLowerCase()}${firstRes.group ? `.${firstRes.group}` : ''} ${firstRes.name}${firstRes.namespace ? ` -n ${firstRes.namespace}` : ''} -o jsonpath='{.metadata.labels.app\\.kubernetes\\.io/instance}{"\\t"}{.metadata.annotations.argocd\\.argoproj\\.io/tracking-id}{"\\n"}'`] : []),
+          ...(firstRes ? [`See who claims it: ${sh('kubectl', 'get', `${firstRes.kind.toLowerCase()}${firstRes.group ? `.${firstRes.group}` : ''}`, firstRes.name, ...(firstRes.namespace ? ['-n', firstRes.namespace] : []))} -o jsonpath='{.metadata.labels.app\\.kubernetes\\.io/instance}{"\\t"}{.metadata.annotations.argocd\\.argoproj\\.io/tracking-id}{"\\n"}'`] : []),
           'If the other app no longer exists, remove the stale tracking label/annotation from the object.',
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/resource_tracking/',
@@ -170,7 +171,7 @@ export const projectNotPermitted: Matcher = {
         steps: missingProject
           ? [`Create AppProject ${project} in ${ctx.controllerNamespace}, or point spec.project at an existing one.`]
           : [
-            `Add ${ctx.namespace} to spec.sourceNamespaces of AppProject ${project} (kubectl edit appprojects.argoproj.io ${project} -n ${ctx.controllerNamespace}).`,
+            `Add ${ctx.namespace} to spec.sourceNamespaces of AppProject ${project} (${sh('kubectl', 'edit', 'appprojects.argoproj.io', project, '-n', ctx.controllerNamespace)}).`,
             `Also make sure the controller and server watch it: application.namespaces in argocd-cmd-params-cm must include ${ctx.namespace}.`,
           ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/operator-manual/app-any-namespace/',
@@ -247,7 +248,7 @@ export const otherConditions: Matcher = {
         title: known?.title ?? `Condition ${c.item.type}`,
         explanation: known ? known.explain(c, ctx) : `The controller set condition ${c.item.type} on ${ctx.name}; its message is below.`,
         evidence: conditionEvidence(c, ctx.now),
-        fix: {command: null, steps: known?.steps?.(ctx) ?? [`Read the message; the full status: kubectl get applications.argoproj.io ${ctx.name} -n ${ctx.namespace} -o jsonpath='{.status.conditions}'`]},
+        fix: {command: null, steps: known?.steps?.(ctx) ?? [`Read the message; the full status: ${sh('kubectl', 'get', 'applications.argoproj.io', ctx.name, '-n', ctx.namespace)} -o jsonpath='{.status.conditions}'`]},
       })
     }
 

@@ -1,3 +1,4 @@
+import {sh} from '../../shell.js'
 import {humanDuration, secondsSince, type IgnoreDifference, type ResourceStatus} from '../../app.js'
 import {isScalable} from '../../recipes/ignore-rules.js'
 import type {Evidence, MatchContext, Matcher} from '../types.js'
@@ -56,7 +57,7 @@ export const hpaReplicasDrift: Matcher = {
       evidence.push(ev('spec.syncPolicy.syncOptions', (ctx.app.spec?.syncPolicy?.syncOptions ?? []).join(',') || null, `no ${RESPECT}`))
       detail = `spec.ignoreDifferences already ignores /spec/replicas, but without sync option ${RESPECT} the ignored field is still applied on every sync: each sync resets replicas to Git's value and the HPA scales it back. Adding ${RESPECT} is the missing half.`
     } else if (ignored.length > 0) {
-      detail = `/spec/replicas is already ignored and ${RESPECT} is set, so the remaining difference is elsewhere: look at the diff (argocd app diff ${ctx.name}).`
+      detail = `/spec/replicas is already ignored and ${RESPECT} is set, so the remaining difference is elsewhere: look at the diff (${sh('argocd', 'app', 'diff', ctx.name)}).`
     } else {
       detail = `The HPA changes spec.replicas and Git has a fixed number, so the app is OutOfSync whenever the HPA scales${selfHeal ? ', and with selfHeal every auto-sync sets replicas back, fighting the HPA' : ''}. Ignore /spec/replicas for the workloads the HPA scales and set ${RESPECT} so syncs leave it alone (ignore-status does both, merging with the existing ignoreDifferences instead of replacing them).`
     }
@@ -215,7 +216,7 @@ export const configNotRolledOut: Matcher = {
       fix: {
         command: null,
         steps: [
-          ...untouched.slice(0, 5).map(({r}) => `kubectl rollout restart ${r.kind.toLowerCase()}/${r.name}${r.namespace ? ` -n ${r.namespace}` : ''}`),
+          ...untouched.slice(0, 5).map(({r}) => sh('kubectl', 'rollout', 'restart', `${r.kind.toLowerCase()}/${r.name}`, ...(r.namespace ? ['-n', r.namespace] : []))),
           'Permanent fix: put a checksum of the configuration in the pod template (annotation checksum/config: {{ include … | sha256sum }} in the Helm chart), so a config change changes the template and rolls the pods; or run a reloader controller.',
         ],
         docs: 'https://helm.sh/docs/howto/charts_tips_and_tricks/#automatically-roll-deployments',

@@ -1,5 +1,6 @@
 import {humanDuration, IN_PROGRESS_PHASES} from '../../app.js'
 import {DELETION_APPROVED, deletionFacts, pruneConfirmation} from '../../deletion.js'
+import {sh} from '../../shell.js'
 import {describeWindow, evaluateSyncWindows} from '../../sync-windows.js'
 import type {Evidence, Matcher} from '../types.js'
 import {conditionEvidence, conditionsOf, ev, evTime, resourceEvidence, resourcesWhere} from '../util.js'
@@ -74,9 +75,9 @@ export const deletionStuckFinalizer: Matcher = {
       fix: {
         command,
         steps: [
-          ...(needsApproval.length ? [`Approve deleting them: ${ctx.command('approve-prune')}   (same as: argocd app confirm-deletion ${ctx.name} --app-namespace ${ctx.namespace})`] : []),
+          ...(needsApproval.length ? [`Approve deleting them: ${ctx.command('approve-prune')}   (same as: ${sh('argocd', 'app', 'confirm-deletion', ctx.name, '--app-namespace', ctx.namespace)})`] : []),
           ...(unblockable ? [] : ['Fix the cause the DeletionError names: typically the destination namespace is gone, the controller lacks RBAC to delete something, a webhook rejects the delete, or a managed resource has a finalizer of its own that never completes.']),
-          ...(hooks.length ? [`Check the ${hookKind} hook Jobs in ${ctx.app.spec?.destination?.namespace ?? 'the destination namespace'}: kubectl get jobs -n ${ctx.app.spec?.destination?.namespace ?? '<namespace>'}`] : []),
+          ...(hooks.length ? [`Check the ${hookKind} hook Jobs in ${ctx.app.spec?.destination?.namespace ?? 'the destination namespace'}: ${sh('kubectl', 'get', 'jobs', '-n', ctx.app.spec?.destination?.namespace ?? '<namespace>')}`] : []),
           ...(unblockable ? [] : [`Last resort, only if the resources should stay (they become unmanaged): ${ctx.command('unblock-delete', '--force')}`]),
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/app_deletion/',
@@ -117,7 +118,7 @@ export const pruneAwaitingConfirmation: Matcher = {
       fix: {
         command: p.alreadyApproved ? null : ctx.command('approve-prune'),
         steps: [
-          `Approve the prune: ${ctx.command('approve-prune')} lists what will be deleted and writes the approval (same as: argocd app confirm-deletion ${ctx.name} --app-namespace ${ctx.namespace}).`,
+          `Approve the prune: ${ctx.command('approve-prune')} lists what will be deleted and writes the approval (same as: ${sh('argocd', 'app', 'confirm-deletion', ctx.name, '--app-namespace', ctx.namespace)}).`,
           'If those resources must not be deleted: add them back to Git, or annotate them argocd.argoproj.io/sync-options: Prune=false; the sync then finishes without pruning them.',
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/',
@@ -159,7 +160,7 @@ export const syncWindowBlocked: Matcher = {
         steps: [
           `Wait for the window to open; list the windows: argocd proj windows list ${project}`,
           manual
-            ? `The window allows manual syncs: sync from the UI or with argocd app sync ${ctx.name} --app-namespace ${ctx.namespace} (a raw kubectl patch of .operation does not count as manual).`
+            ? `The window allows manual syncs: sync from the UI or with ${sh('argocd', 'app', 'sync', ctx.name, '--app-namespace', ctx.namespace)} (a raw kubectl patch of .operation does not count as manual).`
             : `If the change cannot wait: change or remove the window in AppProject ${project} (spec.syncWindows), or allow manual syncs in it (argocd proj windows enable-manual-sync ${project} <id>), then sync from the UI/CLI.`,
           'So that syncs already running when a deny window starts can finish instead of being held: set syncOverrun: true on the window (Argo CD v3.3+, argo-cd#25510).',
           `Only if the operation must go now and changing the window is not an option: ${ctx.command('unstick', '--force')} (the next sync waits for the window again).`,

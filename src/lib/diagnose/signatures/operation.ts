@@ -1,3 +1,4 @@
+import {sh} from '../../shell.js'
 import {COMPLETED_PHASES, humanDuration, IN_PROGRESS_PHASES} from '../../app.js'
 import {ARGOCD_FACTS} from '../../argocd-facts.js'
 import type {Evidence, MatchContext, Matcher} from '../types.js'
@@ -217,8 +218,8 @@ export const hookNeverCompletes: Matcher = {
         fix: {
           command: null,
           steps: [
-            `kubectl describe job ${waiting.name} -n ${namespace}`,
-            `kubectl logs job/${waiting.name} -n ${namespace} --all-containers --tail=100`,
+            sh('kubectl', 'describe', 'job', waiting.name, '-n', namespace ?? 'NAMESPACE'),
+            sh('kubectl', 'logs', `job/${waiting.name}`, '-n', namespace ?? 'NAMESPACE', '--all-containers', '--tail=100'),
             `To give up on this sync instead: ${ctx.command('unstick')} (${terminateFirst})`,
           ],
           docs: DOCS_HOOKS,
@@ -279,7 +280,7 @@ export const operationStuck: Matcher = {
         steps.push(`If it does not move after that: ${ctx.command('hard-refresh')}`)
       } else {
         const ns = resourcesWhere(ctx.app, (r) => r.kind === w.kind && r.name === w.name)[0]?.item.namespace
-        steps.push(`See which resources are not healthy yet: kubectl describe ${w.kind.toLowerCase()}${w.group ? `.${w.group}` : ''} ${w.name}${ns ? ` -n ${ns}` : ''}, and argocd app get ${ctx.name} --app-namespace ${ctx.namespace}`)
+        steps.push(`See which resources are not healthy yet: ${sh('kubectl', 'describe', `${w.kind.toLowerCase()}${w.group ? `.${w.group}` : ''}`, w.name, ...(ns ? ['-n', ns] : []))}, and ${sh('argocd', 'app', 'get', ctx.name, '--app-namespace', ctx.namespace)}`)
       }
     } else if (w?.what === 'deletion of' || w?.what === 'deletion of hook') {
       detail = `It waits for the deletion of ${w.group ? `${w.group}/` : ''}${w.kind}/${w.name}: that object is held by a finalizer of its own (kubectl get it -o jsonpath='{.metadata.finalizers}'). `

@@ -1,3 +1,4 @@
+import {sh} from '../../shell.js'
 import {humanDuration, secondsSince} from '../../app.js'
 import type {Evidence, Matcher, PodSummary} from '../types.js'
 import {ev, evTime, resourcesWhere} from '../util.js'
@@ -58,8 +59,8 @@ export const controllerStale: Matcher = {
       fix: {
         command: null,
         steps: [
-          `kubectl get pods -n ${cns} -l ${CONTROLLER_SELECTOR}`,
-          `kubectl logs -n ${cns} -l ${CONTROLLER_SELECTOR} --tail=100`,
+          sh('kubectl', 'get', 'pods', '-n', cns, '-l', CONTROLLER_SELECTOR),
+          sh('kubectl', 'logs', '-n', cns, '-l', CONTROLLER_SELECTOR, '--tail=100'),
           `Once it runs again, check that it picks the app up: ${ctx.command('hard-refresh')}`,
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/operator-manual/high_availability/',
@@ -111,8 +112,8 @@ export const argocdSecretMissing: Matcher = {
       fix: {
         command: null,
         steps: [
-          ...(culprit ? [`Stop the pruning first: set spec.syncPolicy.automated.prune to false on ${ctx.name} (in Git, or kubectl patch applications.argoproj.io ${ctx.name} -n ${ctx.namespace} --type merge -p '{"spec":{"syncPolicy":{"automated":{"prune":false}}}}'), or annotate the secret argocd.argoproj.io/sync-options: Prune=false once it exists again.`] : []),
-          `Recreate ${SECRET}: re-run the Argo CD Helm release with configs.secret.createSecret=true, or let your ExternalSecret create it; then kubectl rollout restart deployment argocd-server argocd-dex-server -n ${cns}`,
+          ...(culprit ? [`Stop the pruning first: set spec.syncPolicy.automated.prune to false on ${ctx.name} (in Git, or ${sh('kubectl', 'patch', 'applications.argoproj.io', ctx.name, '-n', ctx.namespace)} --type merge -p '{"spec":{"syncPolicy":{"automated":{"prune":false}}}}'), or annotate the secret argocd.argoproj.io/sync-options: Prune=false once it exists again.`] : []),
+          `Recreate ${SECRET}: re-run the Argo CD Helm release with configs.secret.createSecret=true, or let your ExternalSecret create it; then ${sh('kubectl', 'rollout', 'restart', 'deployment', 'argocd-server', 'argocd-dex-server', '-n', cns)}`,
           `Permanent fix: manage ${SECRET} from Git — an ExternalSecret with target.creationPolicy: Owner and Helm configs.secret.createSecret=false — so exactly one tool owns it and prune has nothing extra to delete.`,
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/operator-manual/argocd-secret-yaml/',
