@@ -295,12 +295,22 @@ export async function runSteps(env: PipelineEnv, ref: AppRef, first: Step, opts:
   let step: Step | undefined = first
   while (step) {
     if (step.announce) env.io.out(`${prefix}${step.announce}`)
-    const result: StepResult = await runRecipe(env, ref, step.build, {
-      ...opts,
-      preApproved: opts.preApproved || (results.length > 0 && step.preApproved),
-      approvedKey: results.length === 0 ? opts.approvedKey : undefined,
-      verifyTimeoutSeconds: step.verifyTimeoutSeconds,
-    })
+    let result: StepResult
+    try {
+      result = await runRecipe(env, ref, step.build, {
+        ...opts,
+        preApproved: opts.preApproved || (results.length > 0 && step.preApproved),
+        approvedKey: results.length === 0 ? opts.approvedKey : undefined,
+        verifyTimeoutSeconds: step.verifyTimeoutSeconds,
+      })
+    } catch (error) {
+      // A later step failed: the earlier writes happened all the same, and the error says so.
+      const applied = results.filter((r) => r.status === 'applied')
+      if (applied.length === 0 || !(error instanceof DoctorError)) throw error
+      const done = applied.map((r) => `${r.action ?? r.recipe} (resourceVersion ${r.resourceVersion?.after})`).join(', ')
+      throw new DoctorError(error.code, `${error.message} Before that, ${done} WAS applied.`, error.hint, {...error.details, steps: results})
+    }
+
     results.push(result)
     if (result.status === 'previewed' && !opts.compact) for (const line of step.rest?.(result) ?? []) env.io.out(line)
     if (result.status !== 'applied') break
