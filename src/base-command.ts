@@ -101,7 +101,7 @@ export abstract class DoctorCommand extends Command {
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
     const result = await this.execute()
-    if (this.io.json) this.io.printJson(result.json)
+    if (this.io.json) this.io.printJson(this.envelope(result.exitCode, {result: result.json}))
     process.exitCode = result.exitCode
   }
 
@@ -193,6 +193,16 @@ export abstract class DoctorCommand extends Command {
     }
   }
 
+  /**
+   * The one JSON document every command prints with --json (schemas/envelope.schema.json):
+   * {command, status, exitCode, result | error, warnings}. `status` is the exit code's name in
+   * kebab case ("ok", "findings", "nothing-to-do", "conflict", …, "error" for a failure).
+   */
+  protected envelope(exitCode: number, body: {result: unknown} | {error: Record<string, unknown>}): Record<string, unknown> {
+    const name = (Object.entries(ExitCode).find(([, code]) => code === exitCode)?.[0] ?? 'ERROR').toLowerCase().replaceAll('_', '-')
+    return {command: this.id ?? 'runbook', status: 'error' in body ? 'error' : name, exitCode, ...body, warnings: this.io.warnings}
+  }
+
   protected async catch(err: Error & {oclif?: {exit?: number}; code?: string}): Promise<void> {
     const json = this.argv.includes('--json')
     const debug = this.argv.includes('--debug')
@@ -209,7 +219,7 @@ export abstract class DoctorCommand extends Command {
     // The pipeline reports a signal as INTERRUPTED; SIGTERM has its own exit code.
     if (error.code === 'INTERRUPTED' && interrupted() === 'SIGTERM') error = new DoctorError('TERMINATED', error.message.replace(/^Interrupted/, 'Stopped by SIGTERM'), error.hint, error.details)
     // Messages quote the API server and the cluster's objects: written through the Io, escaped (render/safe.ts).
-    if (json) process.stdout.write(jsonText({error: error.toJSON()}, 2) + '\n')
+    if (json) process.stdout.write(jsonText(this.envelope(error.exitCode, {error: error.toJSON()}), 2) + '\n')
     else {
       this.io.error(`${this.io.paint('red', 'Error:')} ${error.message}`)
       if (error.hint) this.io.error(`  ${indentLines(error.hint, '  ')}`)

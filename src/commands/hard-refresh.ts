@@ -31,10 +31,10 @@ export default class HardRefresh extends DoctorCommand {
     const refs = await this.targets(source, argv as string[], flags)
     if (refs.length === 1) {
       const result = await runRecipe(env, refs[0], step.build)
-      return {json: {command: 'hard-refresh', results: [result]}, exitCode: result.exitCode}
+      return {json: {command: 'hard-refresh', app: refs[0], status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode}
     }
 
     const batch = await runBatch(env, refs, step, {verb: 'Hard-refresh', max: flags.max, concurrency: flags.concurrency})
-    return {json: {command: 'hard-refresh', results: batch.entries.map((e) => e.steps.at(-1) ?? {app: e.app, status: e.status, exitCode: e.exitCode, error: e.error})}, exitCode: batch.exitCode}
+    return {json: {command: 'hard-refresh', apps: batch.entries, exitCode: batch.exitCode}, exitCode: batch.exitCode}
   }
 }

@@ -8,6 +8,7 @@
  */
 import {expect} from 'chai'
 import {
+import {jsonOut} from '../support/cli.js'
   abridged, apply, appExists, appManifest, configMap, deleteApps, deployment, getApp, gitPut, heading, kubectl,
   makeDeploymentAvailable, NS, record, recordText, requireArgocd, run, settle, sleep, uniq, waitForApp, waitForObject, type Run,
 } from './support.js'
@@ -69,7 +70,7 @@ describe('argocd tier S1: App-of-Apps waits for its own health (seeds 000/001), 
     expect(r.stdout).to.match(/\[1\] CRITICAL App-of-Apps waits for its own health .*\(self-wait\)/)
     expect(r.stdout).to.include(`status.operationState.message: "${selfWaitMessage(root)}"`)
     expect(r.stdout).to.match(new RegExp(`\\$ kubectl argo-doctor unstick ${root} -n argocd`))
-    const json = JSON.parse((await run(S, ['explain', root, '--json'])).stdout)
+    const json = (await jsonOut((await run(S, ['explain', root, '--json'])).stdout))
     expect(json.findings.map((f: {id: string}) => f.id)).to.include('self-wait')
   })
 

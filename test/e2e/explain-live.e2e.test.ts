@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 import {createApp, doctor, kubectl, minutesAgo, NS, requireCluster} from './support.js'
+import {jsonOut} from '../support/cli.js'
 
 /**
  * The live path on a real kube-apiserver: explain reads the PVC a sync waits for ("waiting for
@@ -28,7 +29,7 @@ describe('e2e: explain reads the resource the controller message names (real kub
     })
     const r = await doctor(['explain', 'mimir', '-n', NS, '--json'])
     expect(r.stderr).to.equal('')
-    const j = JSON.parse(r.stdout)
+    const j = (await jsonOut(r.stdout))
     expect(j.findings.map((f: any) => f.id)).to.include('sync-waits-for-resource').and.not.include('operation-stuck')
     const f = j.findings.find((x: any) => x.id === 'sync-waits-for-resource')
     expect(f.title).to.match(/PersistentVolumeClaim data-0 is Pending \(StorageClass e2e-wffc binds on first consumer\)$/)

@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 import {createApp, doctor, doctorInPty, getApp, kubectl, minutesAgo, NS, playRefreshController, requireCluster} from './support.js'
+import {jsonOut} from '../support/cli.js'
 
 const selfWait = () => ({
   status: {
@@ -65,7 +66,7 @@ describe('e2e: unstick through `kubectl argo-doctor` against a real kube-apiserv
     })
     const r = await doctor(['unstick', 'leftover', '--yes', '--no-wait', '--json'])
     expect(r.exitCode, r.stderr).to.equal(0)
-    const out = JSON.parse(r.stdout)
+    const out = (await jsonOut(r.stdout))
     expect(out.steps[0].patch.map((op: {op: string; path: string}) => `${op.op} ${op.path}`)).to.include.members(['remove /operation', 'remove /status/operationState'])
     const after = await getApp('leftover')
     expect(after.operation).to.equal(undefined)

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {runCli, tempDir} from '../support/cli.js'
+import {runCli, tempDir, jsonOut} from '../support/cli.js'
 import {EXAMPLE_NOW, issueApp} from '../fixtures/examples.js'
 
 const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
@@ -77,7 +77,7 @@ describe('approve-prune (built CLI against a real HTTP API server)', function ()
     })
     const r = await runCli(args('--yes', '--json'), {env})
     expect(r.exitCode).to.equal(13)
-    const doc = JSON.parse(r.stdout)
+    const doc = (await jsonOut(r.stdout))
     expect(doc).to.deep.include({command: 'approve-prune', status: 'nothing-to-do', exitCode: 13})
     expect(server.requests.filter((q) => q.method === 'PATCH')).to.have.length(0)
   })
@@ -85,7 +85,7 @@ describe('approve-prune (built CLI against a real HTTP API server)', function ()
   it('--json --dry-run: the plan, its guarded patch and the live reads in one document', async () => {
     const r = await runCli(args('--dry-run', '--json'), {env})
     expect(r.exitCode, r.stderr).to.equal(0)
-    const doc = JSON.parse(r.stdout)
+    const doc = (await jsonOut(r.stdout))
     expect(doc.status).to.equal('previewed')
     expect(doc.steps[0].patch[0]).to.deep.equal({op: 'test', path: '/metadata/resourceVersion', value: stored().metadata.resourceVersion})
     expect(doc.live.map((l: {name: string; state: string}) => `${l.name}:${l.state}`)).to.deep.equal(['nightly-report:found', 'quarterly-export:found'])

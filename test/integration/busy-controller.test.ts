@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {runCli, tempDir} from '../support/cli.js'
+import {runCli, tempDir, jsonOut} from '../support/cli.js'
 import {cliInPty} from '../support/pty.js'
 import {healthyApp, NOW, selfWaitApp} from '../fixtures/apps.js'
 
@@ -49,7 +49,7 @@ describe('a busy controller and concurrent writers (built CLI against a real HTT
 
     const r = await runCli(['unstick', 'wealist-apps-prod', '--kubeconfig', kubeconfig, '--yes', '--no-wait', '--json'], {env})
     expect(r.exitCode, r.stderr).to.equal(8)
-    expect(JSON.parse(r.stdout).error.code).to.equal('CONFLICT')
+    expect((await jsonOut(r.stdout)).error.code).to.equal('CONFLICT')
     expect(server.get(...APP, 'wealist-apps-prod').status.operationState.phase).to.equal('Running')
   })
 })

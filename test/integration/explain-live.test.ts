@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {runCli, tempDir} from '../support/cli.js'
+import {runCli, tempDir, jsonOut} from '../support/cli.js'
 
 /**
  * The live path: explain reads the resource the controller's message names (the PVC a sync waits
@@ -58,7 +58,7 @@ describe('explain reads the resource the message names (built CLI against a real
     server.put({apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: {name: 'gp3-csi'}, provisioner: 'ebs.csi.aws.com', volumeBindingMode: 'WaitForFirstConsumer'}, {validate: false})
     const r = await runCli(['explain', 'mimir', '--kubeconfig', kubeconfig, '--json'], {env})
     expect(r.stderr).to.equal('')
-    const j = JSON.parse(r.stdout)
+    const j = (await jsonOut(r.stdout))
     expect(j.findings.map((f: any) => f.id)).to.deep.equal(['sync-waits-for-resource'])
     const f = j.findings[0]
     expect(f.title).to.equal('Sync waits 72m for PersistentVolumeClaim data-0 is Pending (StorageClass gp3-csi binds on first consumer)')
@@ -73,7 +73,7 @@ describe('explain reads the resource the message names (built CLI against a real
     server.put(waitingForPvc(), {validate: false})
     server.failNext({pathIncludes: '/persistentvolumeclaims/data-0'}, 403, 'Forbidden', 'persistentvolumeclaims "data-0" is forbidden: User "readonly" cannot get resource "persistentvolumeclaims"')
     const r = await runCli(['explain', 'mimir', '--kubeconfig', kubeconfig, '--json'], {env})
-    const j = JSON.parse(r.stdout)
+    const j = (await jsonOut(r.stdout))
     expect(j.findings[0].explanation).to.include('If its StorageClass uses volumeBindingMode: WaitForFirstConsumer')
     expect(j.notes.join('\n')).to.match(/Could not read PersistentVolumeClaim monitoring\/data-0 \(forbidden by RBAC\)/)
   })
@@ -85,7 +85,7 @@ describe('explain reads the resource the message names (built CLI against a real
       {manager: 'kyverno', operation: 'Update', apiVersion: 'admissionregistration.k8s.io/v1', time: '2026-01-01T23:05:00Z', fieldsType: 'FieldsV1', fieldsV1: {'f:webhooks': {'k:{"name":"validate.kyverno.svc"}': {'f:failurePolicy': {}}}}},
     ]}, webhooks: [{name: 'validate.kyverno.svc', failurePolicy: 'Ignore'}]}, {validate: false})
     const r = await runCli(['explain', 'policy', '--kubeconfig', kubeconfig, '--json'], {env})
-    const j = JSON.parse(r.stdout)
+    const j = (await jsonOut(r.stdout))
     expect(j.findings.map((f: any) => f.id)).to.deep.equal(['unexplained-drift'])
     expect(j.findings[0].fix.steps[0]).to.equal(`If kyverno owns that field by design, ignore exactly them: argo-doctor ignore-status policy -n argocd --kind ValidatingWebhookConfiguration --group admissionregistration.k8s.io --name kyverno-policy --jq '.webhooks[] | select(.name == "validate.kyverno.svc") | .failurePolicy' --kubeconfig ${kubeconfig}`)
   })

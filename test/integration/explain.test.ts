@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 import {stringify} from 'yaml'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {ROOT, runCli, tempDir} from '../support/cli.js'
+import {ROOT, runCli, tempDir, jsonOut} from '../support/cli.js'
 import {validate} from '../support/json-schema.js'
 import {EXAMPLE_NOW, example, issueApp, seedApp} from '../fixtures/examples.js'
 
@@ -39,7 +39,7 @@ describe('explain (built CLI)', function () {
       expect(r.stdout).not.to.match(/^argocd\/auth-service-prod /m)
       const j = await runCli(['explain', '-f', ex('wealist-prod.yaml'), '--json'], {env})
       expect(j.exitCode).to.equal(20)
-      const doc = JSON.parse(j.stdout)
+      const doc = (await jsonOut(j.stdout))
       expect(validate(schema, doc)).to.deep.equal([])
       expect(doc.apps.map((a: {name: string}) => a.name)).to.have.length(8)
       expect(doc.apps.find((a: {name: string}) => a.name === 'auth-service-prod').findings).to.deep.equal([])
@@ -47,10 +47,10 @@ describe('explain (built CLI)', function () {
 
     it('a multi-document file, and APP picks one app out of it: --json {"findings": …}', async () => {
       const all = await runCli(['explain', '-f', ex('argocd-issues.yaml'), '--json'], {env})
-      expect(JSON.parse(all.stdout).apps).to.have.length(9)
+      expect((await jsonOut(all.stdout)).apps).to.have.length(9)
       const r = await runCli(['explain', 'staging-gitops', '-f', ex('argocd-issues.yaml'), '--json'], {env})
       expect(r.exitCode).to.equal(20)
-      const doc = JSON.parse(r.stdout)
+      const doc = (await jsonOut(r.stdout))
       expect(validate(schema, doc)).to.deep.equal([])
       expect(doc.app).to.deep.equal({name: 'staging-gitops', namespace: 'argocd'})
       expect(doc.findings.map((f: {id: string}) => f.id)).to.deep.equal(['sync-window-blocked'])
@@ -70,7 +70,7 @@ describe('explain (built CLI)', function () {
     it('reads standard input with -f -', async () => {
       const r = await runCli(['explain', '-f', '-', '--json'], {env, input: stringify(issueApp('billing')), stdin: 'pipe'})
       expect(r.exitCode, r.stderr).to.equal(20)
-      expect(JSON.parse(r.stdout).findings[0].id).to.equal('operation-stuck-no-operation')
+      expect((await jsonOut(r.stdout)).findings[0].id).to.equal('operation-stuck-no-operation')
     })
 
     it('bad files → exit 2 with one clear line', async () => {
@@ -90,7 +90,7 @@ describe('explain (built CLI)', function () {
 
       const json = await runCli(['explain', '-f', cases[1][0], '--json'], {env})
       expect(json.exitCode).to.equal(2)
-      expect(JSON.parse(json.stdout).error.code).to.equal('USAGE')
+      expect((await jsonOut(json.stdout)).error.code).to.equal('USAGE')
     })
 
     it('an app that is not in the file → exit 3, naming what the file holds', async () => {
@@ -134,7 +134,7 @@ describe('explain (built CLI)', function () {
         status: {phase: 'Running', containerStatuses: [{name: 'argocd-application-controller', ready: true, restartCount: 0, image: 'quay.io/argoproj/argocd:v3.5.3', imageID: '', started: true, state: {running: {}}}]}}, {validate: false})
       const r = await runCli(['explain', 'orders-api', '--kubeconfig', kubeconfig, '--json'], {env})
       expect(r.exitCode, r.stderr).to.equal(20)
-      const doc = JSON.parse(r.stdout)
+      const doc = (await jsonOut(r.stdout))
       expect(validate(schema, doc)).to.deep.equal([])
       expect(doc.findings.map((f: {id: string}) => f.id)).to.deep.equal(['controller-cannot-clear-operation-v353'])
 
@@ -158,7 +158,7 @@ describe('explain (built CLI)', function () {
 
       const r = await runCli(['explain', '--all', '--kubeconfig', kubeconfig, '--json'], {env})
       expect(r.exitCode, r.stderr).to.equal(20)
-      const doc = JSON.parse(r.stdout)
+      const doc = (await jsonOut(r.stdout))
       expect(validate(schema, doc)).to.deep.equal([])
       expect(doc.summary.apps).to.equal(16) // notifications lives in team-a
       const requests = server.requests.map((q) => `${q.method} ${q.path}`)
@@ -172,7 +172,7 @@ describe('explain (built CLI)', function () {
         o.metadata.labels = {...o.metadata.labels, team: 'boards'}
       })
       const l = await runCli(['explain', '-l', 'team=boards', '--kubeconfig', kubeconfig, '--json'], {env})
-      expect(JSON.parse(l.stdout).apps.map((x: {name: string}) => x.name)).to.deep.equal(['board-service-prod'])
+      expect((await jsonOut(l.stdout)).apps.map((x: {name: string}) => x.name)).to.deep.equal(['board-service-prod'])
     })
 
     it('--all on a healthy namespace exits 0; an unknown app exits 3', async () => {
@@ -203,7 +203,7 @@ describe('explain (built CLI)', function () {
       expect(bare.exitCode).to.equal(20)
       expect(bare.stdout).to.include('Runbook: no interactive terminal')
       const json = await runCli(['runbook', '--kubeconfig', kubeconfig, '--json'], {env})
-      expect(validate(schema, JSON.parse(json.stdout))).to.deep.equal([])
+      expect(validate(schema, (await jsonOut(json.stdout)))).to.deep.equal([])
     })
 
     it('runbook in a terminal: pick the app, run unstick through its preview and confirmation, see it explained again', async function () {

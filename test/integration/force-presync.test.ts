@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {runCli, tempDir} from '../support/cli.js'
+import {runCli, tempDir, jsonOut} from '../support/cli.js'
 import {hookStuckApp} from '../fixtures/apps.js'
 import {dbInitSyncedApp, SEED002_NOW} from '../fixtures/seed002.js'
 
@@ -102,7 +102,7 @@ describe('force-presync (built CLI against a real HTTP API server)', function ()
     const stop = playController({phase: 'Failed', message: 'one or more synchronization tasks completed unsuccessfully', hookPhase: 'Failed', hookMessage: 'Job has reached the specified backoff limit'})
     const r = await runCli(args('--yes', '--timeout', '20s', '--json'), {env}).finally(stop)
     expect(r.exitCode).to.equal(15)
-    const out = JSON.parse(r.stdout)
+    const out = (await jsonOut(r.stdout))
     expect(out.steps[0].verify).to.include({status: 'failed', phase: 'Failed', message: 'Sync Failed: one or more synchronization tasks completed unsuccessfully'})
     expect(out.steps[0].verify.hooks[0]).to.include({hookType: 'PreSync', hookPhase: 'Failed', message: 'Job has reached the specified backoff limit'})
   })

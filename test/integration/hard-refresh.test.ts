@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {runCli, tempDir} from '../support/cli.js'
+import {runCli, tempDir, jsonOut} from '../support/cli.js'
 import {healthyApp, NOW} from '../fixtures/apps.js'
 
 const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
@@ -57,9 +57,9 @@ describe('hard-refresh (built CLI against a real HTTP API server)', function () 
   it('--all --no-wait --json returns right after the writes', async () => {
     const r = await runCli(['hard-refresh', '--all', '--kubeconfig', kubeconfig, '--yes', '--no-wait', '--json'])
     expect(r.exitCode, r.stderr).to.equal(0)
-    const out = JSON.parse(r.stdout)
-    expect(out.results).to.have.length(3)
-    expect(out.results.every((x: {status: string; verify: {status: string}}) => x.status === 'applied' && x.verify.status === 'skipped')).to.equal(true)
+    const out = (await jsonOut(r.stdout))
+    expect(out.apps).to.have.length(3)
+    expect(out.apps.every((x: {status: string; steps: Array<{verify: {status: string}}>}) => x.status === 'applied' && x.steps[0].verify.status === 'skipped')).to.equal(true)
     expect(server.get(...APP, 'a').metadata.annotations['argocd.argoproj.io/refresh']).to.equal('hard')
   })
 

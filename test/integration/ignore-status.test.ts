@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {runCli, tempDir} from '../support/cli.js'
+import {runCli, tempDir, jsonOut} from '../support/cli.js'
 import {healthyApp} from '../fixtures/apps.js'
 import {platformHpa, platformOutOfSyncApp, SEED002_NOW} from '../fixtures/seed002.js'
 
@@ -91,7 +91,7 @@ describe('ignore-status (built CLI against a real HTTP API server)', function ()
     server.failNext({method: 'GET', pathIncludes: 'horizontalpodautoscalers'}, 403, 'Forbidden', 'horizontalpodautoscalers.autoscaling "auth-service-hpa" is forbidden')
     const r = await runCli(args('--dry-run', '--json'), {env})
     expect(r.exitCode).to.equal(0)
-    const step = JSON.parse(r.stdout).steps[0]
+    const step = (await jsonOut(r.stdout)).steps[0]
     expect(JSON.stringify(step.patch)).to.not.include('/spec/replicas')
     expect(step.notes.join(' ')).to.match(/auth-service-hpa could not be read \(forbidden by RBAC\)/)
   })
@@ -147,7 +147,7 @@ describe('ignore-status (built CLI against a real HTTP API server)', function ()
   it('works offline on the example file, HPA included (-f implies --dry-run)', async () => {
     const r = await runCli(['ignore-status', '-f', 'examples/eso-apiservice-outofsync.yaml', '--json'], {env})
     expect(r.exitCode, r.stderr).to.equal(0)
-    const step = JSON.parse(r.stdout).steps[0]
+    const step = (await jsonOut(r.stdout)).steps[0]
     expect(step.status).to.equal('previewed')
     expect(step.patch[2]).to.deep.equal({op: 'replace', path: '/spec/ignoreDifferences', value: MERGED})
   })

@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {parseAllDocuments} from 'yaml'
-import {ROOT, runCli, tempDir} from '../support/cli.js'
+import {ROOT, runCli, tempDir, jsonOut} from '../support/cli.js'
 
 /**
  * The "equivalent kubectl" line each plan prints must really be equivalent: run it with
@@ -27,7 +27,7 @@ describe('the printed kubectl command is equivalent to the plan (kubectl patch -
     it(`${args[0]} on ${file}`, async () => {
       const r = await runCli([...args, '-f', file, '--json'], {env: {ARGO_DOCTOR_NOW: '2026-01-02T00:12:00Z', USER: 'alice'}})
       expect(r.exitCode, r.stderr).to.equal(0)
-      const step = JSON.parse(r.stdout).steps?.[0] ?? JSON.parse(r.stdout).results[0]
+      const step = (await jsonOut(r.stdout)).steps[0]
       const app = firstApp(file)
       const prefix = `kubectl patch applications.argoproj.io ${app.metadata.name} -n ${app.metadata.namespace}`
       expect(step.kubectl.startsWith(prefix), step.kubectl).to.equal(true)

@@ -23,7 +23,7 @@ const UNPINNED = {ARGO_DOCTOR_NOW: undefined}
 type Json = {findings?: Array<{id: string; severity: string}>; apps?: Array<{name: string; namespace: string; findings: Array<{id: string; severity: string}>}>}
 
 function findingsOf(stdout: string): string[] {
-  const j = JSON.parse(stdout) as Json
+  const j = JSON.parse(stdout).result as Json
   const apps = j.apps ?? [{name: '', namespace: '', findings: j.findings ?? []}]
   return apps.flatMap((a) => a.findings.map((f) => `${a.namespace}/${a.name} ${f.severity} ${f.id}`)).sort()
 }

@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 import {execa} from 'execa'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {runCli, tempDir, type CliResult} from '../support/cli.js'
+import {runCli, tempDir, type CliResult, jsonOut} from '../support/cli.js'
 import {NOW} from '../fixtures/apps.js'
 import {EVIL, hostileOfflineApp, hostileStuckApp, hostileSyncedApp, INJECT_MARKER, injectName, unsafeChars} from '../fixtures/hostile.js'
 
@@ -166,19 +166,19 @@ describe('terminal safety and copy-paste safety (built CLI, hostile cluster text
       server.failNext({method: 'GET', pathIncludes: '/hostile'}, 500, 'InternalError', message)
       const j = await runCli(['explain', 'hostile', ...k(), '--json'], {env})
       expectSafe(j)
-      expect(JSON.parse(j.stdout).error.message).to.equal(`The API server failed the request (500): ${message}`)
+      expect((await jsonOut(j.stdout)).error.message).to.equal(`The API server failed the request (500): ${message}`)
     })
 
     it('--json keeps the exact values (and its bytes are safe too)', async () => {
       const r = await runCli(['explain', 'hostile', ...k(), '--json'], {env})
       expectSafe(r)
-      const out = JSON.parse(r.stdout)
+      const out = (await jsonOut(r.stdout))
       const quoted = out.findings.flatMap((f: any) => f.evidence).find((e: any) => e.path === 'status.operationState.message')
       expect(quoted.value).to.equal(`waiting for completion of hook batch/Job/db-migrate${EVIL}\nsecond line`)
 
       const preview = await runCli(['unstick', 'hostile', '--dry-run', '--json', ...k()], {env})
       expectSafe(preview)
-      expect(JSON.parse(preview.stdout).steps[0].diff).to.include('pwned')
+      expect((await jsonOut(preview.stdout)).steps[0].diff).to.include('pwned')
     })
   })
 
@@ -204,7 +204,7 @@ describe('terminal safety and copy-paste safety (built CLI, hostile cluster text
       expect(fix, explain.stdout).to.be.a('string')
       const argv = ['unstick', name, '-n', namespace, '--kubeconfig', "/tmp/my kube'config"]
       expect(await shellArgv(fix!)).to.deep.equal(argv)
-      const json = JSON.parse((await runCli(['explain', '-f', file, '--kubeconfig', "/tmp/my kube'config", '--json'], {env})).stdout)
+      const json = (await jsonOut((await runCli(['explain', '-f', file, '--kubeconfig', "/tmp/my kube'config", '--json'], {env})).stdout))
       expect(json.findings[0].fix.argv).to.deep.equal(argv)
       expect(await shellArgv(json.findings[0].fix.command)).to.deep.equal(argv)
 

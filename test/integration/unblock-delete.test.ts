@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {runCli, tempDir} from '../support/cli.js'
+import {runCli, tempDir, jsonOut} from '../support/cli.js'
 import {EXAMPLE_NOW, example, issueApp} from '../fixtures/examples.js'
 
 const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
@@ -91,7 +91,7 @@ describe('unblock-delete (built CLI against a real HTTP API server)', function (
     planted(server, app)
     const r = await runCli(args('maintenance', '--yes', '--json'), {env})
     expect(r.exitCode, r.stdout + r.stderr).to.equal(14)
-    const doc = JSON.parse(r.stdout)
+    const doc = (await jsonOut(r.stdout))
     expect(doc.steps[0].summary).to.include('apps/Deployment ops/maintenance-worker').and.include('#29464')
     expect(doc.steps[0].hint).to.include(`kubectl patch deployment.apps maintenance-worker -n ops --type json -p '[{"op":"test","path":"/metadata/finalizers/0","value":"argocd.argoproj.io/hook-finalizer"},{"op":"remove","path":"/metadata/finalizers/0"}]'`)
     expect(doc.live.find((l: {kind: string}) => l.kind === 'Secret')).to.deep.include({state: 'unreadable', error: 'Secrets are not read'})

@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 import {parse} from 'yaml'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {runCli, tempDir} from '../support/cli.js'
+import {runCli, tempDir, jsonOut} from '../support/cli.js'
 import {hookStuckApp, healthyApp, NOW, selfWaitApp} from '../fixtures/apps.js'
 
 const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
@@ -91,7 +91,7 @@ describe('unstick (built CLI against a real HTTP API server)', function () {
 
     const r = await runCli(args('--yes', '--json'), {env})
     expect(r.exitCode).to.equal(8)
-    const out = JSON.parse(r.stdout)
+    const out = (await jsonOut(r.stdout))
     expect(out.error.code).to.equal('CONFLICT')
     expect(stored().status.operationState.message).to.equal('changed by the controller')
   })
@@ -116,7 +116,7 @@ describe('unstick (built CLI against a real HTTP API server)', function () {
   it('--json prints one document with the plan, the patch and the verify result', async () => {
     const r = await runCli(args('--dry-run', '--json'), {env})
     expect(r.exitCode).to.equal(0)
-    const out = JSON.parse(r.stdout)
+    const out = (await jsonOut(r.stdout))
     expect(out).to.include({command: 'unstick', status: 'previewed', exitCode: 0})
     expect(out.steps[0].action).to.equal('clear-operation')
     expect(out.steps[0].patch[0]).to.deep.equal({op: 'test', path: '/metadata/resourceVersion', value: stored().metadata.resourceVersion})
@@ -134,7 +134,7 @@ describe('unstick (built CLI against a real HTTP API server)', function () {
   it('terminates first when the controller is alive, then falls back to clearing when it does not finish', async () => {
     server.put(hookStuckApp())
     const r = await runCli(['unstick', 'payments', '--kubeconfig', kubeconfig, '--yes', '--terminate-timeout', '1s', '--timeout', '1s', '--json'], {env})
-    const out = JSON.parse(r.stdout)
+    const out = (await jsonOut(r.stdout))
     expect(out.steps.map((s: {action: string}) => s.action)).to.deep.equal(['terminate', 'clear-operation'])
     expect(out.steps[0].verify.status).to.equal('timeout')
     expect(r.exitCode).to.equal(10) // the final hard refresh is not acknowledged either: no controller here
@@ -193,7 +193,7 @@ describe('unstick (built CLI against a real HTTP API server)', function () {
       server.failNext({method: 'PATCH', dryRun: false}, 422, 'Invalid', 'Application.argoproj.io "wealist-apps-prod" is invalid: spec.destination: Required value')
       const r = await runCli(args('--yes', '--json'), {env})
       expect(r.exitCode).to.equal(9)
-      expect(JSON.parse(r.stdout).error.message).to.include('spec.destination: Required value')
+      expect((await jsonOut(r.stdout)).error.message).to.include('spec.destination: Required value')
     })
 
     it('a server that does not answer in time', async () => {

@@ -6,7 +6,7 @@
  */
 import {expect} from 'chai'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {runCli, tempDir} from '../support/cli.js'
+import {runCli, tempDir, jsonOut} from '../support/cli.js'
 import {healthyApp, NOW} from '../fixtures/apps.js'
 
 const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
@@ -101,9 +101,9 @@ describe('verify survives a lost watch or API server (built CLI against a real H
     await server.goAway()
     const r = await run
     expect(r.exitCode, r.stdout + r.stderr).to.equal(16)
-    const out = JSON.parse(r.stdout)
+    const out = (await jsonOut(r.stdout))
     expect(out.error).to.equal(undefined)
-    const [step] = out.results
+    const [step] = out.steps
     expect(step.status).to.equal('applied')
     expect(step.exitCode).to.equal(16)
     expect(step.verify.status).to.equal('unverified')
@@ -122,7 +122,7 @@ describe('verify survives a lost watch or API server (built CLI against a real H
     await server.goAway()
     const r = await run
     expect(r.exitCode, r.stdout + r.stderr).to.equal(16)
-    const out = JSON.parse(r.stdout)
+    const out = (await jsonOut(r.stdout))
     expect(out.status).to.equal('applied')
     expect(out.steps[0].verify.status).to.equal('unverified')
   })

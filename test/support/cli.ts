@@ -29,3 +29,29 @@ export async function runCli(args: string[], options: Options & {env?: Record<st
   const result = await execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', timeout: 60_000, ...options, env, extendEnv: false})
   return {exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr)}
 }
+
+/**
+ * The result of a command's --json output, after checking it against the schemas: the envelope
+ * (schemas/envelope.schema.json) and the command's result (schemas/<command>.schema.json). For a
+ * failure, the envelope itself (so `.error.code` reads as before).
+ */
+export async function jsonOut(stdout: string): Promise<any> {
+  const {loadSchema, validate} = await import('./json-schema.js')
+  const envelope = JSON.parse(stdout)
+  const errors = validate(loadSchema('envelope.schema.json'), envelope)
+  if (envelope.result !== undefined) {
+    const name = envelope.command === 'runbook' ? 'explain' : envelope.command
+    const schema = (() => {
+      try {
+        return loadSchema(`${name}.schema.json`)
+      } catch {
+        return undefined
+      }
+    })()
+    if (!schema) errors.push(`no schemas/${name}.schema.json for the command's result`)
+    else if (Object.keys(envelope.result).length > 0) errors.push(...validate(schema, envelope.result).map((e) => e.replace(/^\$/, '$.result')))
+  }
+
+  if (errors.length > 0) throw new Error(`--json output does not match the schemas:\n  ${errors.slice(0, 10).join('\n  ')}`)
+  return envelope.result ?? envelope
+}

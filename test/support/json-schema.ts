@@ -3,6 +3,10 @@
  * oneOf, type (incl. integer and type lists), enum, required, properties, additionalProperties
  * false, items, pattern, minLength, minimum. Returns the errors (empty = valid).
  */
+import {readdirSync, readFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
 type Schema = Record<string, any>
 
 function typeOf(v: unknown): string {
@@ -16,11 +20,24 @@ function typeMatches(want: string, got: string): boolean {
   return want === got || (want === 'number' && got === 'integer')
 }
 
+/** Schemas by file name, for $refs into another file of schemas/ ("defs.schema.json#/$defs/step"). */
+const FILES = new Map<string, Schema>()
+
+/** The schema of schemas/<name>, with the other files there registered for its $refs. */
+export function loadSchema(name: string): Schema {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas')
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) if (!FILES.has(file)) FILES.set(file, JSON.parse(readFileSync(join(dir, file), 'utf8')))
+  const schema = FILES.get(name)
+  if (!schema) throw new Error(`no schemas/${name}`)
+  return schema
+}
+
 export function validate(schema: Schema, value: unknown, root: Schema = schema, path = '$'): string[] {
   if (schema.$ref) {
-    const m = /^#\/\$defs\/(.+)$/.exec(schema.$ref)
-    if (!m || !root.$defs?.[m[1]]) return [`${path}: unresolvable $ref ${schema.$ref}`]
-    return validate(root.$defs[m[1]], value, root, path)
+    const m = /^([\w.-]*)#\/\$defs\/(.+)$/.exec(schema.$ref)
+    const base = m?.[1] ? FILES.get(m[1]) : root
+    if (!m || !base?.$defs?.[m[2]]) return [`${path}: unresolvable $ref ${schema.$ref}`]
+    return validate(base.$defs[m[2]], value, base, path)
   }
 
   const errors: string[] = []

@@ -60,7 +60,11 @@ export class Io {
     if (!this.json) this.stderr.write(this.render(text) + '\n')
   }
 
+  /** Every warning given, for the JSON envelope. */
+  readonly warnings: string[] = []
+
   warn(text: string): void {
+    this.warnings.push(text)
     this.stderr.write(this.render(this.paint('yellow', `warning: ${text}`)) + '\n')
   }
 

@@ -1,0 +1,63 @@
+/**
+ * `unstick --resync` on the real controller: a PreSync hook Job that never completes, fixed in one
+ * command with one confirmation — terminate, wait until the operation has really ended, refresh,
+ * then start the sync with hooks. This is the race people script around (argoproj/argo-cd#6494):
+ * the terminate is asynchronous, and a sync started at once is refused with "another operation is
+ * already in progress". No settle(): the command itself must survive the controller's writes.
+ */
+import {expect} from 'chai'
+import {
+  abridged, completeJob, configMap, createApp, deleteApps, gitPut, heading, hookJob, record, requireArgocd, run, startJob, uniq, waitForApp, waitForObject,
+} from './support.js'
+
+const S = 'S9 resync'
+const HOOK = 'db-migrate'
+const waitingForHook = `waiting for completion of hook batch/Job/${HOOK}`
+
+describe('argocd tier S9: a hook that never completes, fixed by `unstick --resync` in one command', () => {
+  const ns = uniq('s9-resync')
+  const app = `${ns}-app`
+  let stuck: any
+
+  before(requireArgocd)
+  before(() => heading(S, `app ${app}, namespace ${ns}`))
+  after(async () => deleteApps(app))
+
+  it('reproduces it: auto-sync runs the PreSync Job, whose pod never finishes', async () => {
+    const sha = await gitPut(`apps/${ns}`, {'config.yaml': configMap('app-config'), 'db-migrate.yaml': hookJob(HOOK)})
+    await createApp(app, {path: `apps/${ns}`, revision: sha, namespace: ns, syncPolicy: {automated: {}, syncOptions: ['CreateNamespace=true']}})
+    await waitForObject(['job', HOOK, '-n', ns])
+    await startJob(ns, HOOK)
+    stuck = await waitForApp(app, waitingForHook, (a) => a.status?.operationState?.phase === 'Running' && a.status.operationState.message === waitingForHook)
+    record(S, 'before (stuck on hook)', stuck)
+  })
+
+  it('`--dry-run` previews the terminate and says the sync follows under the same confirmation', async () => {
+    const r = await run(S, ['unstick', app, '--resync', '--dry-run', '--min-age', '0s'])
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
+    expect(r.stdout).to.include(`Terminate the running sync of ${app}`)
+    expect(r.stdout).to.include('starts a sync with hooks (as force-presync): one confirmation covers the whole sequence')
+  })
+
+  it('`unstick --resync --yes`: terminate → refresh → a new sync runs the hook again and Succeeds', async () => {
+    const cmd = run(S, ['unstick', app, '--resync', '--yes', '--min-age', '0s', '--timeout', '60s', '--sync-timeout', '120s'])
+    // The new sync recreates the hook Job (BeforeHookCreation): let it finish this time.
+    let job: any
+    for (let i = 0; i < 600; i++) {
+      job = await waitForObject(['job', HOOK, '-n', ns], 150_000)
+      if (Date.parse(job.metadata.creationTimestamp) > Date.parse(stuck.status.operationState.startedAt) + 1000) break
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+
+    await completeJob(ns, HOOK)
+    const r = await cmd
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
+    expect(r.stdout).to.include('✔ Operation ended: Failed (Operation terminated)')
+    expect(r.stdout).to.include('starting the sync (--resync)')
+    expect(r.stdout).to.match(/✔ Sync Succeeded/)
+    const after = await waitForApp(app, 'Synced', (a) => a.status?.sync?.status === 'Synced' && !a.operation)
+    record(S, 'after (recovered in one command)', after)
+    expect(abridged(after)).to.include({phase: 'Succeeded', operation: false, sync: 'Synced'})
+    expect(after.status.operationState.operation.initiatedBy.username).to.match(/\(via argo-doctor\)$/)
+  })
+})
