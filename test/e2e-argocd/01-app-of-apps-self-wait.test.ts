@@ -7,8 +7,8 @@
  * "waiting for healthy state of argoproj.io/Application/<root>" for ever.
  */
 import {expect} from 'chai'
-import {
 import {jsonOut} from '../support/cli.js'
+import {
   abridged, apply, appExists, appManifest, configMap, deleteApps, deployment, getApp, gitPut, heading, kubectl,
   makeDeploymentAvailable, NS, record, recordText, requireArgocd, run, settle, sleep, uniq, waitForApp, waitForObject, type Run,
 } from './support.js'
