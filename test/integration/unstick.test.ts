@@ -39,6 +39,27 @@ describe('unstick (built CLI against a real HTTP API server)', function () {
     expect(patches[0].contentType).to.match(/json-patch\+json/)
   })
 
+  it('elides Helm values, valuesObject and parameters from the diff and the --json diff, and says so', async () => {
+    const app = selfWaitApp()
+    const helm = {values: 'db:\n  password: hunter2-values\n', valuesObject: {db: {password: 'hunter2-object'}}, parameters: [{name: 'db.password', value: 'hunter2-param'}]}
+    const source = {repoURL: 'https://charts.example.com', chart: 'api', targetRevision: '1.2.3', helm}
+    app.status!.operationState!.operation = {sync: {revision: '1.2.3', source}, initiatedBy: {automated: true}}
+    ;(app.status!.operationState as Record<string, unknown>).syncResult = {revision: '1.2.3', source: structuredClone(source), resources: []}
+    server.put(app)
+    for (const extra of [['--dry-run'], ['--dry-run', '--json']]) {
+      const r = await runCli(args(...extra), {env})
+      expect(r.exitCode, r.stderr).to.equal(0)
+      expect(r.stdout + r.stderr).to.not.include('hunter2')
+      expect(r.stdout).to.include('<elided by argo-doctor, may hold secrets>')
+      expect(r.stdout).to.include('Elided (may hold secrets): helm.values, helm.valuesObject, helm.parameters[].value of status.operationState.operation.sync.source, status.operationState.syncResult.source.')
+      if (extra.includes('--json')) {
+        const diff = JSON.parse(r.stdout).steps[0].diff as string
+        expect(diff).to.match(/^- {10}values: <elided by argo-doctor, may hold secrets>$/m)
+        expect(diff).to.not.match(/hunter2/)
+      }
+    }
+  })
+
   it('refuses without a terminal and without --yes, naming --yes and --dry-run, and changes nothing', async () => {
     const before = stored()
     const r = await runCli(args(), {env})
