@@ -3,14 +3,12 @@
  * read → plan → preview (server dryRun=All) → diff → confirm → back up → guarded apply → verify.
  * Commands build recipes; only this file decides when the cluster is written.
  */
-import {mkdir, writeFile} from 'node:fs/promises'
-import {homedir} from 'node:os'
-import {join} from 'node:path'
 import type {AppRef, Application} from './app.js'
+import {writeBackup} from './backup.js'
 import {DoctorError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 import {changeKey, kubectlCommand, type ConnectionFlags, type Outcome, type Plan} from './plan.js'
-import {colorDiff, toYaml, yamlDiff} from './render/diff.js'
+import {colorDiff, yamlDiff} from './render/diff.js'
 import type {Io} from './render/io.js'
 import {confirmChange} from './render/prompt.js'
 import {startProgress} from './render/spinner.js'
@@ -65,23 +63,6 @@ export interface RunOptions {
   compact?: boolean
   /** Return right after the write; the caller awaits `result.waitForController()` (many apps at once). */
   deferVerify?: boolean
-}
-
-export function backupDir(): string {
-  if (process.env.ARGO_DOCTOR_BACKUP_DIR) return process.env.ARGO_DOCTOR_BACKUP_DIR
-  const state = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state')
-  return join(state, 'argo-doctor', 'backups')
-}
-
-async function backUp(app: Application, now: Date): Promise<string> {
-  const dir = backupDir()
-  await mkdir(dir, {recursive: true, mode: 0o700})
-  const stamp = now.toISOString().replaceAll(':', '').replace(/\.\d+Z$/, 'Z')
-  const file = join(dir, `${app.metadata.namespace}_${app.metadata.name}_${stamp}_rv${app.metadata.resourceVersion ?? '0'}.yaml`)
-  await writeFile(file, toYaml(app), {mode: 0o600, flag: 'wx'}).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error
-  })
-  return file
 }
 
 function renderPlan(io: Io, plan: Plan, diff: string, kubectl: string, previewKind: string): void {
@@ -185,12 +166,13 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
 
     approved = changeKey(plan, before)
     const cluster = env.source.cluster!
-    const backup = await backUp(before, env.now())
-    io.info(`Backup of the live object: ${backup}`)
+    const backup = await writeBackup({app: before, plan, now: env.now(), kubeUser: cluster.user, context: cluster.contextName, server: cluster.server})
+    io.info(`Backup of the live object: ${backup.file}`)
     let written: Application
     try {
       written = await cluster.patchApp(ref, plan.patch, {dryRun: false})
     } catch (error) {
+      await backup.notApplied(error)
       if (!(error instanceof DoctorError) || !(await isConflict(env, ref, before, error))) throw error
       if (round >= MAX_ROUNDS) {
         throw new DoctorError('CONFLICT', `${ref.namespace}/${ref.name} kept changing after the preview; nothing was written.`, 'Run the command again to preview the current state.')
@@ -201,9 +183,10 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
       continue
     }
 
+    await backup.applied(written, (message) => io.warn(message))
     io.out(io.paint('green', `Applied: ${opts.compact ? `${ref.namespace}/${ref.name}` : plan.summary}`))
     result.status = 'applied'
-    result.backup = backup
+    result.backup = backup.file
     result.resourceVersion = {before: before.metadata.resourceVersion, after: written.metadata.resourceVersion}
     const timeoutSeconds = opts.verifyTimeoutSeconds?.(plan) ?? env.timeoutSeconds
     const finish = async () => {

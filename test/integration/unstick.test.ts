@@ -1,7 +1,6 @@
 import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect} from 'chai'
-import {parse} from 'yaml'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
 import {runCli, tempDir} from '../support/cli.js'
 import {hookStuckApp, healthyApp, NOW, selfWaitApp} from '../fixtures/apps.js'
@@ -88,9 +87,10 @@ describe('unstick (built CLI against a real HTTP API server)', function () {
     expect(after.operation).to.equal(undefined)
     expect(after.metadata.annotations['argocd.argoproj.io/refresh-timestamp']).to.equal(NOW.toISOString())
     expect(r.stdout).to.match(/Refreshed at 2026-01-02T00:12:30Z: sync Synced/)
-    const files = readdirSync(backups)
+    const files = readdirSync(backups).filter((f) => !f.endsWith('.change.json'))
     expect(files).to.have.length(1)
-    const backup = parse(readFileSync(join(backups, files[0]), 'utf8'))
+    expect(readdirSync(backups)).to.have.length(2)
+    const backup = JSON.parse(readFileSync(join(backups, files[0]), 'utf8'))
     expect(backup.status.operationState.phase).to.equal('Running')
     expect(r.stderr).to.include(`Backup of the live object: ${join(backups, files[0])}`)
   })
