@@ -15,7 +15,7 @@ describe('elideSourceSecrets', () => {
     expect(JSON.stringify(value)).to.not.match(/s3cret|t0ken|pw/)
     expect(value.spec.sources[0].helm).to.deep.equal({releaseName: 'a', values: ELIDED, parameters: [{name: 'p', value: ELIDED, forceString: true}]})
     expect(value.spec.sources[1].plugin).to.deep.equal({name: 'vault', env: [{name: 'TOKEN', value: ELIDED}], parameters: ELIDED})
-    expect(value.spec.sources[2].directory.jsonnet.extVars).to.deep.equal([{name: 'k', value: ELIDED, code: false}])
+    expect(value.spec.sources[2].directory!.jsonnet.extVars).to.deep.equal([{name: 'k', value: ELIDED, code: false}])
     expect(elided).to.deep.equal([
       'spec.sources[0].helm.values', 'spec.sources[0].helm.parameters[].value', 'spec.sources[1].plugin.env[].value', 'spec.sources[1].plugin.parameters',
       'spec.sources[2].directory.jsonnet.extVars[].value', 'status.history[0].source.helm.valuesObject',
