@@ -1,8 +1,9 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import type {AppRef} from './lib/app.js'
-import {DoctorError} from './lib/errors.js'
+import {describeApi, DoctorError} from './lib/errors.js'
 import {ExitCode} from './lib/exit-codes.js'
 import {parseDuration} from './lib/duration.js'
+import {validateAppName, validateNamespace} from './lib/names.js'
 import {Io} from './lib/render/io.js'
 import type {AppSource, KubeObject} from './lib/source.js'
 import type {PipelineEnv} from './lib/pipeline.js'
@@ -59,6 +60,16 @@ export abstract class DoctorCommand extends Command {
   protected io = new Io(false, true)
   protected abort = new AbortController()
   protected abstract execute(): Promise<CommandResult>
+
+  /** Every command's arguments and -n go through the same name checks before anything is read. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  protected async parse<F extends {[name: string]: any}, B extends {[name: string]: any}, A extends {[name: string]: any}>(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const out = await super.parse(options, argv)
+    const flags = out.flags as Record<string, unknown>
+    if (typeof flags.namespace === 'string') validateNamespace(flags.namespace)
+    for (const name of out.argv) if (typeof name === 'string') validateAppName(name)
+    return out
+  }
 
   async run(): Promise<void> {
     process.once('SIGINT', () => {
@@ -142,7 +153,10 @@ export abstract class DoctorCommand extends Command {
       if (error.hint) process.stderr.write(`  ${error.hint}\n`)
     }
 
-    if (debug) process.stderr.write(`${err.stack ?? err}\n`)
+    if (debug) {
+      if (err instanceof DoctorError && err.api) for (const line of describeApi(err.api)) process.stderr.write(`${line}\n`)
+      process.stderr.write(`${err.stack ?? err}\n`)
+    }
     process.exitCode = error.exitCode
   }
 }
