@@ -62,7 +62,6 @@ export abstract class DoctorCommand extends Command {
   protected abstract execute(): Promise<CommandResult>
 
   /** Every command's arguments and -n go through the same name checks before anything is read. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   protected async parse<F extends {[name: string]: any}, B extends {[name: string]: any}, A extends {[name: string]: any}>(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
     const out = await super.parse(options, argv)
     const flags = out.flags as Record<string, unknown>
