@@ -12,6 +12,7 @@ import type {HpaInfo, JobSummary, Lookup, PodSummary, ProjectSummary, Related} f
 import {THRESHOLDS} from './signatures/operation.js'
 
 export const CONTROLLER_SELECTOR = 'app.kubernetes.io/name=argocd-application-controller'
+export const SERVER_SELECTOR = 'app.kubernetes.io/name=argocd-server'
 const SECRET = 'argocd-secret'
 const MAX_JOBS = 3
 const MAX_HPAS = 10
@@ -132,7 +133,8 @@ function toIso(value: unknown): string | undefined {
 
 export function podSummary(obj: Record<string, any>): PodSummary {
   const statuses: any[] = Array.isArray(obj.status?.containerStatuses) ? obj.status.containerStatuses : []
-  return {
+  const lastMessage = statuses.map((s) => s?.lastState?.terminated?.message ?? s?.state?.terminated?.message).find((m) => typeof m === 'string' && m.trim()) as string | undefined
+  const summary: PodSummary = {
     name: obj.metadata?.name ?? '',
     phase: obj.status?.phase,
     ready: statuses.length > 0 && statuses.every((s) => s?.ready),
@@ -140,6 +142,8 @@ export function podSummary(obj: Record<string, any>): PodSummary {
     waitingReason: statuses.map((s) => s?.state?.waiting?.reason).find(Boolean),
     image: obj.spec?.containers?.[0]?.image ?? statuses[0]?.image,
   }
+  if (lastMessage) summary.lastMessage = lastMessage.trim().slice(-300)
+  return summary
 }
 
 /** "quay.io/argoproj/argocd:v3.5.3" → "v3.5.3"; also the app.kubernetes.io/version label. */
@@ -183,12 +187,23 @@ export async function gatherRelated(reader: RelatedReader, app: Application, now
 
   if (wants.argocdSecret) {
     const {namespace} = wants.argocdSecret
-    // Existence only: readObject drops data/stringData, and only the name is kept here.
-    tasks.push(lookup(`Secret ${namespace}/${SECRET}`, notes, async () => {
+    // Existence only: readObject drops data/stringData, and only the name is kept here. The default
+    // RBAC does not grant this read (any Secret read returns its data to the caller, and argocd-secret
+    // holds the JWT signing key), so a 403 is expected and is not a failure.
+    const secretNotes: string[] = []
+    tasks.push(lookup(`Secret ${namespace}/${SECRET}`, secretNotes, async () => {
       const secret = await reader.readObject('Secret', namespace, SECRET)
       return {namespace, name: String(secret.metadata?.name ?? SECRET)}
     }).then((l) => {
       related.argocdSecret = l
+      if (l.status === 'unreadable' && l.reason === 'forbidden by RBAC') {
+        notes.push(`Did not check whether Secret ${namespace}/${SECRET} exists: the default RBAC (deploy/rbac.yaml) grants no Secret reads; the diagnosis uses the app's sync result and the argocd-server pods instead (deploy/rbac-secret-check.yaml adds the check, at a cost it explains).`)
+      } else {
+        notes.push(...secretNotes)
+      }
+    }))
+    tasks.push(lookup(`pods -l ${SERVER_SELECTOR} in ${namespace}`, notes, async () => reader.listPods(namespace, SERVER_SELECTOR), false).then((l) => {
+      related.serverPods = l.status === 'found' ? {status: 'found', value: l.value.map((p) => podSummary(p)), namespace} : {...l, namespace} as Related['serverPods']
     }))
   }
 
