@@ -108,6 +108,15 @@ const show = (value: unknown) => {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text
 }
 
+function describeConflict(c: UndoConflict): string {
+  if (Array.isArray(c.wrote) && Array.isArray(c.now)) {
+    const first = Array.from({length: Math.max(c.wrote.length, c.now.length)}, (_, i) => i).find((i) => !same((c.wrote as unknown[])[i], (c.now as unknown[])[i]))
+    return `argo-doctor wrote ${c.wrote.length} item(s); now ${c.now.length}, first difference at [${first}]: ${show((c.now as unknown[])[first ?? 0])}`
+  }
+
+  return `argo-doctor wrote ${show(c.wrote)}; now ${show(c.now)}`
+}
+
 export function buildUndoPlan(app: Application, opts: UndoOptions): Outcome {
   const target = refOf(app)
   const {record} = opts
@@ -128,7 +137,7 @@ export function buildUndoPlan(app: Application, opts: UndoOptions): Outcome {
   const notes = analysis.leftAlone.map((l) => `Left alone: ${dotted(l.path)}: ${l.why}.`)
   if (analysis.alreadyBack.length > 0) notes.push(`Already back to the value before ${what}: ${analysis.alreadyBack.map((p) => dotted(p)).join(', ')}.`)
   if (analysis.conflicts.length > 0) {
-    const paths = analysis.conflicts.map((c) => `${dotted(c.path)} (argo-doctor wrote ${show(c.wrote)}; now ${show(c.now)})`)
+    const paths = analysis.conflicts.map((c) => `${dotted(c.path)} (${describeConflict(c)})`)
     return noChange('refused', `Someone changed what ${what} wrote since; undo would overwrite their change, so nothing was written. Conflicting: ${paths.join('; ')}.`,
       `Restore those fields by hand if you mean to; the value before the change is in ${opts.backupFile.replace(/\.change\.json$/, '.json')}.`, notes)
   }

@@ -78,7 +78,7 @@ describe('undo recipe', () => {
     const outcome = build(app, record([{path: '/spec/ignoreDifferences', before: [A], after: [A, B]}]))
     expect(outcome.kind).to.equal('refused')
     if (outcome.kind === 'plan') return
-    expect(outcome.reason).to.match(/^Someone changed what ignore-status of 2026-01-02T00:12:00.000Z wrote since; .*nothing was written\. Conflicting: spec\.ignoreDifferences \(argo-doctor wrote \[/)
+    expect(outcome.reason).to.match(/^Someone changed what ignore-status of 2026-01-02T00:12:00.000Z wrote since; .*nothing was written\. Conflicting: spec\.ignoreDifferences \(argo-doctor wrote 2 item\(s\); now 3, first difference at \[2\]: \{"kind":"Service","jsonPointers":\["\/spec\/clusterIP"\]\}\)\.$/)
     expect(outcome.hint).to.include('/b/x.json')
   })
 
