@@ -142,7 +142,9 @@ export function podSummary(obj: Record<string, any>): PodSummary {
     waitingReason: statuses.map((s) => s?.state?.waiting?.reason).find(Boolean),
     image: obj.spec?.containers?.[0]?.image ?? statuses[0]?.image,
   }
-  if (lastMessage) summary.lastMessage = lastMessage.trim().slice(-300)
+  // A container's own text: control bytes (terminal escapes) never reach the output.
+  // eslint-disable-next-line no-control-regex
+  if (lastMessage) summary.lastMessage = lastMessage.trim().slice(-300).replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '?')
   return summary
 }
 

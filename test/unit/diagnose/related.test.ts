@@ -92,6 +92,11 @@ describe('related objects', () => {
     expect((related.serverPods as {value: Array<{lastMessage?: string}>}).value[0].lastMessage).to.equal('error retrieving argocd-secret: secret "argocd-secret" not found')
   })
 
+  it('strips control bytes from a pod\'s termination message', () => {
+    const pod = podSummary({metadata: {name: 'p'}, status: {containerStatuses: [{ready: false, restartCount: 1, lastState: {terminated: {message: 'boom \u001b]0;pwned\u0007 argocd-secret\n'}}}]}})
+    expect(pod.lastMessage).to.equal('boom ?]0;pwned? argocd-secret')
+  })
+
   it('keeps only existence of argocd-secret', async () => {
     const r = reader({
       async readObject(kind, ns, name) {
