@@ -1,10 +1,11 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import type {AppRef, Application} from './lib/app.js'
 import type {ConnectionFlags, Outcome} from './lib/plan.js'
-import {DoctorError} from './lib/errors.js'
+import {describeApi, DoctorError} from './lib/errors.js'
 import {ExitCode} from './lib/exit-codes.js'
 import {interrupted, interruptSummary, markInterrupted} from './lib/interrupt.js'
 import {parseDuration} from './lib/duration.js'
+import {validateAppName, validateNamespace} from './lib/names.js'
 import {Io} from './lib/render/io.js'
 import type {OfflineClock} from './lib/capture-time.js'
 import {indentLines, jsonText} from './lib/render/safe.js'
@@ -86,6 +87,15 @@ export abstract class DoctorCommand extends Command {
   /** With -f: the time the file is judged at (see capture-time.ts). */
   protected fileClock?: OfflineClock
   protected abstract execute(): Promise<CommandResult>
+
+  /** Every command's arguments and -n go through the same name checks before anything is read. */
+  protected async parse<F extends {[name: string]: any}, B extends {[name: string]: any}, A extends {[name: string]: any}>(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const out = await super.parse(options, argv)
+    const flags = out.flags as Record<string, unknown>
+    if (typeof flags.namespace === 'string') validateNamespace(flags.namespace)
+    for (const name of out.argv) if (typeof name === 'string') validateAppName(name)
+    return out
+  }
 
   async run(): Promise<void> {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -225,7 +235,10 @@ export abstract class DoctorCommand extends Command {
       if (error.hint) this.io.error(`  ${indentLines(error.hint, '  ')}`)
     }
 
-    if (debug) this.io.error(`${err.stack ?? err}`)
+    if (debug) {
+      if (err instanceof DoctorError && err.api) for (const line of describeApi(err.api)) this.io.error(line)
+      this.io.error(`${err.stack ?? err}`)
+    }
     process.exitCode = error.exitCode
   }
 }

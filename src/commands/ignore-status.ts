@@ -14,7 +14,7 @@ export default class IgnoreStatus extends DoctorCommand {
   static summary = 'Stop an endless OutOfSync loop: add spec.ignoreDifferences entries without losing existing ones.'
   static description = `Automatic mode (no --kind): reads status.resources, and for each OutOfSync resource a built-in rule recognises (APIService status, HPA-managed replicas, External Secrets defaults, webhook and CRD caBundle) proposes an entry; resources no rule knows are named, with how to write an entry by hand — nothing is invented.
 Explicit mode: --kind (with --group, --name, --resource-namespace) and --json-pointer/--jq/--managed-fields-manager.
-Entries are merged into the existing list (same group/kind/name/namespace share one entry) and written with a guarded JSON patch. RespectIgnoreDifferences=true is added when replicas are ignored (--respect/--no-respect to choose). Then it waits for the controller to re-compare and reports whether the app is Synced; still OutOfSync is a warning, not a failure (exit 0).`
+Existing entries stay exactly as they are; only the new paths are merged in (into the first entry for the same group/kind/name/namespace, or as a new entry), written with a guarded JSON patch. RespectIgnoreDifferences=true is added when replicas are ignored (--respect/--no-respect to choose). Then it waits for the controller to re-compare and reports whether the app is Synced; still OutOfSync is a warning, not a failure (exit 0).`
   static examples = [
     '<%= config.bin %> ignore-status metrics-server --dry-run',
     '<%= config.bin %> ignore-status platform-addons-prod --yes',

@@ -3,6 +3,8 @@ import {shellQuote} from './shell.js'
 
 /** An error a user can act on: one sentence of what happened, one of what to do next. */
 export class DoctorError extends Error {
+  /** The failing API request, for --debug (never part of the message or the JSON). */
+  api?: ApiDetails
   constructor(
     readonly code: ExitCodeName,
     message: string,
@@ -20,6 +22,38 @@ export class DoctorError extends Error {
   toJSON(): Record<string, unknown> {
     return {code: this.code, exitCode: this.exitCode, message: this.message, hint: this.hint, ...this.details}
   }
+}
+
+/** A failed API request as --debug prints it. */
+export interface ApiDetails {
+  method: string
+  url: string
+  status?: number
+  /** The API server's Status object (or raw body), as received. */
+  body?: unknown
+}
+
+const GROUP_VERSIONS: Record<string, string> = {'argoproj.io': 'v1alpha1', batch: 'v1', autoscaling: 'v2'}
+
+const METHODS: Record<RequestContext['verb'], string> = {get: 'GET', list: 'GET', watch: 'GET (watch)', patch: 'PATCH'}
+
+/** The request path the context stands for (client-node builds the same one). */
+export function requestUrl(ctx: RequestContext): string {
+  const [plural, ...rest] = ctx.resource.split('.')
+  const group = rest.join('.')
+  const prefix = group === '' ? '/api/v1' : `/apis/${group}/${GROUP_VERSIONS[group] ?? 'v1'}`
+  const ns = ctx.namespace && /^[a-z0-9-]+$/.test(ctx.namespace) ? `/namespaces/${ctx.namespace}` : ''
+  return `${ctx.server ?? ''}${prefix}${ns}/${plural}${ctx.name ? `/${encodeURIComponent(ctx.name)}` : ''}`
+}
+
+/** Lines --debug prints for an API error. */
+export function describeApi(api: ApiDetails): string[] {
+  const body = typeof api.body === 'string' ? api.body : api.body === undefined ? undefined : JSON.stringify(api.body)
+  return [
+    `API request: ${api.method} ${api.url}`,
+    ...(api.status === undefined ? [] : [`API response: ${api.status}`]),
+    ...(body ? [`API status body: ${body.length > 4000 ? `${body.slice(0, 4000)}…` : body}`] : []),
+  ]
 }
 
 /** What the failing request was about, so messages can name it. */
@@ -65,9 +99,16 @@ function describeTarget(ctx: RequestContext): string {
   return ctx.name ? `${kind} "${ctx.name}" in namespace "${ctx.namespace}"` : `${kind} in namespace "${ctx.namespace ?? 'all'}"`
 }
 
-/** Turns anything thrown while talking to the API server into a DoctorError. */
+/** Turns anything thrown while talking to the API server into a DoctorError (with the request for --debug). */
 export function toDoctorError(err: unknown, ctx: RequestContext): DoctorError {
   if (err instanceof DoctorError) return err
+  const error = classify(err, ctx)
+  const e = err as {code?: unknown; body?: unknown}
+  error.api = {method: METHODS[ctx.verb], url: requestUrl(ctx), status: typeof e?.code === 'number' ? e.code : undefined, body: typeof e?.code === 'number' ? e.body : undefined}
+  return error
+}
+
+function classify(err: unknown, ctx: RequestContext): DoctorError {
   const e = err as {code?: unknown; body?: unknown; message?: string; name?: string; cause?: {code?: string}; type?: string}
   const where = ctx.context ? ` (context "${ctx.context}")` : ''
   if (typeof e?.code === 'number') {
@@ -120,6 +161,11 @@ export function toDoctorError(err: unknown, ctx: RequestContext): DoctorError {
 
   if (/^spawn |exec(utable)? plugin|credential plugin|getCredentials/i.test(e?.message ?? '') || (e as {syscall?: string})?.syscall?.startsWith('spawn')) {
     return new DoctorError('CONFIG', `The kubeconfig's credential plugin failed${where}: ${e?.message}.`, 'Check that the exec plugin it names is installed and logged in (e.g. aws sso login, gcloud auth login): kubectl get ns uses the same plugin.')
+  }
+
+  const openssl = typeof e?.code === 'string' && e.code.startsWith('ERR_OSSL')
+  if (openssl || /PEM routines|DECODER routines|asn1|bad base64|key values mismatch|unsupported key/i.test(e?.message ?? '')) {
+    return new DoctorError('CONFIG', `The kubeconfig's client certificate or key${where} cannot be used: ${e?.message}.`, 'Check client-certificate-data / client-key-data (base64 of PEM) with: kubectl config view --minify --raw')
   }
 
   if (/HTTP protocol is not allowed|Invalid URL|certificate|ERR_TLS/i.test(e?.message ?? '')) {

@@ -5,16 +5,14 @@
  * step), `runSteps` (a sequence on one app) or `runBatch` (many apps, one confirmation). Only this
  * file decides when the cluster is written.
  */
-import {mkdir, writeFile} from 'node:fs/promises'
-import {homedir} from 'node:os'
-import {join} from 'node:path'
 import type {AppRef, Application} from './app.js'
 import {DoctorError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
+import {writeBackup, type BackupHandle} from './backup.js'
 import {writes, interrupted} from './interrupt.js'
 import {changeKey, kubectlCommand, type ConnectionFlags, type Outcome, type Plan, type Step} from './plan.js'
 import {renderTable} from './render/table.js'
-import {colorDiff, toYaml, yamlDiff} from './render/diff.js'
+import {colorDiff, yamlDiff} from './render/diff.js'
 import {indentLines, oneLine} from './render/safe.js'
 import type {Io} from './render/io.js'
 import {confirmChange} from './render/prompt.js'
@@ -79,23 +77,6 @@ export interface RunOptions {
   deferVerify?: boolean
   /** The change the user approved in an earlier preview: a different plan now is a conflict, never written. */
   approvedKey?: string
-}
-
-export function backupDir(): string {
-  if (process.env.ARGO_DOCTOR_BACKUP_DIR) return process.env.ARGO_DOCTOR_BACKUP_DIR
-  const state = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state')
-  return join(state, 'argo-doctor', 'backups')
-}
-
-async function backUp(app: Application, now: Date): Promise<string> {
-  const dir = backupDir()
-  await mkdir(dir, {recursive: true, mode: 0o700})
-  const stamp = now.toISOString().replaceAll(':', '').replace(/\.\d+Z$/, 'Z')
-  const file = join(dir, `${app.metadata.namespace}_${app.metadata.name}_${stamp}_rv${app.metadata.resourceVersion ?? '0'}.yaml`)
-  await writeFile(file, toYaml(app), {mode: 0o600, flag: 'wx'}).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error
-  })
-  return file
 }
 
 function renderPlan(io: Io, plan: Plan, diff: string, kubectl: string, previewKind: string): void {
@@ -163,7 +144,7 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
   const writeSlot = env.writeSlots ?? ((fn) => fn())
   for (let round = 1; ; round++) {
     if (round > 1) await backoff(round)
-    type Round = {done: StepResult} | {retry: true} | {written: Application; plan: Plan; result: StepResult; backup: string; before: Application}
+    type Round = {done: StepResult} | {retry: true} | {written: Application; plan: Plan; result: StepResult; backup: BackupHandle; before: Application}
     const step = await writeSlot(async (): Promise<Round> => {
       const before = await env.source.read(ref)
       const outcome = build(before)
@@ -227,14 +208,15 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
       // After Ctrl-C/SIGTERM nothing more is written: the signal may have arrived during the read,
       // the dry run or the prompt.
       if (interrupted() || env.signal?.aborted) throw interruptedError(ref)
-      const backup = await backUp(before, env.now())
-      io.info(`Backup of the live object: ${backup}`)
+      const backup = await writeBackup({app: before, plan, now: env.now(), kubeUser: env.source.user, context: env.source.context, server: env.source.server})
+      io.info(`Backup of the live object: ${oneLine(backup.file)}`)
       if (interrupted() || env.signal?.aborted) throw interruptedError(ref)
       let written: Application
       writes.inFlight++
       try {
         written = await env.source.apply(ref, plan.patch)
       } catch (error) {
+        await backup.notApplied(error)
         if (!(error instanceof DoctorError) || !(await isConflict(env, ref, before, error))) throw error
         if (unattended) io.info(`${ref.namespace}/${ref.name} changed after the preview (nothing was written); re-reading.`)
         else io.warn(`${ref.namespace}/${ref.name} changed after the preview; nothing was written. Here is a new plan for the current object.`)
@@ -257,9 +239,10 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
     }
 
     const {written, plan, result, backup, before} = step
+    await backup.applied(written, (message) => io.warn(message))
     io.out(io.paint('green', `Applied: ${oneLine(opts.compact ? `${ref.namespace}/${ref.name}` : plan.summary)}`))
     result.status = 'applied'
-    result.backup = backup
+    result.backup = backup.file
     result.resourceVersion = {before: before.metadata.resourceVersion, after: written.metadata.resourceVersion}
     const signal = interrupted()
     if (signal) {

@@ -1,4 +1,4 @@
-import {readFile} from 'node:fs/promises'
+import {open} from 'node:fs/promises'
 import {isApplication, type AppRef, type Application} from './app.js'
 import {DoctorError} from './errors.js'
 import type {Cluster, WaitCheck, WaitOptions, WaitResult} from './cluster/kube.js'
@@ -23,8 +23,11 @@ export interface AppSource {
   readonly kind: 'cluster' | 'file'
   /** Where the apps come from, for messages: the context name, or the file's path. */
   readonly origin: string
-  /** Who is acting (the kubeconfig user), recorded in operations we start. */
+  /** Who is acting (the kubeconfig user), recorded in operations we start and in backups. */
   readonly user?: string
+  /** The kubeconfig context and API server, for the backup's change record. */
+  readonly context?: string
+  readonly server?: string
   read(ref: AppRef): Promise<Application>
   /** Every app in scope, page by page (a file is one page). */
   list(opts: ListOptions): AsyncIterable<Application[]>
@@ -52,6 +55,8 @@ export function clusterSource(cluster: Cluster): AppSource {
     kind: 'cluster',
     origin: `context "${cluster.contextName}"`,
     user: cluster.user,
+    context: cluster.contextName,
+    server: cluster.server,
     read: (ref) => cluster.getApp(ref),
     list: (opts) => cluster.listAllApps(opts),
     preview: (ref, patch) => cluster.patchApp(ref, patch, {dryRun: true}),
@@ -73,14 +78,44 @@ export interface ObjectsFile {
 
 const SAVE_HINT = 'Save the app with: kubectl get applications.argoproj.io NAME -n NS -o yaml > app.yaml'
 
+/** The largest -f input accepted; a saved Application (even an App-of-Apps with its whole status) is far smaller. */
+export const MAX_INPUT_BYTES = 32 * 1024 * 1024
+
+/** JSON input (what `kubectl get -o json` writes) takes JSON.parse, which is linear; YAML documents go through the YAML parser. */
+async function parseDocuments(text: string, origin: string): Promise<unknown[]> {
+  const trimmed = text.trimStart()
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      return [JSON.parse(text) as unknown]
+    } catch {
+      // Not strict JSON (YAML flow style, comments, …): fall through to the YAML parser.
+    }
+  }
+
+  const {isScalar, parseAllDocuments, visit} = await import('yaml')
+  // The yaml package's own duplicate-key check compares every key with every other (quadratic: a
+  // 40k-key map takes 40 s); it is off, and duplicates are found with one Set per map instead.
+  const docs = parseAllDocuments(text, {uniqueKeys: false})
+  return (Array.isArray(docs) ? docs : [docs]).map((doc) => {
+    if (doc.errors.length > 0) throw new DoctorError('USAGE', `${origin} is not valid YAML or JSON: ${doc.errors[0].message.split('\n')[0]}`, SAVE_HINT)
+    visit(doc, {
+      Map(_key, map) {
+        const seen = new Set<unknown>()
+        for (const pair of map.items) {
+          const key = isScalar(pair.key) ? pair.key.value : pair.key
+          if (seen.has(key)) throw new DoctorError('USAGE', `${origin} is not valid YAML: the key ${JSON.stringify(String(key)).slice(0, 80)} appears twice in the same map.`, SAVE_HINT)
+          seen.add(key)
+        }
+      },
+    })
+    return doc.toJS({maxAliasCount: 100}) as unknown
+  })
+}
+
 /** Parse YAML/JSON text holding one object, a List, or several documents; it must hold an Application. */
 export async function parseObjects(text: string, origin: string): Promise<ObjectsFile> {
-  const {parseAllDocuments} = await import('yaml')
   const objects: KubeObject[] = []
-  const docs = parseAllDocuments(text)
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    if (doc.errors.length > 0) throw new DoctorError('USAGE', `${origin} is not valid YAML or JSON: ${doc.errors[0].message.split('\n')[0]}`, SAVE_HINT)
-    const value = doc.toJS() as unknown
+  for (const value of await parseDocuments(text, origin)) {
     if (value === null || value === undefined || typeof value !== 'object') continue
     const items = (value as {items?: unknown}).items
     if (Array.isArray(items)) objects.push(...(items as KubeObject[]))
@@ -92,21 +127,51 @@ export async function parseObjects(text: string, origin: string): Promise<Object
   return {apps, related: objects.filter((o) => !isApplication(o))}
 }
 
-/** Read -f FILE ("-" = standard input). */
+const tooLarge = (origin: string) => new DoctorError('USAGE', `${origin} is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB, the most -f reads; nothing was changed.`,
+  'Save only the app: kubectl get applications.argoproj.io NAME -n NS -o json > app.json (add its AppProject/HPAs if needed, not a whole namespace dump).')
+
+/** Read -f FILE ("-" = standard input), at most MAX_INPUT_BYTES. */
 export async function readObjectsFile(path: string): Promise<ObjectsFile> {
+  const origin = path === '-' ? 'standard input' : path
   let text: string
   try {
-    text = path === '-' ? await readStdin() : await readFile(path, 'utf8')
+    text = path === '-' ? await readStdin(origin) : await readCapped(path, origin)
   } catch (error) {
+    if (error instanceof DoctorError) throw error
     throw new DoctorError('USAGE', `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`)
   }
 
-  return parseObjects(text, path === '-' ? 'standard input' : path)
+  return parseObjects(text, origin)
 }
 
-async function readStdin(): Promise<string> {
+async function readCapped(path: string, origin: string): Promise<string> {
+  const handle = await open(path, 'r')
+  try {
+    const chunks: Buffer[] = []
+    let size = 0
+    for (;;) {
+      const {bytesRead, buffer} = await handle.read(Buffer.alloc(1024 * 1024), 0, 1024 * 1024, null)
+      if (bytesRead === 0) break
+      size += bytesRead
+      if (size > MAX_INPUT_BYTES) throw tooLarge(origin)
+      chunks.push(buffer.subarray(0, bytesRead))
+    }
+
+    return Buffer.concat(chunks).toString('utf8')
+  } finally {
+    await handle.close()
+  }
+}
+
+async function readStdin(origin: string): Promise<string> {
   const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  let size = 0
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length
+    if (size > MAX_INPUT_BYTES) throw tooLarge(origin)
+    chunks.push(chunk as Buffer)
+  }
+
   return Buffer.concat(chunks).toString('utf8')
 }
 

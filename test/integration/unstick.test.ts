@@ -1,7 +1,6 @@
 import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect} from 'chai'
-import {parse} from 'yaml'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
 import {runCli, tempDir, jsonOut} from '../support/cli.js'
 import {hookStuckApp, healthyApp, NOW, selfWaitApp} from '../fixtures/apps.js'
@@ -39,6 +38,27 @@ describe('unstick (built CLI against a real HTTP API server)', function () {
     expect(patches[0].contentType).to.match(/json-patch\+json/)
   })
 
+  it('elides Helm values, valuesObject and parameters from the diff and the --json diff, and says so', async () => {
+    const app = selfWaitApp()
+    const helm = {values: 'db:\n  password: hunter2-values\n', valuesObject: {db: {password: 'hunter2-object'}}, parameters: [{name: 'db.password', value: 'hunter2-param'}]}
+    const source = {repoURL: 'https://charts.example.com', chart: 'api', targetRevision: '1.2.3', helm}
+    app.status!.operationState!.operation = {sync: {revision: '1.2.3', source}, initiatedBy: {automated: true}}
+    ;(app.status!.operationState as Record<string, unknown>).syncResult = {revision: '1.2.3', source: structuredClone(source), resources: []}
+    server.put(app)
+    for (const extra of [['--dry-run'], ['--dry-run', '--json']]) {
+      const r = await runCli(args(...extra), {env})
+      expect(r.exitCode, r.stderr).to.equal(0)
+      expect(r.stdout + r.stderr).to.not.include('hunter2')
+      expect(r.stdout).to.include('<elided by argo-doctor, may hold secrets>')
+      expect(r.stdout).to.include('Elided (may hold secrets): helm.values, helm.valuesObject, helm.parameters[].value of status.operationState.operation.sync.source, status.operationState.syncResult.source.')
+      if (extra.includes('--json')) {
+        const diff = (await jsonOut(r.stdout)).steps[0].diff as string
+        expect(diff).to.match(/^- {10}values: <elided by argo-doctor, may hold secrets>$/m)
+        expect(diff).to.not.match(/hunter2/)
+      }
+    }
+  })
+
   it('refuses without a terminal and without --yes, naming --yes and --dry-run, and changes nothing', async () => {
     const before = stored()
     const r = await runCli(args(), {env})
@@ -67,9 +87,10 @@ describe('unstick (built CLI against a real HTTP API server)', function () {
     expect(after.operation).to.equal(undefined)
     expect(after.metadata.annotations['argocd.argoproj.io/refresh-timestamp']).to.equal(NOW.toISOString())
     expect(r.stdout).to.match(/Refreshed at 2026-01-02T00:12:30Z: sync Synced/)
-    const files = readdirSync(backups)
+    const files = readdirSync(backups).filter((f) => !f.endsWith('.change.json'))
     expect(files).to.have.length(1)
-    const backup = parse(readFileSync(join(backups, files[0]), 'utf8'))
+    expect(readdirSync(backups)).to.have.length(2)
+    const backup = JSON.parse(readFileSync(join(backups, files[0]), 'utf8'))
     expect(backup.status.operationState.phase).to.equal('Running')
     expect(r.stderr).to.include(`Backup of the live object: ${join(backups, files[0])}`)
   })

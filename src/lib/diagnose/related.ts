@@ -34,6 +34,7 @@ export const isHpa = (o: KubeObject) => o.kind === 'HorizontalPodAutoscaler' && 
 export const isAppProject = (o: KubeObject) => o.kind === 'AppProject' && String(o.apiVersion ?? '').startsWith('argoproj.io/')
 
 export const CONTROLLER_SELECTOR = 'app.kubernetes.io/name=argocd-application-controller'
+export const SERVER_SELECTOR = 'app.kubernetes.io/name=argocd-server'
 const SECRET = 'argocd-secret'
 const MAX_JOBS = 3
 const MAX_HPAS = 10
@@ -287,7 +288,8 @@ function toIso(value: unknown): string | undefined {
 
 export function podSummary(obj: Record<string, any>): PodSummary {
   const statuses: any[] = Array.isArray(obj.status?.containerStatuses) ? obj.status.containerStatuses : []
-  return {
+  const lastMessage = statuses.map((s) => s?.lastState?.terminated?.message ?? s?.state?.terminated?.message).find((m) => typeof m === 'string' && m.trim()) as string | undefined
+  const summary: PodSummary = {
     name: obj.metadata?.name ?? '',
     phase: obj.status?.phase,
     ready: statuses.length > 0 && statuses.every((s) => s?.ready),
@@ -295,6 +297,10 @@ export function podSummary(obj: Record<string, any>): PodSummary {
     waitingReason: statuses.map((s) => s?.state?.waiting?.reason).find(Boolean),
     image: obj.spec?.containers?.[0]?.image ?? statuses[0]?.image,
   }
+  // A container's own text: control bytes (terminal escapes) never reach the output.
+  // eslint-disable-next-line no-control-regex
+  if (lastMessage) summary.lastMessage = lastMessage.trim().slice(-300).replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '?')
+  return summary
 }
 
 /** "quay.io/argoproj/argocd:v3.5.3" → "v3.5.3"; also the app.kubernetes.io/version label. */
@@ -337,12 +343,23 @@ export async function gatherRelated(reader: RelatedReader, app: Application, wan
 
   if (wants.argocdSecret) {
     const {namespace} = wants.argocdSecret
-    // Existence only: readObject drops data/stringData, and only the name is kept here.
-    tasks.push(lookup(`Secret ${namespace}/${SECRET}`, notes, async () => {
+    // Existence only: readObject drops data/stringData, and only the name is kept here. The default
+    // RBAC does not grant this read (any Secret read returns its data to the caller, and argocd-secret
+    // holds the JWT signing key), so a 403 is expected and is not a failure.
+    const secretNotes: string[] = []
+    tasks.push(lookup(`Secret ${namespace}/${SECRET}`, secretNotes, async () => {
       const secret = await reader.readObject('Secret', namespace, SECRET)
       return {namespace, name: String(secret.metadata?.name ?? SECRET)}
     }).then((l) => {
       related.argocdSecret = l
+      if (l.status === 'unreadable' && l.reason === 'forbidden by RBAC') {
+        notes.push(`Did not check whether Secret ${namespace}/${SECRET} exists: the default RBAC (deploy/rbac.yaml) grants no Secret reads; the diagnosis uses the app's sync result and the argocd-server pods instead (deploy/rbac-secret-check.yaml adds the check, at a cost it explains).`)
+      } else {
+        notes.push(...secretNotes)
+      }
+    }))
+    tasks.push(lookup(`pods -l ${SERVER_SELECTOR} in ${namespace}`, notes, async () => reader.listPods(namespace, SERVER_SELECTOR), false).then((l) => {
+      related.serverPods = l.status === 'found' ? {status: 'found', value: l.value.map((p) => podSummary(p)), namespace} : {...l, namespace} as Related['serverPods']
     }))
   }
 

@@ -75,6 +75,8 @@ export interface PodSummary {
   restarts: number
   /** e.g. CrashLoopBackOff, ImagePullBackOff. */
   waitingReason?: string
+  /** The last termination message of a container (what a crash-looping server logged last), at most 300 characters. */
+  lastMessage?: string
   image?: string
 }
 
@@ -118,8 +120,13 @@ export interface Related {
   project?: Lookup<ProjectSummary>
   /** Hook Jobs, keyed "namespace/name". */
   jobs?: Record<string, Lookup<JobSummary>>
-  /** argocd-secret in the control-plane namespace: existence only, its data is never read into the output. */
+  /**
+   * argocd-secret in the control-plane namespace: existence only, its data is never read into the output.
+   * The default RBAC (deploy/rbac.yaml) does not allow this read; deploy/rbac-secret-check.yaml does.
+   */
   argocdSecret?: Lookup<{namespace: string; name: string}>
+  /** argocd-server pods (label app.kubernetes.io/name=argocd-server): crash-looping without argocd-secret. No Secret read needed. */
+  serverPods?: Lookup<PodSummary[]> & {namespace?: string}
   /** HorizontalPodAutoscalers listed in status.resources, with the workload each one scales. */
   hpas?: HpaInfo[]
   /** application-controller pods (label app.kubernetes.io/name=argocd-application-controller). */

@@ -176,12 +176,13 @@ export interface MergeResult {
 }
 
 /**
- * Merge proposed entries into the existing list without losing anything: entries with the same
- * group/kind/name/namespace share one entry whose pointer/jq/manager lists are unioned (existing
- * order first); values an existing (possibly broader) entry already covers are not added again.
+ * Merge proposed entries into the existing list without losing anything. The user's entries stay
+ * exactly as they are (even two entries for the same group/kind/name/namespace stay two); only
+ * our new values are appended to the first existing entry with the same key, or added as a new
+ * entry. Values an existing (possibly broader) entry already covers are not added again.
  */
 export function mergeIgnoreDifferences(existing: IgnoreDifference[], proposed: IgnoreDifference[]): MergeResult {
-  const merged = collapse(existing.map((e) => structuredClone(e)))
+  const merged = existing.map((e) => structuredClone(e))
   const added: IgnoreDifference[] = []
   const alreadyPresent: IgnoreDifference[] = []
   for (const p of collapse(proposed.map((e) => normalizeEntry(e)))) {
@@ -217,7 +218,7 @@ export function mergeIgnoreDifferences(existing: IgnoreDifference[], proposed: I
   return {merged, added, alreadyPresent}
 }
 
-/** Entries with the same group/kind/name/namespace become one (first position kept, lists unioned). */
+/** Our proposed entries with the same group/kind/name/namespace become one (first position kept, lists unioned). Never used on the user's list. */
 function collapse(entries: IgnoreDifference[]): IgnoreDifference[] {
   const out: IgnoreDifference[] = []
   for (const e of entries) {

@@ -68,6 +68,35 @@ describe('related objects', () => {
     expect(related.notes[0]).to.match(/^Could not read pods -l app.kubernetes.io\/name=argocd-application-controller in argocd \(the API server did not answer\)/)
   })
 
+  it('a 403 on argocd-secret (the default RBAC) is a note naming the optional file; the argocd-server pods are read instead', async () => {
+    const selectors: string[] = []
+    const r = reader({
+      async readObject(kind) {
+        if (kind === 'Secret') throw forbidden('secrets')
+        return {}
+      },
+      async listPods(_ns, selector) {
+        selectors.push(selector)
+        return selector === 'app.kubernetes.io/name=argocd-server'
+          ? [{metadata: {name: 'argocd-server-1'}, status: {containerStatuses: [{ready: false, restartCount: 4, state: {waiting: {reason: 'CrashLoopBackOff'}}, lastState: {terminated: {message: 'error retrieving argocd-secret: secret "argocd-secret" not found\n'}}}]}}]
+          : []
+      },
+    })
+    const related = await gatherRelated(r, seedApp('argocd-config'), relatedWants(seedApp('argocd-config'), EXAMPLE_NOW))
+    expect(related.argocdSecret).to.deep.equal({status: 'unreadable', reason: 'forbidden by RBAC'})
+    expect(related.notes.join('\n')).to.include('Did not check whether Secret argocd/argocd-secret exists: the default RBAC (deploy/rbac.yaml) grants no Secret reads')
+    expect(related.notes.join('\n')).to.include('deploy/rbac-secret-check.yaml')
+    expect(related.notes.join('\n')).to.not.include('Could not read Secret')
+    expect(selectors).to.include('app.kubernetes.io/name=argocd-server')
+    expect(related.serverPods).to.deep.include({status: 'found', namespace: 'argocd'})
+    expect((related.serverPods as {value: Array<{lastMessage?: string}>}).value[0].lastMessage).to.equal('error retrieving argocd-secret: secret "argocd-secret" not found')
+  })
+
+  it('strips control bytes from a pod\'s termination message', () => {
+    const pod = podSummary({metadata: {name: 'p'}, status: {containerStatuses: [{ready: false, restartCount: 1, lastState: {terminated: {message: 'boom \u001b]0;pwned\u0007 argocd-secret\n'}}}]}})
+    expect(pod.lastMessage).to.equal('boom ?]0;pwned? argocd-secret')
+  })
+
   it('keeps only existence of argocd-secret', async () => {
     const r = reader({
       async readObject(kind, ns, name) {

@@ -385,6 +385,25 @@ describe('diagnose: incident signatures', () => {
       expect(evidence(f)['Secret argocd/argocd-secret']).to.equal('NotFound')
     })
 
+    it('without a Secret read (403 under the default RBAC): argocd-server crash-looping on argocd-secret is the evidence', () => {
+      const related: Related = {
+        notes: [], argocdSecret: {status: 'unreadable', reason: 'forbidden by RBAC'},
+        serverPods: {status: 'found', namespace: 'argocd', value: [{name: 'argocd-server-7d9f-x2x', phase: 'Running', ready: false, restarts: 12, waitingReason: 'CrashLoopBackOff',
+          lastMessage: 'time="2026-01-02T00:10:00Z" level=fatal msg="error retrieving argocd-secret: secret \\"argocd-secret\\" not found"'}]},
+      }
+      const f = one(seedApp('auth-service-prod'), 'argocd-secret-missing', related)
+      expect(f.title).to.equal('argocd-secret is missing in argocd')
+      expect(evidence(f)['pod argocd/argocd-server-7d9f-x2x']).to.equal('CrashLoopBackOff')
+      expect(f.evidence.find((e) => e.path === 'pod argocd/argocd-server-7d9f-x2x')?.note).to.match(/12 restarts; last message: .*error retrieving argocd-secret/)
+      expect(evidence(f)).to.not.have.property('Secret argocd/argocd-secret')
+    })
+
+    it('a server crash-looping for another reason does not claim the secret is missing', () => {
+      const related: Related = {notes: [], argocdSecret: {status: 'unreadable', reason: 'forbidden by RBAC'},
+        serverPods: {status: 'found', namespace: 'argocd', value: [{name: 's', ready: false, restarts: 3, waitingReason: 'CrashLoopBackOff', lastMessage: 'redis: connection refused'}]}}
+      expect(ids(seedApp('auth-service-prod'), related)).to.not.include('argocd-secret-missing')
+    })
+
     it('never puts Secret data in the evidence', () => {
       const f = one(seedApp('argocd-config'), 'argocd-secret-missing', {notes: [], argocdSecret: {status: 'found', value: {namespace: 'argocd', name: 'argocd-secret'}}})
       expect(JSON.stringify(f)).not.to.match(/server\.secretkey\s*[:=]|admin\.password\s*[:=]/)

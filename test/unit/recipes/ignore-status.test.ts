@@ -216,9 +216,27 @@ describe('mergeIgnoreDifferences', () => {
     expect(r.alreadyPresent).to.have.length(2)
   })
 
-  it('collapses duplicate existing entries with the same key into the first one', () => {
-    const r = mergeIgnoreDifferences([d({group: 'apps', jsonPointers: ['/a']}), d({group: 'apps', jqPathExpressions: ['.b']})], [d({group: 'apps', jsonPointers: ['/c']})])
-    expect(r.merged).to.deep.equal([d({group: 'apps', jsonPointers: ['/a', '/c'], jqPathExpressions: ['.b']})])
+  it('never merges the user\'s own entries with each other: two entries for the same key stay two, ours go into the first', () => {
+    const existing = [
+      d({group: 'apps', jsonPointers: ['/a']}),
+      {kind: 'Service', jsonPointers: ['/spec/clusterIP']},
+      d({group: 'apps', jqPathExpressions: ['.b']}),
+      {jsonPointers: ['/x'], kind: 'ConfigMap', name: 'c'} as IgnoreDifference,
+      d({group: 'apps', jsonPointers: ['/a']}),
+    ]
+    const bytes = JSON.stringify(existing)
+    const r = mergeIgnoreDifferences(existing, [d({group: 'apps', jsonPointers: ['/c']})])
+    expect(r.merged).to.have.length(5)
+    expect(JSON.stringify(r.merged.slice(1))).to.equal(JSON.stringify(existing.slice(1)))
+    expect(r.merged[0]).to.deep.equal(d({group: 'apps', jsonPointers: ['/a', '/c']}))
+    expect(JSON.stringify(existing)).to.equal(bytes)
+  })
+
+  it('keeps an untouched user entry byte-for-byte (key order, duplicate values) when adding elsewhere', () => {
+    const odd = {jsonPointers: ['/b', '/b'], kind: 'Service', group: ''} as IgnoreDifference
+    const r = mergeIgnoreDifferences([odd], [d({group: 'apps', jsonPointers: ['/spec/replicas']})])
+    expect(JSON.stringify(r.merged[0])).to.equal(JSON.stringify(odd))
+    expect(r.merged).to.have.length(2)
   })
 })
 

@@ -81,12 +81,20 @@ export const argocdSecretMissing: Matcher = {
     const prunedIndex = results.findIndex((r) => r.kind === 'Secret' && !r.group && r.name === SECRET && r.namespace === cns && r.status === 'Pruned')
     const autoPrune = (ctx.app.spec?.syncPolicy?.automated as {prune?: boolean} | undefined)?.prune === true
     const willPrune = tracked.find((t) => t.item.requiresPruning)
-    const missing = lookup?.status === 'missing'
+    // Without reading the Secret (the default RBAC does not allow it): argocd-server crash-loops
+    // logging 'error retrieving argocd-secret: secret "argocd-secret" not found'.
+    const serverPods = ctx.related.serverPods?.status === 'found' ? ctx.related.serverPods.value : []
+    const crashing = serverPods.filter((p) => p.waitingReason === 'CrashLoopBackOff' || (!p.ready && p.restarts > 0))
+    const saysSecret = crashing.find((p) => p.lastMessage?.includes(SECRET))
+    const missing = lookup?.status === 'missing' || (lookup?.status !== 'found' && Boolean(saysSecret))
     if (!missing && prunedIndex < 0 && !willPrune) return
 
     const evidence: Evidence[] = []
-    if (missing) evidence.push(ev(`Secret ${cns}/${SECRET}`, 'NotFound', 'read from the cluster (existence only, no data)'))
+    if (lookup?.status === 'missing') evidence.push(ev(`Secret ${cns}/${SECRET}`, 'NotFound', 'read from the cluster (existence only, no data)'))
     else if (lookup?.status === 'found') evidence.push(ev(`Secret ${cns}/${SECRET}`, 'exists', 'read from the cluster (existence only, no data)'))
+    for (const pod of (saysSecret ? [saysSecret] : crashing).slice(0, 2)) {
+      evidence.push(ev(`pod ${cns}/${pod.name}`, pod.waitingReason ?? 'not ready', `argocd-server, ${pod.restarts} restarts${pod.lastMessage ? `; last message: ${pod.lastMessage.split('\n').filter(Boolean).at(-1)}` : ''}`))
+    }
     if (prunedIndex >= 0) {
       evidence.push(ev(`status.operationState.syncResult.resources[${prunedIndex}].status`, 'Pruned', `Secret ${cns}/${SECRET}`))
       const finished = ctx.app.status?.operationState?.finishedAt

@@ -1,0 +1,75 @@
+import {Args, Flags} from '@oclif/core'
+import {changeFlags, connectionFlags, DoctorCommand, type CommandResult} from '../base-command.js'
+import type {Application} from '../lib/app.js'
+import {DoctorError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {runRecipe} from '../lib/pipeline.js'
+import {renderTable} from '../lib/render/table.js'
+
+export default class Undo extends DoctorCommand {
+  static summary = 'Revert the last change argo-doctor made to an app, and only that change.'
+  static description = `Every change argo-doctor writes is backed up first, with a record of the JSON patch it applied. undo computes the inverse of that patch for the paths it touched and applies it as a guarded JSON patch (each path must still hold what argo-doctor wrote), with the same preview, confirmation, backup and verification as every other change.
+It refuses (exit 14), showing the paths, when someone changed one of those paths since: it never reverts anyone else's change, and it never restores the whole object. Controller-owned state is left alone: status (e.g. the operationState unstick cleared), the operation, and refresh requests.
+Without --backup it picks the app's newest applied change that is not already reverted (earlier undos are skipped); --list shows them all.`
+  static examples = [
+    '<%= config.bin %> undo my-app --list',
+    '<%= config.bin %> undo my-app --dry-run',
+    '<%= config.bin %> undo my-app --yes',
+    '<%= config.bin %> undo my-app --backup ~/.local/state/argo-doctor/backups/argocd_my-app_2026-01-02T001200.000Z_rv1234.json',
+    '<%= config.bin %> undo -f my-app.yaml --backup argocd_my-app_2026-01-02T001200.000Z_rv1234.change.json',
+  ]
+
+  static args = {app: Args.string({description: 'Application name (optional with -f for a one-app file).', ignoreStdin: true})}
+
+  static flags = {
+    ...connectionFlags,
+    ...changeFlags,
+    list: Flags.boolean({description: "List the app's backups (newest last) and change nothing."}),
+    backup: Flags.string({description: 'Undo this backup (the .json or .change.json file) instead of the newest one; required with -f.', helpValue: '<file>'}),
+  }
+
+  protected async execute(): Promise<CommandResult> {
+    const {args, flags} = await this.parse(Undo)
+    this.setupIo(flags)
+    const backups = await import('../lib/backup.js')
+    const {analyzeUndo, buildUndoPlan} = await import('../lib/recipes/undo.js')
+    if (flags.list) {
+      if (!args.app && !flags.filename) throw new DoctorError('USAGE', 'Name the Application: APP argument missing.', `Example: ${this.binName} undo my-app -n argocd --list`)
+      const ref = args.app ? {name: args.app, namespace: flags.namespace} : await this.resolveRef((await this.fileOrCluster(flags)).source, undefined, flags)
+      const entries = await backups.listBackups(ref)
+      const rows = entries.map((e) => [e.record.time, e.record.recipe, e.record.state, `${e.record.resourceVersion.before ?? '?'} → ${e.record.resourceVersion.after ?? '?'}`, e.objectFile])
+      if (entries.length === 0) this.io.out(`No backups of ${ref.namespace}/${ref.name} in ${backups.backupDir()}.`)
+      else this.io.out(renderTable(['TIME', 'RECIPE', 'STATE', 'RESOURCEVERSION', 'BACKUP'], rows))
+      const json = entries.map((e) => ({time: e.record.time, recipe: e.record.recipe, action: e.record.action, state: e.record.state, summary: e.record.summary, resourceVersion: e.record.resourceVersion, backup: e.objectFile, record: e.file}))
+      return {json: {command: 'undo', app: ref, backups: json}, exitCode: ExitCode.OK}
+    }
+
+    if (flags.filename && !flags.backup) throw new DoctorError('USAGE', 'With -f, name the backup to undo: --backup FILE.', `List them with: ${this.binName} undo APP -n NS --list`)
+    const {source} = await this.fileOrCluster(flags)
+    const ref = await this.resolveRef(source, args.app, flags)
+    const env = this.pipelineEnv(source, flags)
+
+    let chosen: Awaited<ReturnType<typeof backups.readBackup>>
+    if (flags.backup) {
+      chosen = await backups.readBackup(flags.backup)
+    } else {
+      const all = (await backups.listBackups(ref)).filter((e) => e.record.state === 'applied' && e.record.recipe !== 'undo').reverse()
+      if (all.length === 0) {
+        this.io.out(`undo: ${ref.namespace}/${ref.name} — nothing to do: no applied argo-doctor change of this app is recorded in ${backups.backupDir()}.`)
+        return {json: {command: 'undo', app: ref, status: 'nothing-to-do', exitCode: ExitCode.NOTHING_TO_DO, steps: []}, exitCode: ExitCode.NOTHING_TO_DO}
+      }
+
+      // The newest change that is not already reverted (an earlier undo restored it).
+      const current = await source.read(ref)
+      chosen = all.find((e) => {
+        const a = analyzeUndo(current, e.record)
+        return a.reverts.length > 0 || a.conflicts.length > 0
+      }) ?? all[0]
+    }
+
+    this.io.info(`Undoing ${chosen.record.recipe} of ${chosen.record.time} (${chosen.file}).`)
+    const build = (app: Application) => buildUndoPlan(app, {record: chosen.record, backupFile: chosen.file})
+    const result = await runRecipe(env, ref, build)
+    return {json: {command: 'undo', app: ref, undoes: chosen.file, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * Backups: before every write, the object as read goes to a private directory, next to a change
+ * record (what argo-doctor is about to change: the JSON patch, recipe, time, user,
+ * resourceVersion). After the write the record gets the resourceVersion after and, for each path
+ * the patch touched, the value before and the value the server stored. `undo` computes the
+ * inverse from that record.
+ *
+ * Files (one pair per write, never overwritten, never through a symlink):
+ *   <namespace>_<name>_<UTC time>_rv<resourceVersion>.json          the Application as read (JSON: kubectl reads it back exactly)
+ *   <namespace>_<name>_<UTC time>_rv<resourceVersion>.change.json   the change record
+ * Names and namespaces are DNS-1123, so "_" cannot appear in them and the prefix is unambiguous.
+ */
+import {constants} from 'node:fs'
+import {lstat, mkdir, open, readdir, rename, unlink} from 'node:fs/promises'
+import {homedir, userInfo} from 'node:os'
+import {basename, dirname, join} from 'node:path'
+import type {AppRef, Application} from './app.js'
+import {DoctorError} from './errors.js'
+import {valueAt, type JsonPatchOp, type Plan} from './plan.js'
+
+export const RECORD_KIND = 'ArgoDoctorChangeRecord'
+const RECORD_SUFFIX = '.change.json'
+
+/** One path argo-doctor's patch touched: its value before, and the value the server stored. Absent = undefined. */
+export interface TouchedPath {
+  path: string
+  before?: unknown
+  after?: unknown
+}
+
+export interface ChangeRecord {
+  kind: typeof RECORD_KIND
+  version: 1
+  /** pending: written before the patch was sent; applied: the server accepted it; not-applied: the server refused it. */
+  state: 'pending' | 'applied' | 'not-applied'
+  app: AppRef
+  recipe: string
+  action: string
+  summary: string
+  time: string
+  /** The local user, and the kubeconfig user/context the change was made with. */
+  user: string
+  kubeUser?: string
+  context?: string
+  server?: string
+  /** The object file (same directory). */
+  object: string
+  patch: JsonPatchOp[]
+  resourceVersion: {before?: string; after?: string}
+  /** Set once applied. */
+  touched?: TouchedPath[]
+  /** Set when not applied: why. */
+  error?: string
+}
+
+export interface BackupEntry {
+  /** The change record's path. */
+  file: string
+  /** The object file's path. */
+  objectFile: string
+  record: ChangeRecord
+}
+
+export interface BackupHandle {
+  /** The object backup's path (what is reported as "the backup"). */
+  readonly file: string
+  readonly recordFile: string
+  /** Record the server's answer to the write; never throws (the change is applied either way), warns instead. */
+  applied(written: Application, warn: (message: string) => void): Promise<void>
+  /** Record that the patch was refused (nothing written); other errors leave the record "pending" (unknown outcome). */
+  notApplied(error: unknown): Promise<void>
+}
+
+export function backupDir(): string {
+  if (process.env.ARGO_DOCTOR_BACKUP_DIR) return process.env.ARGO_DOCTOR_BACKUP_DIR
+  const state = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state')
+  return join(state, 'argo-doctor', 'backups')
+}
+
+const refused = (dir: string, what: string) => new DoctorError('REFUSED', `The backup directory ${dir} ${what}; argo-doctor does not write backups there, so nothing was changed.`,
+  `Use a private directory: chmod 700 it (owned by you), or set ARGO_DOCTOR_BACKUP_DIR to one (argo-doctor creates it with mode 700).`)
+
+/** Create the directory (mode 700) or check the existing one: a real directory (no symlink), owned by us, not writable by group or others. */
+export async function ensureBackupDir(dir = backupDir()): Promise<string> {
+  let stat = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined
+    throw refused(dir, `cannot be checked (${error.code ?? error.message})`)
+  })
+  if (!stat) {
+    try {
+      await mkdir(dir, {recursive: true, mode: 0o700})
+    } catch (error) {
+      throw refused(dir, `cannot be created (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    }
+
+    stat = await lstat(dir)
+  }
+
+  if (stat.isSymbolicLink()) throw refused(dir, 'is a symbolic link')
+  if (!stat.isDirectory()) throw refused(dir, 'is not a directory')
+  const uid = process.getuid?.()
+  if (uid !== undefined && stat.uid !== uid) throw refused(dir, `is owned by uid ${stat.uid}, not by you (uid ${uid})`)
+  if ((stat.mode & 0o022) !== 0) throw refused(dir, `is writable by ${(stat.mode & 0o002) ? 'everyone' : 'its group'} (mode ${(stat.mode & 0o777).toString(8).padStart(3, '0')})`)
+  return dir
+}
+
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
+
+/** Write a new file: fails with EEXIST rather than reuse a file that is there, and never follows a symlink. */
+async function createFile(path: string, text: string): Promise<void> {
+  const handle = await open(path, CREATE, 0o600)
+  try {
+    await handle.writeFile(text, 'utf8')
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Replace a file we wrote: a fresh temp file (O_EXCL), then rename over it (rename never follows a symlink). */
+async function replaceFile(path: string, text: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
+  await createFile(temp, text)
+  try {
+    await rename(temp, path)
+  } catch (error) {
+    await unlink(temp).catch(() => {})
+    throw error
+  }
+}
+
+async function readPrivate(path: string): Promise<string> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  try {
+    return await handle.readFile('utf8')
+  } finally {
+    await handle.close()
+  }
+}
+
+/** The JSON text of a backup: kubectl reads JSON exactly (no YAML 1.1 surprises such as "no"/"on"/"y" becoming booleans). */
+export function backupText(app: Application): string {
+  return `${JSON.stringify(app, null, 2)}\n`
+}
+
+/**
+ * The paths a patch changes, as the places to compare and restore: an append ("/-") or an insert
+ * into / removal from a list stands for the whole list (indexes shift); ancestors win over
+ * descendants. `test` ops change nothing.
+ */
+export function touchedPaths(patch: JsonPatchOp[], before: unknown): string[] {
+  const paths: string[] = []
+  for (const op of patch) {
+    if (op.op === 'test') continue
+    const tokens = op.path.split('/')
+    const parent = tokens.slice(0, -1).join('/')
+    const last = tokens.at(-1)
+    const inList = Array.isArray(valueAt(before, parent))
+    paths.push(last === '-' || (inList && op.op !== 'replace') ? parent : op.path)
+  }
+
+  const unique = [...new Set(paths)]
+  return unique.filter((p) => !unique.some((q) => q !== p && p.startsWith(`${q}/`)))
+}
+
+function localUser(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return process.env.USER || process.env.USERNAME || 'unknown'
+  }
+}
+
+function stampOf(now: Date): string {
+  return now.toISOString().replaceAll(':', '').replace(/Z$/, 'Z')
+}
+
+export interface BackupInput {
+  app: Application
+  plan: Plan
+  now: Date
+  kubeUser?: string
+  context?: string
+  server?: string
+}
+
+/** Back up the object as read and record the change about to be made. Throws REFUSED when the directory is unsafe. */
+export async function writeBackup(input: BackupInput): Promise<BackupHandle> {
+  const dir = await ensureBackupDir()
+  const {app, plan} = input
+  const base = `${app.metadata.namespace}_${app.metadata.name}_${stampOf(input.now)}_rv${app.metadata.resourceVersion ?? '0'}`
+  let file = ''
+  for (let n = 0; ; n++) {
+    file = join(dir, `${base}${n === 0 ? '' : `-${n}`}.json`)
+    try {
+      await createFile(file, backupText(app))
+      break
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      // Something is already at that name (ours from the same second, or planted): never reuse it, take the next name.
+      if ((code === 'EEXIST' || code === 'ELOOP') && n < 20) continue
+      throw refused(dir, `does not accept the backup file (${code ?? (error as Error).message})`)
+    }
+  }
+
+  const recordFile = file.replace(/\.json$/, RECORD_SUFFIX)
+  const record: ChangeRecord = {
+    kind: RECORD_KIND,
+    version: 1,
+    state: 'pending',
+    app: {namespace: app.metadata.namespace ?? '', name: app.metadata.name},
+    recipe: plan.recipe,
+    action: plan.action,
+    summary: plan.summary,
+    time: input.now.toISOString(),
+    user: localUser(),
+    kubeUser: input.kubeUser,
+    context: input.context,
+    server: input.server,
+    object: basename(file),
+    patch: plan.patch,
+    resourceVersion: {before: app.metadata.resourceVersion},
+  }
+  try {
+    await createFile(recordFile, `${JSON.stringify(record, null, 2)}\n`)
+  } catch (error) {
+    await unlink(file).catch(() => {})
+    throw refused(dir, `does not accept the change record (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+
+  const save = async () => replaceFile(recordFile, `${JSON.stringify(record, null, 2)}\n`)
+  return {
+    file,
+    recordFile,
+    async applied(written, warn) {
+      record.state = 'applied'
+      record.resourceVersion.after = written.metadata.resourceVersion
+      record.touched = touchedPaths(plan.patch, app).map((path) => ({path, before: valueAt(app, path), after: valueAt(written, path)}))
+      try {
+        await save()
+      } catch (error) {
+        warn(`The change was applied, but its record ${recordFile} could not be updated (${(error as Error).message}); undo cannot use this backup.`)
+      }
+    },
+    async notApplied(error) {
+      const code = error instanceof DoctorError ? error.code : undefined
+      if (!code || !['CONFLICT', 'REJECTED', 'FORBIDDEN', 'UNAUTHORIZED', 'NOT_FOUND'].includes(code)) return
+      record.state = 'not-applied'
+      record.error = (error as Error).message
+      await save().catch(() => {})
+    },
+  }
+}
+
+function parseRecord(text: string, file: string): ChangeRecord {
+  let record: ChangeRecord
+  try {
+    record = JSON.parse(text) as ChangeRecord
+  } catch (error) {
+    throw new DoctorError('USAGE', `${file} is not a change record: ${(error as Error).message}`)
+  }
+
+  if (record?.kind !== RECORD_KIND || record.version !== 1 || !record.app?.name || !Array.isArray(record.patch)) {
+    throw new DoctorError('USAGE', `${file} is not an argo-doctor change record (kind ${RECORD_KIND}, version 1).`, 'Pass the .json or .change.json file argo-doctor printed as "Backup of the live object", or use --list.')
+  }
+
+  return record
+}
+
+/** A backup named on the command line: the object file (…json) or its record (…change.json). */
+export async function readBackup(path: string): Promise<BackupEntry> {
+  const recordFile = path.endsWith(RECORD_SUFFIX) ? path : path.replace(/(\.json|\.ya?ml)?$/, RECORD_SUFFIX)
+  let text: string
+  try {
+    text = await readPrivate(recordFile)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new DoctorError('USAGE', `Cannot read the change record ${recordFile}: ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'it is a symbolic link' : (error as Error).message}.`,
+      code === 'ENOENT' && /\.ya?ml$/.test(path) ? 'Backups made by argo-doctor before 0.2 (YAML, no change record) cannot be undone; restore the field by hand from the file.' : 'List the backups with: undo APP --list')
+  }
+
+  const record = parseRecord(text, recordFile)
+  return {file: recordFile, objectFile: join(dirname(recordFile), record.object), record}
+}
+
+/** The app's change records in the backup directory, oldest first. Symlinks and other people's files are skipped. */
+export async function listBackups(ref: AppRef, dir = backupDir()): Promise<BackupEntry[]> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+
+  const prefix = `${ref.namespace}_${ref.name}_`
+  const uid = process.getuid?.()
+  const entries: BackupEntry[] = []
+  for (const name of names.filter((n) => n.startsWith(prefix) && n.endsWith(RECORD_SUFFIX)).sort()) {
+    const file = join(dir, name)
+    const stat = await lstat(file).catch(() => undefined)
+    if (!stat?.isFile() || (uid !== undefined && stat.uid !== uid)) continue
+    try {
+      const record = parseRecord(await readPrivate(file), file)
+      if (record.app.name !== ref.name || record.app.namespace !== ref.namespace) continue
+      entries.push({file, objectFile: join(dir, record.object), record})
+    } catch {
+      continue
+    }
+  }
+
+  return entries.sort((a, b) => a.record.time.localeCompare(b.record.time) || a.file.localeCompare(b.file))
+}

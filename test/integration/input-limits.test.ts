@@ -1,0 +1,109 @@
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {expect} from 'chai'
+import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
+import {runCli, tempDir} from '../support/cli.js'
+import {healthyApp, NOW, selfWaitApp} from '../fixtures/apps.js'
+
+const env = {ARGO_DOCTOR_NOW: NOW.toISOString()}
+
+describe('input limits and --debug (built CLI against a real HTTP API server)', function () {
+  this.timeout(60_000)
+  let server: FakeApiServer
+  let kubeconfig: string
+
+  beforeEach(async () => {
+    server = await startFakeApiServer()
+    kubeconfig = server.writeKubeconfig(tempDir())
+    server.put(selfWaitApp())
+  })
+  afterEach(async () => server.stop())
+
+  it('durations beyond 24h are a usage error (exit 2), not an instant false timeout or exit 7', async () => {
+    for (const flag of ['--timeout', '--request-timeout', '--min-age']) {
+      const r = await runCli(['unstick', 'wealist-apps-prod', '--kubeconfig', kubeconfig, '--yes', flag, '600h'], {env})
+      expect(r.exitCode, `${flag}: ${r.stdout}${r.stderr}`).to.equal(2)
+      expect(r.stderr).to.include('"600h" is longer than the longest duration argo-doctor accepts (24h)')
+    }
+
+    expect(server.requests).to.have.length(0)
+    const ok = await runCli(['unstick', 'wealist-apps-prod', '--kubeconfig', kubeconfig, '--dry-run', '--timeout', '24h', '--request-timeout', '1h'], {env})
+    expect(ok.exitCode, ok.stderr).to.equal(0)
+  })
+
+  it('invalid namespaces and names are usage errors before any request (not a "missing CRD")', async () => {
+    for (const [args, re] of [
+      [['-n', 'x/../y'], /"x\/\.\.\/y" is not a valid namespace \(-n\)/],
+      [['-n', 'Argocd'], /"Argocd" is not a valid namespace/],
+    ] as const) {
+      for (const command of ['unstick', 'explain', 'hard-refresh', 'undo']) {
+        const r = await runCli([command, 'wealist-apps-prod', '--kubeconfig', kubeconfig, ...args], {env})
+        expect(r.exitCode, `${command} ${args.join(' ')}: ${r.stderr}`).to.equal(2)
+        expect(r.stderr).to.match(re)
+        expect(r.stderr).to.not.match(/CRD|Argo CD cluster/)
+      }
+    }
+
+    for (const name of ['../secrets', 'My_App', 'a'.repeat(254)]) {
+      const r = await runCli(['explain', name, '--kubeconfig', kubeconfig], {env})
+      expect(r.exitCode, r.stderr).to.equal(2)
+      expect(r.stderr).to.include('is not a valid Application name')
+    }
+
+    const r = await runCli(['hard-refresh', 'wealist-apps-prod', 'bad/name', '--kubeconfig', kubeconfig, '--dry-run'], {env})
+    expect(r.exitCode).to.equal(2)
+    expect(server.requests).to.have.length(0)
+  })
+
+  it('malformed client-certificate data in the kubeconfig is a config error (exit 6)', async () => {
+    const file = join(tempDir(), 'kubeconfig')
+    writeFileSync(file, [
+      'apiVersion: v1', 'kind: Config', 'current-context: x',
+      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:9", insecure-skip-tls-verify: true}}]',
+      'users: [{name: u, user: {client-certificate-data: bm90LWEtY2VydA==, client-key-data: bm90LWEta2V5}}]',
+      'contexts: [{name: x, context: {cluster: c, user: u}}]',
+    ].join('\n'))
+    const r = await runCli(['explain', 'wealist-apps-prod', '--kubeconfig', file], {env})
+    expect(r.exitCode, r.stderr).to.equal(6)
+    expect(r.stderr).to.match(/client certificate or key \(context "x"\) cannot be used/)
+    expect(r.stderr).to.include('kubectl config view --minify --raw')
+  })
+
+  it('-f: more than 32 MiB is refused with a clear error; a large JSON file parses quickly', async () => {
+    const dir = tempDir()
+    const big = join(dir, 'big.yaml')
+    writeFileSync(big, `# ${'x'.repeat(33 * 1024 * 1024)}\n`)
+    const r = await runCli(['explain', '-f', big], {env})
+    expect(r.exitCode).to.equal(2)
+    expect(r.stderr).to.include(`${big} is larger than 32 MiB, the most -f reads; nothing was changed.`)
+
+    const app = healthyApp()
+    app.metadata.annotations = Object.fromEntries(Array.from({length: 300_000}, (_, i) => [`example.com/k${i}`, 'v']))
+    const json = join(dir, 'app.json')
+    writeFileSync(json, JSON.stringify(app))
+    const started = Date.now()
+    const ok = await runCli(['explain', '-f', json], {env})
+    expect(ok.exitCode, ok.stderr).to.be.oneOf([0, 20])
+    expect(Date.now() - started).to.be.below(15_000)
+  })
+
+  it('a YAML file with a duplicate key is refused, naming the key', async () => {
+    const file = join(tempDir(), 'dup.yaml')
+    writeFileSync(file, 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: a\n  name: b\nspec: {}\n')
+    const r = await runCli(['explain', '-f', file], {env})
+    expect(r.exitCode).to.equal(2)
+    expect(r.stderr).to.include('the key "name" appears twice in the same map')
+  })
+
+  it('--debug prints the API request, the response status and the Status body', async () => {
+    const ro = server.writeKubeconfig(tempDir())
+    const r = await runCli(['unstick', 'wealist-apps-prod', '--kubeconfig', ro, '--context', 'readonly', '--yes', '--debug'], {env})
+    expect(r.exitCode, r.stderr).to.equal(5)
+    expect(r.stderr).to.match(/^API request: PATCH http:\/\/127\.0\.0\.1:\d+\/apis\/argoproj\.io\/v1alpha1\/namespaces\/argocd\/applications\/wealist-apps-prod$/m)
+    expect(r.stderr).to.match(/^API response: 403$/m)
+    expect(r.stderr).to.match(/^API status body: .*"reason":"Forbidden"/m)
+    const missing = await runCli(['explain', 'nope', '--kubeconfig', kubeconfig, '--debug'], {env})
+    expect(missing.stderr).to.match(/^API request: GET http:\/\/127\.0\.0\.1:\d+\/apis\/argoproj\.io\/v1alpha1\/namespaces\/argocd\/applications\/nope$/m)
+    expect(missing.stderr).to.match(/^API response: 404$/m)
+  })
+})
