@@ -7,7 +7,7 @@ import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {
   ApiException, AutoscalingV2Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch,
-} from '@kubernetes/client-node'
+} from './client-node.js'
 import {APPS, GROUP, PROJECTS, VERSION, type AppRef, type Application} from '../app.js'
 import {DoctorError, toDoctorError, type RequestContext} from '../errors.js'
 import type {JsonPatchOp} from '../plan.js'
