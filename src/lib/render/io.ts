@@ -1,4 +1,5 @@
 import {styleText} from 'node:util'
+import {stringify} from 'yaml'
 
 type Style = Parameters<typeof styleText>[0]
 
@@ -8,6 +9,8 @@ type Style = Parameters<typeof styleText>[0]
  */
 export class Io {
   readonly color: boolean
+  /** The document format under --json / -o: the one place machine output is printed. */
+  format: 'json' | 'yaml' = 'json'
   constructor(
     readonly json: boolean,
     colorFlag: boolean,
@@ -41,7 +44,9 @@ export class Io {
     this.stderr.write(this.paint('yellow', `warning: ${text}`) + '\n')
   }
 
+  /** The command's document, as JSON (--json, -o json) or YAML (-o yaml; same content). */
   printJson(value: unknown): void {
-    this.stdout.write(JSON.stringify(value, null, 2) + '\n')
+    if (this.format === 'yaml') this.stdout.write(stringify(JSON.parse(JSON.stringify(value ?? null)), {lineWidth: 0, aliasDuplicateObjects: false}))
+    else this.stdout.write(JSON.stringify(value, null, 2) + '\n')
   }
 }
