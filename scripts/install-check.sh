@@ -56,8 +56,8 @@ out="$(env PATH="$KPATH" kubectl krew install --manifest="$ROOT/release/argo-doc
 echo "$out"
 expect_rc 0 "$rc" "krew install"
 [[ -L "$KREW_ROOT/bin/kubectl-argo_doctor" ]] && ok "krew linked $(readlink "$KREW_ROOT/bin/kubectl-argo_doctor")" || bad "no kubectl-argo_doctor in $KREW_ROOT/bin"
-rc=0; out="$(env PATH="$KPATH" kubectl krew list 2>&1)" || rc=$?
-expect_in argo-doctor "$out" "kubectl krew list shows argo-doctor"
+[[ -f "$KREW_ROOT/receipts/argo-doctor.yaml" ]] && ok "krew wrote its receipt (receipts/argo-doctor.yaml)" || bad "no krew receipt"
+
 
 export ARGO_DOCTOR_CACHE_DIR="$TMP/sea-cache" # where the executable unpacks itself (default ~/.cache/argo-doctor)
 cd "$TMP"
@@ -123,7 +123,6 @@ if [[ "${ARGO_DOCTOR_INSTALL_ARGOCD:-1}" != 0 ]]; then
   last="${out##*$'\n'}"
   echo "  last line of stdout: $last"
   if [[ "$last" == "Error: exit status 20" ]]; then ok "argocd appended 'Error: exit status 20' to stdout (documented in README)"; else bad "argocd's stdout trailer changed: '$last' (update README)"; fi
-  rc=0; out="$(env PATH="$APATH" argocd doctor explain -f "$EXAMPLE" --no-details 2>&1 >/dev/null)" || rc=$?
   rc=0; out="$(env PATH="$APATH" argocd doctor --version 2>&1)" || rc=$?
   expect_rc 0 "$rc" "argocd doctor --version (exit 0: nothing appended)"
   expect_in "argo-doctor/$VERSION" "$out" "version through argocd"
