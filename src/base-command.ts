@@ -148,7 +148,7 @@ export abstract class DoctorCommand extends Command {
     return {
       io: this.io,
       source,
-      conn: {kubeconfig: flags.kubeconfig, context: flags.context},
+      conn: {kubeconfig: flags.kubeconfig, context: flags.context, cluster: flags.cluster, user: flags.user, server: flags.server, as: flags.as, asGroups: flags['as-group']},
       dryRun: flags['dry-run'] || Boolean(flags.filename),
       yes: flags.yes,
       wait: flags.wait,

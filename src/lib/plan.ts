@@ -63,6 +63,12 @@ export function describeGuards(patch: JsonPatchOp[]): string[] {
 export interface ConnectionFlags {
   kubeconfig?: string
   context?: string
+  /** kubectl's override flags, repeated in the printed command (never the token: it would land in shell history). */
+  cluster?: string
+  user?: string
+  server?: string
+  as?: string
+  asGroups?: string[]
 }
 
 /** Quote for a POSIX shell. */
@@ -75,6 +81,11 @@ export function kubectlCommand(plan: Plan, conn: ConnectionFlags = {}): string {
   const parts = ['kubectl', 'patch', 'applications.argoproj.io', plan.target.name, '-n', plan.target.namespace]
   if (conn.kubeconfig) parts.push('--kubeconfig', conn.kubeconfig)
   if (conn.context) parts.push('--context', conn.context)
+  if (conn.cluster) parts.push('--cluster', conn.cluster)
+  if (conn.user) parts.push('--user', conn.user)
+  if (conn.server) parts.push('--server', conn.server)
+  if (conn.as) parts.push('--as', conn.as)
+  for (const group of conn.asGroups ?? []) parts.push('--as-group', group)
   parts.push('--type', 'json', '-p', JSON.stringify(plan.patch))
   return parts.map((p) => shellQuote(p)).join(' ')
 }
