@@ -194,7 +194,9 @@ for (const target of targets) {
 import * as k from ${JSON.stringify(new URL(`file://${join(cacheDir, 'dist', 'lib', 'cluster', 'client-node.js')}`).href)}
 const kc = new k.KubeConfig()
 kc.loadFromOptions({clusters: [{name: 'c', server: 'https://127.0.0.1:1'}], users: [{name: 'u', token: 't'}], contexts: [{name: 'x', cluster: 'c', user: 'u'}], currentContext: 'x'})
-kc.makeApiClient(k.CustomObjectsApi)
+// A request that fails at once (nothing listens on port 1) compiles the request path too.
+await kc.makeApiClient(k.CustomObjectsApi).getNamespacedCustomObject({group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'x'}).catch(() => {})
+await new k.Watch(kc).watch('/apis/argoproj.io/v1alpha1/applications', {}, () => {}, () => {}).catch(() => {})
 k.writeCodeCache()
 `], {stdio: 'inherit'})
     extra['dist/lib/cluster/client-node.cjs.cache'] = readFileSync(join(cacheDir, 'dist', 'lib', 'cluster', 'client-node.cjs.cache'))
