@@ -11,7 +11,8 @@
 #     exit codes, and what argocd adds to stdout when a plugin exits non-zero.
 #
 # Needs release/ (npm run release; built first if missing), go, kubectl. ARGO_DOCTOR_INSTALL_ARGOCD=0
-# skips step 3 (it builds Argo CD once: minutes; cached by scripts/argocd.sh).
+# skips step 3 (it builds Argo CD once: minutes; cached by scripts/argocd.sh); ARGO_DOCTOR_INSTALL_CLUSTER=0
+# skips its last part, `argocd doctor unstick --dry-run` against a real kube-apiserver (scripts/cluster.sh).
 # Every output is captured and checked; nothing is piped into a reader that may exit early.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -122,26 +123,61 @@ if [[ "${ARGO_DOCTOR_INSTALL_ARGOCD:-1}" != 0 ]]; then
   tar xzf "$ARCHIVE" -C "$APATH" argo-doctor
   mv "$APATH/argo-doctor" "$APATH/argocd-doctor" # argocd runs argocd-<name> from PATH
   APATH="$APATH:$NONODE"
-  export HOME="$TMP/home" # no argocd config of the user's
-  mkdir -p "$HOME"
-  rc=0; out="$(env PATH="$APATH" argocd version --client --short 2>&1)" || rc=$?
+  mkdir -p "$TMP/home" # HOME for argocd only: no argocd config of the user's
+  rc=0; out="$(env HOME="$TMP/home" PATH="$APATH" argocd version --client --short 2>&1)" || rc=$?
   echo "  $(first_line "$out")"
-  rc=0; out="$(env PATH="$APATH" argocd doctor --help 2>&1)" || rc=$?
+  rc=0; out="$(env HOME="$TMP/home" PATH="$APATH" argocd doctor --help 2>&1)" || rc=$?
   expect_rc 0 "$rc" "argocd doctor --help"
   expect_in '$ argocd doctor [COMMAND]' "$out" "help reads as an argocd plugin"
-  rc=0; out="$(env PATH="$APATH" argocd doctor explain -f "$EXAMPLE" 2>/dev/null)" || rc=$?
+  rc=0; out="$(env HOME="$TMP/home" PATH="$APATH" argocd doctor explain -f "$EXAMPLE" 2>/dev/null)" || rc=$?
   expect_rc 20 "$rc" "argocd doctor explain -f … passes the plugin's exit code through"
   expect_in 'argocd/wealist-apps-prod' "$out" "explain output comes through"
   # argocd (>= 3.1) prints "Error: exit status N" on ITS stdout after a plugin exits non-zero: the
   # JSON document is then followed by that line. Scripts must call argo-doctor itself (README).
-  rc=0; out="$(env PATH="$APATH" argocd doctor explain -f "$EXAMPLE" --json 2>/dev/null)" || rc=$?
+  rc=0; out="$(env HOME="$TMP/home" PATH="$APATH" argocd doctor explain -f "$EXAMPLE" --json 2>/dev/null)" || rc=$?
   expect_rc 20 "$rc" "argocd doctor explain -f … --json"
   last="${out##*$'\n'}"
   echo "  last line of stdout: $last"
   if [[ "$last" == "Error: exit status 20" ]]; then ok "argocd appended 'Error: exit status 20' to stdout (documented in README)"; else bad "argocd's stdout trailer changed: '$last' (update README)"; fi
-  rc=0; out="$(env PATH="$APATH" argocd doctor --version 2>&1)" || rc=$?
+  rc=0; out="$(env HOME="$TMP/home" PATH="$APATH" argocd doctor --version 2>&1)" || rc=$?
   expect_rc 0 "$rc" "argocd doctor --version (exit 0: nothing appended)"
   expect_in "argo-doctor/$VERSION" "$out" "version through argocd"
+
+  if [[ "${ARGO_DOCTOR_INSTALL_CLUSTER:-1}" != 0 ]]; then
+    echo "== argocd doctor unstick --dry-run against a real kube-apiserver (scripts/cluster.sh)"
+    export ARGO_DOCTOR_E2E_DIR="$TMP/cluster"
+    trap 'scripts/cluster.sh down >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
+    scripts/cluster.sh up
+    KC="$ARGO_DOCTOR_E2E_DIR/kubeconfig"
+    ago() { node -p "new Date(Date.now() - $1 * 60000).toISOString().replace(/\\.\\d+Z$/, 'Z')"; }
+    app='{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "stuck", "namespace": "argocd"},
+      "spec": {"project": "default", "source": {"repoURL": "https://github.com/wealist/wealist-infra.git", "targetRevision": "main", "path": "k8s/apps"},
+               "destination": {"server": "https://kubernetes.default.svc", "namespace": "argocd"}}}'
+    kubectl --kubeconfig "$KC" create -f - <<<"$app" >/dev/null
+    state="{\"operation\": {\"sync\": {\"revision\": \"abc\"}, \"initiatedBy\": {\"username\": \"alice\"}}, \"status\": {\"reconciledAt\": \"$(ago 1)\", \"operationState\": {\"phase\": \"Running\", \"message\": \"waiting for healthy state of argoproj.io/Application/stuck\", \"startedAt\": \"$(ago 180)\", \"operation\": {\"sync\": {\"revision\": \"abc\"}}}}}"
+    kubectl --kubeconfig "$KC" patch applications.argoproj.io stuck -n argocd --type merge -p "$state" >/dev/null
+    rv_before="$(kubectl --kubeconfig "$KC" get applications.argoproj.io stuck -n argocd -o jsonpath='{.metadata.resourceVersion}')"
+    # One pinned clock for both runs, so ages in the output cannot differ by a second.
+    export ARGO_DOCTOR_NOW="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    rc=0; direct="$(env HOME="$TMP/home" PATH="$APATH" argocd-doctor unstick stuck -n argocd --kubeconfig "$KC" --dry-run --json 2>/dev/null)" || rc=$?
+    rc2=0; through="$(env HOME="$TMP/home" PATH="$APATH" argocd doctor unstick stuck -n argocd --kubeconfig "$KC" --dry-run --json 2>/dev/null)" || rc2=$?
+    echo "  argocd-doctor (direct): exit $rc; argocd doctor: exit $rc2"
+    expect_rc "$rc" "$rc2" "argocd doctor unstick --dry-run exits like argo-doctor itself"
+    if ((rc == 0)); then
+      if [[ "$through" == "$direct" ]]; then ok "same stdout through argocd (exit 0: one JSON document)"; else
+        bad "stdout differs through argocd"
+        d="$(diff <(printf '%s\n' "$direct") <(printf '%s\n' "$through") || true)"
+        printf '%s\n' "$d" | sed -n '1,20p'
+      fi
+    else
+      [[ "$through" == "$direct"$'\n'"Error: exit status $rc" ]] && ok "same stdout plus argocd's 'Error: exit status $rc'" || bad "stdout through argocd is not the plugin's plus the trailer"
+    fi
+    if node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); process.exit(JSON.stringify(d).includes("/operation") ? 0 : 1)' <<<"$direct"; then ok "the dry-run plan removes /operation"; else bad "no /operation in the plan"; fi
+    rv_after="$(kubectl --kubeconfig "$KC" get applications.argoproj.io stuck -n argocd -o jsonpath='{.metadata.resourceVersion}')"
+    [[ "$rv_before" == "$rv_after" ]] && ok "--dry-run changed nothing (resourceVersion $rv_after)" || bad "resourceVersion moved: $rv_before -> $rv_after"
+    unset ARGO_DOCTOR_NOW
+    scripts/cluster.sh down >/dev/null
+  fi
 fi
 
 echo
