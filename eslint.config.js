@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  {ignores: ['dist/', 'node_modules/', 'coverage/', 'oclif.manifest.json']},
+  {ignores: ['dist/', 'node_modules/', 'coverage/', 'oclif.manifest.json', 'release/']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,5 +12,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
       'no-await-in-loop': 'off',
     },
+  },
+  {
+    // client-node is a build-time (dev) dependency: the build bundles it into dist/lib/cluster/client-node.cjs,
+    // so the installed package has no node_modules/@kubernetes. Import it through lib/cluster/client-node.js.
+    files: ['src/**/*.ts'],
+    ignores: ['src/lib/cluster/client-node.ts'],
+    rules: {'no-restricted-imports': ['error', {paths: [{name: '@kubernetes/client-node', message: 'Import from src/lib/cluster/client-node.ts (bundled at build time); add the name there.'}]}]},
   },
 )

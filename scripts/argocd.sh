@@ -15,6 +15,7 @@
 #                                      push; prints the new full commit SHA
 #   scripts/argocd.sh rm PATH          delete PATH from the git repo, commit, push; prints SHA
 #   scripts/argocd.sh head             print the repo's current full commit SHA
+#   scripts/argocd.sh bin              print the path of the built binary (also the argocd CLI)
 #   (put/rm take -m MESSAGE before PATH)
 #
 # `up` requires `scripts/cluster.sh up` first (reads $ARGO_DOCTOR_E2E_DIR/env).
@@ -436,5 +437,6 @@ case "${1:-}" in
   status) cmd_status ;;
   put | rm) cmd_put_rm "$@" ;;
   head) cmd_head ;;
-  *) echo "usage: $0 {build|up|down|env|status|put|rm|head}" >&2; exit 2 ;;
+  bin) echo "$BIN" ;;
+  *) echo "usage: $0 {build|up|down|env|status|put|rm|head|bin}" >&2; exit 2 ;;
 esac

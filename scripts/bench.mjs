@@ -8,9 +8,11 @@
  *     (test API server by default; a real cluster with --kubeconfig/--context or BENCH_KUBECONFIG),
  *     wall/CPU/peak RSS, the LIST alone, and diagnosis CPU in-process; with a real cluster (or a
  *     kubectl that can reach the test server) also `kubectl get applications -o json` for the ratio.
+ *  3. single app: `explain APP` on the built CLI vs `kubectl get app APP -o yaml` (the same read), run in
+ *     turn A B A B …, median wall of each and the median of the per-pair ratios (goal ≤ 3×).
  *
  * Runs under tsx for the test API server: node --import tsx scripts/bench.mjs [--apps 2000] [--runs 20]
- *   [--kubeconfig FILE] [--context NAME] [-n NAMESPACE] [--load N] [--skip-startup] [--skip-fleet]
+ *   [--kubeconfig FILE] [--context NAME] [-n NAMESPACE] [--app NAME] [--load N] [--skip-startup] [--skip-fleet] [--skip-single]
  * On the e2e cluster: npm run cluster -- up && eval "$(npm run -s cluster -- env)" &&
  *   node --import tsx scripts/bench.mjs --kubeconfig "$KUBECONFIG" --load 2000
  */
@@ -39,6 +41,9 @@ const opts = {
   namespace: arg('-n', arg('--namespace', 'argocd')),
   skipStartup: process.argv.includes('--skip-startup'),
   skipFleet: process.argv.includes('--skip-fleet'),
+  skipSingle: process.argv.includes('--skip-single'),
+  /** Real cluster: the Application the single-app figure reads (default: the first in the namespace). */
+  app: arg('--app', process.env.BENCH_APP),
   /** Real cluster only: create this many generated Applications first (throwaway clusters). */
   load: Number(arg('--load', 0)),
 }
@@ -299,11 +304,86 @@ async function fleet() {
   }
 }
 
+// ------------------------------------------------------------------------------------------ 3
+
+async function singleApp() {
+  const real = Boolean(opts.kubeconfig)
+  const runs = Math.min(opts.runs, 11)
+  console.log(`\n== one app, live: argo-doctor explain APP vs kubectl get app APP -o yaml (${runs} pairs, in turn)`)
+  if (!kubectlAvailable()) {
+    console.log('  skipped: no kubectl on PATH')
+    return undefined
+  }
+
+  let server
+  let kubeconfig = opts.kubeconfig
+  let name = opts.app
+  if (!real) {
+    const {startFakeApiServer} = await import(pathToFileURL(join(ROOT, 'test', 'support', 'fake-apiserver.ts')).href)
+    const {makeFleet} = await import(pathToFileURL(join(ROOT, 'test', 'support', 'fleet.ts')).href)
+    // kubectl sends the kubeconfig's token only to a TLS server.
+    server = await startFakeApiServer({crdDir: false, tls: true})
+    kubeconfig = server.writeKubeconfig(tmp, {file: 'single-kubeconfig'})
+    const [app] = makeFleet({count: 1, now: new Date(NOW)})
+    server.put(app, {validate: false})
+    name = app.metadata.name
+  }
+
+  const conn = ['--kubeconfig', kubeconfig, ...(opts.context ? ['--context', opts.context] : []), '-n', opts.namespace]
+  try {
+    if (!name) {
+      const list = JSON.parse(execFileSync('kubectl', ['get', 'applications.argoproj.io', ...conn, '-o', 'json'], {maxBuffer: 1 << 30}).toString())
+      name = list.items[0]?.metadata?.name
+      if (!name) {
+        console.log(`  skipped: no Application in namespace ${opts.namespace} (pass --app NAME or -n NAMESPACE)`)
+        return undefined
+      }
+    }
+
+    const env = real ? {} : {ARGO_DOCTOR_NOW: NOW}
+    const ours = [process.execPath, [BIN, 'explain', name, ...conn], env]
+    const theirs = ['kubectl', ['get', 'applications.argoproj.io', name, ...conn, '-o', 'yaml']]
+    const a0 = await measured(...ours)
+    if (a0.status !== 0 && a0.status !== 20) {
+      console.log(`  explain failed (exit ${a0.status}): ${a0.stderr.trim().split('\n')[0]}`)
+      return undefined
+    }
+
+    const k0 = await measured(...theirs)
+    if (k0.status !== 0) {
+      console.log(`  kubectl get failed (exit ${k0.status}): ${k0.stderr.trim().split('\n')[0]}`)
+      return undefined
+    }
+
+    const a = []
+    const k = []
+    for (let i = 0; i < runs; i++) {
+      a.push(await measured(...ours))
+      k.push(await measured(...theirs))
+    }
+
+    const row = (label, xs) => {
+      const cpu = xs.every((x) => x.cpu !== undefined) ? `, CPU ${ms(median(xs.map((x) => x.cpu)))}` : ''
+      const rss = xs.every((x) => x.rssKb !== undefined) ? `, peak RSS ${mb(median(xs.map((x) => x.rssKb)))}` : ''
+      console.log(`  ${label.padEnd(34)} wall ${ms(median(xs.map((x) => x.wall))).padStart(7)}${cpu}${rss}`)
+    }
+
+    row(`argo-doctor explain ${name}`, a)
+    row('kubectl get app -o yaml', k)
+    const ratio = median(a.map((x, i) => x.wall / k[i].wall))
+    console.log(`  explain APP / kubectl get: ${ratio.toFixed(2)}× wall (median of per-pair ratios; goal ≤ 3×)${ratio <= 3 ? '' : '  ← above goal'}`)
+    return {ratio}
+  } finally {
+    await server?.stop()
+  }
+}
+
 try {
   console.log(`argo-doctor bench — node ${process.version}, ${process.platform}/${process.arch}${GNU_TIME ? '' : ' (no /usr/bin/time: CPU and RSS not measured)'}`)
   if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/ is missing: run npm run build first (npm run bench does)')
   if (!opts.skipStartup) startup()
   if (!opts.skipFleet) await fleet()
+  if (!opts.skipSingle) await singleApp()
 } finally {
   rmSync(tmp, {recursive: true, force: true})
 }

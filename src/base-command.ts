@@ -8,7 +8,7 @@ import {parseDuration} from './lib/duration.js'
 import {validateAppName, validateNamespace} from './lib/names.js'
 import {Io} from './lib/render/io.js'
 import type {OfflineClock} from './lib/capture-time.js'
-import {indentLines, jsonText} from './lib/render/safe.js'
+import {indentLines} from './lib/render/safe.js'
 import type {AppSource, KubeObject} from './lib/source.js'
 import type {PipelineEnv} from './lib/pipeline.js'
 
@@ -40,15 +40,44 @@ export const durationFlag = Flags.custom<number>({
   helpValue: '<duration>',
 })
 
-/** Flags every command has. */
+/** Flags every command has. The connection flags are kubectl's, with kubectl's meaning. */
 export const connectionFlags = {
   kubeconfig: Flags.string({description: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).', helpGroup: 'CONNECTION'}),
   context: Flags.string({description: 'Kubeconfig context to use.', helpGroup: 'CONNECTION'}),
+  cluster: Flags.string({description: 'Kubeconfig cluster to use (instead of the context\'s).', helpGroup: 'CONNECTION'}),
+  user: Flags.string({description: 'Kubeconfig user to use (instead of the context\'s).', helpGroup: 'CONNECTION'}),
+  server: Flags.string({char: 's', description: 'Address of the API server (overrides the kubeconfig\'s; works without one).', helpGroup: 'CONNECTION'}),
+  token: Flags.string({description: 'Bearer token for the API server.', helpGroup: 'CONNECTION'}),
+  'certificate-authority': Flags.string({description: 'Path to a CA certificate file for the API server.', helpGroup: 'CONNECTION'}),
+  'insecure-skip-tls-verify': Flags.boolean({description: 'Do not check the API server\'s certificate (insecure).', helpGroup: 'CONNECTION'}),
+  as: Flags.string({description: 'Impersonate this user (Impersonate-User).', helpGroup: 'CONNECTION'}),
+  'as-group': Flags.string({description: 'Impersonate this group (repeatable; Impersonate-Group).', multiple: true, helpGroup: 'CONNECTION'}),
   namespace: Flags.string({char: 'n', description: 'Namespace of the Application.', env: 'ARGOCD_NAMESPACE', default: 'argocd', helpGroup: 'CONNECTION'}),
   'request-timeout': durationFlag({description: 'Give up on a single API request after this long.', default: 30, helpGroup: 'CONNECTION'}),
-  json: Flags.boolean({description: 'Print one JSON document on stdout instead of text.', helpGroup: 'OUTPUT'}),
+  json: Flags.boolean({description: 'Print one JSON document on stdout instead of text (same as -o json).', helpGroup: 'OUTPUT'}),
+  output: Flags.string({char: 'o', description: 'Print one document on stdout instead of text: json or yaml.', options: ['json', 'yaml'], helpGroup: 'OUTPUT'}),
   color: Flags.boolean({description: 'Colour the output (--no-color or NO_COLOR turn it off).', default: true, allowNo: true, helpGroup: 'OUTPUT'}),
   debug: Flags.boolean({description: 'Show stack traces and API details on errors.', helpGroup: 'OUTPUT'}),
+  verbosity: Flags.integer({char: 'v', description: 'kubectl\'s log level; 6 or more is --debug (-v is not --version).', helpGroup: 'OUTPUT'}),
+}
+
+/** -o json|yaml / --json in raw argv (for errors raised before or while flags are parsed). */
+export function outputFormat(argv: string[]): 'json' | 'yaml' | undefined {
+  let format: 'json' | 'yaml' | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '--') break
+    if (a === '--json') format = 'json'
+    const value = a === '-o' || a === '--output' ? argv[i + 1] : /^(?:-o=?|--output=)(.+)$/.exec(a)?.[1]
+    if (value === 'json' || value === 'yaml') format = value
+  }
+
+  return format
+}
+
+/** --debug, or kubectl's -v N with N ≥ 6. */
+export function debugRequested(argv: string[]): boolean {
+  return argv.some((a, i) => a === '--debug' || (/^(?:-v|--verbosity)$/.test(a) && Number(argv[i + 1]) >= 6) || Number(/^(?:-v=?|--verbosity=)(\d+)$/.exec(a)?.[1]) >= 6)
 }
 
 /** Flags every command that changes the cluster has. */
@@ -115,8 +144,10 @@ export abstract class DoctorCommand extends Command {
     process.exitCode = result.exitCode
   }
 
-  protected setupIo(flags: Pick<Connection, 'json' | 'color'>): Io {
-    this.io = new Io(flags.json, flags.color)
+  protected setupIo(flags: Pick<Connection, 'json' | 'color' | 'output'>): Io {
+    const format = flags.output === 'yaml' ? 'yaml' : flags.json || flags.output === 'json' ? 'json' : undefined
+    this.io = new Io(format !== undefined, flags.color)
+    if (format) this.io.format = format
     return this.io
   }
 
@@ -128,7 +159,11 @@ export abstract class DoctorCommand extends Command {
   protected async connectSource(flags: Connection): Promise<AppSource> {
     const {connect} = await import('./lib/cluster/kube.js')
     const {clusterSource} = await import('./lib/source.js')
-    return clusterSource(connect({kubeconfig: flags.kubeconfig, context: flags.context, requestTimeout: flags['request-timeout']}))
+    return clusterSource(connect({
+      kubeconfig: flags.kubeconfig, context: flags.context, requestTimeout: flags['request-timeout'],
+      cluster: flags.cluster, user: flags.user, server: flags.server, token: flags.token, certificateAuthority: flags['certificate-authority'],
+      insecureSkipTlsVerify: flags['insecure-skip-tls-verify'], as: flags.as, asGroups: flags['as-group'],
+    }))
   }
 
   /** -f FILE (offline, with the AppProjects/HPAs/Jobs the file may also hold, judged as of when it was saved), or the cluster. */
@@ -192,7 +227,7 @@ export abstract class DoctorCommand extends Command {
     return {
       io: this.io,
       source,
-      conn: {kubeconfig: flags.kubeconfig, context: flags.context},
+      conn: {kubeconfig: flags.kubeconfig, context: flags.context, cluster: flags.cluster, user: flags.user, server: flags.server, as: flags.as, asGroups: flags['as-group']},
       dryRun: flags['dry-run'] || Boolean(flags.filename),
       yes: flags.yes,
       wait: flags.wait,
@@ -214,8 +249,8 @@ export abstract class DoctorCommand extends Command {
   }
 
   protected async catch(err: Error & {oclif?: {exit?: number}; code?: string}): Promise<void> {
-    const json = this.argv.includes('--json')
-    const debug = this.argv.includes('--debug')
+    const format = outputFormat(this.argv)
+    const debug = debugRequested(this.argv)
     let error: DoctorError
     const oneLine = (text: string) => text.replace(/\s*See more help with --help/, '').replace(/\s*\n\s*/g, ': ').replace(/: :/g, ':').trim()
     if (err instanceof DoctorError) error = new DoctorError(err.code, oneLine(err.message), err.hint ?? (err.code === 'USAGE' ? `See: ${this.config.bin} ${this.id ?? ''} --help` : undefined), err.details)
@@ -229,8 +264,10 @@ export abstract class DoctorCommand extends Command {
     // The pipeline reports a signal as INTERRUPTED; SIGTERM has its own exit code.
     if (error.code === 'INTERRUPTED' && interrupted() === 'SIGTERM') error = new DoctorError('TERMINATED', error.message.replace(/^Interrupted/, 'Stopped by SIGTERM'), error.hint, error.details)
     // Messages quote the API server and the cluster's objects: written through the Io, escaped (render/safe.ts).
-    if (json) process.stdout.write(jsonText(this.envelope(error.exitCode, {error: error.toJSON()}), 2) + '\n')
-    else {
+    if (format) {
+      this.io.format = format
+      this.io.printJson(this.envelope(error.exitCode, {error: error.toJSON()}))
+    } else {
       this.io.error(`${this.io.paint('red', 'Error:')} ${error.message}`)
       if (error.hint) this.io.error(`  ${indentLines(error.hint, '  ')}`)
     }

@@ -7,7 +7,8 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 const HELP = new Set(['--help', '-h'])
-const VERSION = new Set(['--version', '-v', 'version'])
+// Not -v: under kubectl that means verbosity (`-v 6`), never version.
+const VERSION = new Set(['--version', 'version'])
 
 /** File-system-safe name of the way we were invoked: "kubectl argo-doctor" → "kubectl-argo-doctor". */
 export function variantOf(bin: string): string {
@@ -21,18 +22,22 @@ function helpTopic(argv: string[]): string | undefined {
   return undefined
 }
 
-export function tryFastPath(bin: string, root: string, argv: string[]): boolean {
+/**
+ * `read` gets a path relative to the package root ("package.json", "dist/help/…"); the single
+ * executable passes one that reads its embedded assets instead of files.
+ */
+export function tryFastPath(bin: string, root: string, argv: string[], read: (relative: string) => string = (relative) => readFileSync(join(root, relative), 'utf8')): boolean {
   if (process.env.ARGO_DOCTOR_NO_FAST_PATH) return false
   try {
     if (argv.length === 1 && VERSION.has(argv[0])) {
-      const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {name: string; version: string}
+      const pjson = JSON.parse(read('package.json')) as {name: string; version: string}
       process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
       return true
     }
 
     const topic = helpTopic(argv)
     if (!topic) return false
-    process.stdout.write(readFileSync(join(root, 'dist', 'help', variantOf(bin), `${topic}.txt`), 'utf8'))
+    process.stdout.write(read(`dist/help/${variantOf(bin)}/${topic}.txt`))
     return true
   } catch {
     return false // not rendered (e.g. an unknown command): let oclif answer

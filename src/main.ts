@@ -3,6 +3,13 @@ import {Config, flush, handle, run} from '@oclif/core'
 import {invocation} from './lib/invocation.js'
 
 export async function main(binName: string, root: string): Promise<void> {
+  if (process.argv[2] === '__complete') {
+    // Shell completion (lib/completion.ts): answered without oclif; the scripts call it on every TAB.
+    const {printCompletion} = await import('./lib/completion.js')
+    await printCompletion(root, process.argv.slice(3))
+    process.exit(0)
+  }
+
   try {
     const config = await Config.load({root})
     // Help and examples read naturally for the way we were invoked ("kubectl argo-doctor unstick …").

@@ -96,6 +96,12 @@ export function describeGuards(patch: JsonPatchOp[]): string[] {
 export interface ConnectionFlags {
   kubeconfig?: string
   context?: string
+  /** kubectl's override flags, repeated in the printed command (never the token: it would land in shell history). */
+  cluster?: string
+  user?: string
+  server?: string
+  as?: string
+  asGroups?: string[]
 }
 
 export {shellQuote} from './shell.js'
@@ -105,6 +111,11 @@ export function kubectlCommand(plan: Plan, conn: ConnectionFlags = {}): string {
   const parts = ['kubectl', 'patch', 'applications.argoproj.io', plan.target.name, '-n', plan.target.namespace]
   if (conn.kubeconfig) parts.push('--kubeconfig', conn.kubeconfig)
   if (conn.context) parts.push('--context', conn.context)
+  if (conn.cluster) parts.push('--cluster', conn.cluster)
+  if (conn.user) parts.push('--user', conn.user)
+  if (conn.server) parts.push('--server', conn.server)
+  if (conn.as) parts.push('--as', conn.as)
+  for (const group of conn.asGroups ?? []) parts.push('--as-group', group)
   // jsonText: a control character in a value is written as a JSON \u escape, so the line is safe to print and still exact.
   parts.push('--type', 'json', '-p', jsonText(plan.patch))
   return shellJoin(parts)

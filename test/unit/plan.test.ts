@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {changeKey, valueAt} from '../../src/lib/plan.js'
+import {changeKey, kubectlCommand, valueAt} from '../../src/lib/plan.js'
 import {buildUnstickPlan, UNSTICK_DEFAULTS} from '../../src/lib/recipes/unstick.js'
 import {NOW, selfWaitApp} from '../fixtures/apps.js'
 
@@ -28,5 +28,14 @@ describe('changeKey (may an unattended run re-apply after a concurrent write?)',
   it('valueAt resolves escaped pointers', () => {
     expect(valueAt({metadata: {annotations: {'a/b': 'x'}}}, '/metadata/annotations/a~1b')).to.equal('x')
     expect(valueAt({}, '/missing/path')).to.equal(undefined)
+  })
+})
+
+describe('kubectlCommand (the equivalent command a plan prints)', () => {
+  it('repeats kubectl\'s connection overrides, never the token', () => {
+    const p = plan(selfWaitApp())
+    const cmd = kubectlCommand(p, {kubeconfig: '/k', context: 'prod', cluster: 'c1', user: 'u1', server: 'https://api:6443', as: 'jane', asGroups: ['sre']})
+    expect(cmd).to.match(/^kubectl patch applications\.argoproj\.io wealist-apps-prod -n argocd --kubeconfig \/k --context prod --cluster c1 --user u1 --server https:\/\/api:6443 --as jane --as-group sre --type json -p '/)
+    expect(kubectlCommand(p)).to.match(/^kubectl patch applications\.argoproj\.io wealist-apps-prod -n argocd --type json -p '/)
   })
 })

@@ -2,12 +2,12 @@
  * The only module that talks to the Kubernetes API server. Everything else gets a `Cluster`.
  * @kubernetes/client-node is heavy, so this file is only ever loaded with a dynamic import.
  */
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {
   ApiException, AutoscalingV2Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, Watch,
-} from '@kubernetes/client-node'
+} from './client-node.js'
 import {APPS, GROUP, PROJECTS, VERSION, type AppRef, type Application} from '../app.js'
 import {DoctorError, toDoctorError, type RequestContext} from '../errors.js'
 import type {JsonPatchOp} from '../plan.js'
@@ -18,6 +18,31 @@ export interface ConnectOptions {
   context?: string
   /** Per-request timeout in seconds. */
   requestTimeout: number
+  /** kubectl's global overrides: --cluster, --user, -s/--server, --token, --certificate-authority, --insecure-skip-tls-verify, --as, --as-group. */
+  cluster?: string
+  user?: string
+  server?: string
+  token?: string
+  certificateAuthority?: string
+  insecureSkipTlsVerify?: boolean
+  as?: string
+  asGroups?: string[]
+}
+
+/** The kubeconfig, plus an Impersonate-Group header (client-node knows only Impersonate-User). */
+class DoctorKubeConfig extends KubeConfig {
+  impersonateGroup: string | undefined
+
+  constructor() {
+    super()
+    // applyOptions (private in the typings) is the one step both API clients and watches go through.
+    const self = this as unknown as {applyOptions: (opts: {headers?: Record<string, string>}) => Promise<void>}
+    const applyOptions = self.applyOptions.bind(this)
+    self.applyOptions = async (opts) => {
+      await applyOptions(opts)
+      if (this.impersonateGroup !== undefined) opts.headers = {...opts.headers, 'Impersonate-Group': this.impersonateGroup}
+    }
+  }
 }
 
 export interface ListPage {
@@ -337,25 +362,56 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
-/** Load the kubeconfig the way kubectl does (--kubeconfig, else $KUBECONFIG, else ~/.kube/config). */
-export function loadKubeConfig(opts: Pick<ConnectOptions, 'kubeconfig' | 'context'>): KubeConfig {
-  const kc = new KubeConfig()
+/** A kubeconfig file with no document at all (/dev/null, an empty file): client-node fails on it with a TypeError. */
+function isEmptyFile(path: string): boolean {
+  try {
+    return readFileSync(path, 'utf8').replace(/^\s*(#.*)?$/gm, '').trim() === ''
+  } catch {
+    return false
+  }
+}
+
+const SERVER_ONLY = 'argo-doctor-flags'
+
+/** Load the kubeconfig the way kubectl does (--kubeconfig, else $KUBECONFIG, else ~/.kube/config), then apply kubectl's override flags. */
+export function loadKubeConfig(opts: Omit<ConnectOptions, 'requestTimeout'>): KubeConfig {
+  const kc = new DoctorKubeConfig()
+  const emptyHint = opts.server ? undefined : 'Pass a kubeconfig that has a cluster, user and context (kubectl config view shows what it holds), or --server and --token.'
   try {
     if (opts.kubeconfig) {
       if (!existsSync(opts.kubeconfig)) throw new DoctorError('CONFIG', `Kubeconfig file ${opts.kubeconfig} does not exist.`, 'Pass an existing file to --kubeconfig.')
-      kc.loadFromFile(opts.kubeconfig)
+      if (isEmptyFile(opts.kubeconfig)) {
+        if (emptyHint) throw new DoctorError('CONFIG', `Kubeconfig ${opts.kubeconfig} is empty: it names no cluster, user or context.`, emptyHint)
+      } else kc.loadFromFile(opts.kubeconfig)
     } else {
       const envPaths = (process.env.KUBECONFIG ?? '').split(':').filter(Boolean)
       const defaultPath = join(homedir(), '.kube', 'config')
-      if (envPaths.length === 0 && !existsSync(defaultPath) && !process.env.KUBERNETES_SERVICE_HOST) {
-        throw new DoctorError('CONFIG', 'No kubeconfig found ($KUBECONFIG is unset and ~/.kube/config does not exist).', 'Pass --kubeconfig, set KUBECONFIG, or try it offline with -f app.yaml --dry-run.')
-      }
-
-      kc.loadFromDefault()
+      const paths = envPaths.length > 0 ? envPaths : [defaultPath]
+      const present = paths.filter((p) => existsSync(p) && !isEmptyFile(p))
+      if (present.length === 0 && !process.env.KUBERNETES_SERVICE_HOST) {
+        if (!opts.server) {
+          throw paths.some((p) => existsSync(p))
+            ? new DoctorError('CONFIG', `Kubeconfig ${paths.join(':')} is empty: it names no cluster, user or context.`, emptyHint)
+            : new DoctorError('CONFIG', 'No kubeconfig found ($KUBECONFIG is unset and ~/.kube/config does not exist).', 'Pass --kubeconfig, set KUBECONFIG, pass --server and --token, or try it offline with -f app.yaml --dry-run.')
+        }
+      } else if (present.length > 0 && present.length < paths.length) {
+        // Skip the empty files of a $KUBECONFIG list; the first file's current-context wins, as in kubectl.
+        for (const [i, p] of present.entries()) kc.mergeConfig(loadOne(p), i > 0)
+      } else kc.loadFromDefault()
     }
   } catch (error) {
     if (error instanceof DoctorError) throw error
     throw new DoctorError('CONFIG', `Cannot read the kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${(error as Error).message}`, 'Check the file with: kubectl config view')
+  }
+
+  // -s/--server without a usable kubeconfig: a context of our own, as kubectl does.
+  if (opts.server && !opts.context && (!kc.getCurrentContext() || !kc.getContextObject(kc.getCurrentContext()))) {
+    kc.loadFromOptions({
+      clusters: [...kc.clusters, {name: SERVER_ONLY, server: opts.server, skipTLSVerify: false}],
+      users: [...kc.users, {name: SERVER_ONLY}],
+      contexts: [...kc.contexts, {name: SERVER_ONLY, cluster: SERVER_ONLY, user: SERVER_ONLY}],
+      currentContext: SERVER_ONLY,
+    })
   }
 
   if (opts.context) {
@@ -369,11 +425,66 @@ export function loadKubeConfig(opts: Pick<ConnectOptions, 'kubeconfig' | 'contex
     throw new DoctorError('CONFIG', 'The kubeconfig has no current context.', 'Pass --context, or run: kubectl config use-context <name>')
   }
 
+  applyOverrides(kc, opts)
   if (!kc.getCurrentCluster()) {
     throw new DoctorError('CONFIG', `Context "${kc.getCurrentContext()}" names a cluster that is not in the kubeconfig.`, 'Fix the kubeconfig: kubectl config view')
   }
 
   return kc
+}
+
+function loadOne(path: string): KubeConfig {
+  const one = new KubeConfig()
+  one.loadFromFile(path)
+  return one
+}
+
+/** kubectl's override flags, applied to the current context the way kubectl applies them. */
+function applyOverrides(kc: DoctorKubeConfig, opts: Omit<ConnectOptions, 'requestTimeout'>): void {
+  const changes = opts.cluster || opts.user || opts.server || opts.token || opts.certificateAuthority || opts.insecureSkipTlsVerify || opts.as
+  const groups = opts.asGroups ?? []
+  if (groups.length > 1) {
+    // client-node sends each header once: several groups would reach the server as one group "a,b".
+    throw new DoctorError('USAGE', `Give --as-group once (got ${groups.length}): argo-doctor can impersonate one group.`, 'Use the one group whose permissions you need, or run the kubectl command argo-doctor prints.')
+  }
+
+  kc.impersonateGroup = groups[0]
+  if (!changes) return
+  const current = kc.getContextObject(kc.getCurrentContext())!
+  if (opts.cluster && !kc.getCluster(opts.cluster)) {
+    throw new DoctorError('CONFIG', `Cluster "${opts.cluster}" is not in the kubeconfig.`, `Known clusters: ${kc.clusters.map((c) => c.name).join(', ') || 'none'}.`)
+  }
+
+  if (opts.user && !kc.getUser(opts.user)) {
+    throw new DoctorError('CONFIG', `User "${opts.user}" is not in the kubeconfig.`, `Known users: ${kc.users.map((u) => u.name).join(', ') || 'none'}.`)
+  }
+
+  if (opts.certificateAuthority && !existsSync(opts.certificateAuthority)) {
+    throw new DoctorError('CONFIG', `Certificate authority file ${opts.certificateAuthority} does not exist.`, 'Pass an existing PEM file to --certificate-authority.')
+  }
+
+  const baseCluster = kc.getCluster(opts.cluster ?? current.cluster)
+  const baseUser = kc.getUser(opts.user ?? current.user) ?? {name: SERVER_ONLY}
+  const cluster = {
+    ...(baseCluster ?? {name: SERVER_ONLY, skipTLSVerify: false}),
+    name: `${SERVER_ONLY}-cluster`,
+    server: opts.server ?? baseCluster?.server ?? '',
+    ...(opts.certificateAuthority ? {caFile: opts.certificateAuthority, caData: undefined} : {}),
+    ...(opts.insecureSkipTlsVerify ? {skipTLSVerify: true, caFile: undefined, caData: undefined} : {}),
+  }
+  // A token replaces the user's other ways of getting one (exec plugin, auth provider, basic auth); client certificates stay, as in kubectl.
+  const user = {
+    ...baseUser,
+    name: `${SERVER_ONLY}-user`,
+    ...(opts.token ? {token: opts.token, exec: undefined, authProvider: undefined, username: undefined, password: undefined} : {}),
+    ...(opts.as ? {impersonateUser: opts.as} : {}),
+  }
+  kc.loadFromOptions({
+    clusters: [...kc.clusters.filter((c) => c.name !== cluster.name), cluster],
+    users: [...kc.users.filter((u) => u.name !== user.name), user],
+    contexts: [...kc.contexts.filter((c) => c.name !== current.name), {...current, cluster: cluster.name, user: user.name}],
+    currentContext: current.name,
+  })
 }
 
 export function connect(opts: ConnectOptions): Cluster {

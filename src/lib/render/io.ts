@@ -1,6 +1,7 @@
 import {randomInt} from 'node:crypto'
 import {inspect, type styleText} from 'node:util'
 import {escapeControls, jsonText} from './safe.js'
+import {stringify} from 'yaml'
 
 type Style = Parameters<typeof styleText>[0] & keyof typeof inspect.colors
 
@@ -22,6 +23,8 @@ const MARK = Array.from({length: 4}, () => String.fromCodePoint(0xe000 + randomI
  */
 export class Io {
   readonly color: boolean
+  /** The document format under --json / -o: the one place machine output is printed. */
+  format: 'json' | 'yaml' = 'json'
   constructor(
     readonly json: boolean,
     colorFlag: boolean,
@@ -73,8 +76,12 @@ export class Io {
     this.stderr.write(this.render(text) + '\n')
   }
 
-  /** The exact values, with every dangerous character written as a JSON \u escape. */
+  /**
+   * The command's document, as JSON (--json, -o json) or YAML (-o yaml; same content): the exact
+   * values, with every dangerous character escaped (JSON \u escapes; YAML double-quoted escapes).
+   */
   printJson(value: unknown): void {
-    this.stdout.write(jsonText(value, 2) + '\n')
+    if (this.format === 'yaml') this.stdout.write(stringify(JSON.parse(JSON.stringify(value ?? null)), {lineWidth: 0, aliasDuplicateObjects: false}))
+    else this.stdout.write(jsonText(value, 2) + '\n')
   }
 }
