@@ -6,7 +6,7 @@
 import {refOf, type Application} from '../app.js'
 import {ExitCode} from '../exit-codes.js'
 import {operationFacts} from '../operation.js'
-import {comparisonError, manifestGenerationCached, otherConditions, projectNotPermitted, repoServerUnavailable, sharedResource} from './signatures/conditions.js'
+import {comparisonError, destinationClusterUnavailable, manifestGenerationCached, otherConditions, projectNotPermitted, repoServerUnavailable, sharedResource} from './signatures/conditions.js'
 import {configNotRolledOut, hpaReplicasDrift, operatorDefaultsDrift, presyncNeverRan, webhookCabundleDrift} from './signatures/drift.js'
 import {deletionStuckFinalizer, pruneAwaitingConfirmation, syncWindowBlocked} from './signatures/lifecycle.js'
 import {
@@ -39,6 +39,7 @@ export const MATCHERS: readonly Matcher[] = [
   syncRetrying,
   comparisonErrorCause,
   manifestGenerationCached,
+  destinationClusterUnavailable,
   repoServerUnavailable,
   comparisonError,
   syncFailedCause,

@@ -356,3 +356,26 @@ describe('Progressing after a completed sync names what keeps it so', () => {
     expect(f.fix.steps[0]).to.equal('kubectl describe ingress.networking.k8s.io ingress-master -n nginx-ingress')
   })
 })
+
+describe('destination-cluster-unavailable: the controller cannot build its cache of the destination', () => {
+  it('unreachable: the wording Argo CD v3.2 writes for a cluster that refuses connections (seen on the real controller; argo-cd #4198)', () => {
+    const f = one(comparison('Failed to load live state: failed to get cluster info for "https://10.1.2.3:6443": error synchronizing cache state : failed to get server version: Get "https://10.1.2.3:6443/version?timeout=32s": dial tcp 10.1.2.3:6443: connect: connection refused'), 'destination-cluster-unavailable')
+    expect(f.title).to.equal('Destination cluster https://10.1.2.3:6443 is unreachable')
+    expect(f.severity).to.equal('critical')
+    expect(f.fix.command).to.equal(null)
+    expect(f.fix.steps.join(' ')).to.include('argocd cluster get https://10.1.2.3:6443')
+    // Not mistaken for the repo-server (the old reading of "connection refused").
+    expect(ids(comparison('Failed to load live state: failed to get cluster info for "https://10.1.2.3:6443": dial tcp 10.1.2.3:6443: connect: connection refused'))).to.not.include('repo-server-unavailable')
+  })
+
+  it('a broken API on the destination (kubernetes-sigs/kueue#9051): names the schema workaround, not hard-refresh', () => {
+    const f = one(comparison('Failed to load target state: failed to get cluster version for cluster "https://x.x.x.x": failed to get cluster info for "https://x.x.x.x": error synchronizing cache state: failed to load open api schema while syncing cluster cache: error getting openapi resources: SchemaError(sigs.k8s.io/kueue/apis/visibility/v1beta1.PendingWorkloadsSummary.items): unknown model in reference: "sigs.k8s.io~1kueue~1apis~1visibility~1v1beta1.PendingWorkload"'), 'destination-cluster-unavailable')
+    expect(f.title).to.equal('A broken API on https://x.x.x.x stops the controller\'s cluster cache')
+    expect(f.fix.steps.join(' ')).to.include('ARGOCD_CLUSTER_CACHE_LOAD_OPEN_API_SCHEMA=false')
+    expect(f.fix.steps.join(' ')).to.not.include('hard-refresh')
+  })
+
+  it('a plain repo-server timeout is still the repo-server', () => {
+    expect(ids(comparison('rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 10.96.0.12:8081: connect: connection refused"'))).to.include('repo-server-unavailable')
+  })
+})

@@ -46,11 +46,57 @@ function rootCause(text: string): string {
   return tail.length > 200 ? `${tail.slice(0, 199)}…` : tail
 }
 
+/**
+ * The controller could not build its cache of the destination cluster. The text is wrapped as
+ * 'Failed to load live state: failed to get cluster info for "<server>": …' (or "failed to sync
+ * cluster", "failed to get cluster version for cluster"); what follows says why.
+ */
+const CLUSTER_CACHE = /failed to get cluster info for|failed to sync cluster|failed to get cluster version for cluster|Failed to load live state: .*cluster/i
+const CLUSTER_API_BROKEN = /failed to load open api schema|error getting openapi resources|unable to retrieve the complete list of server APIs|the server is currently unable to handle the request/i
+const CLUSTER_CREDENTIALS = /Unauthorized|provide credentials|certificate has expired|x509:|forbidden: User "system:anonymous"/i
+
+export const destinationClusterUnavailable: Matcher = {
+  id: 'destination-cluster-unavailable',
+  supersedes: ['comparison-error', 'repo-server-unavailable'],
+  match(ctx) {
+    const c = comparisonErrors(ctx).find((x) => CLUSTER_CACHE.test(x.item.message ?? ''))
+    if (!c) return
+    const message = c.item.message ?? ''
+    const server = /for (?:cluster )?"([^"]+)"/.exec(message)?.[1] ?? ctx.app.spec?.destination?.server ?? ctx.app.spec?.destination?.name ?? 'the destination'
+    const cause = CLUSTER_API_BROKEN.test(message) ? 'api' : CLUSTER_CREDENTIALS.test(message) ? 'credentials' : 'unreachable'
+    const explanation = {
+      api: `The application-controller reached ${server} but could not load its API discovery/OpenAPI schema: one API on that cluster is broken (an aggregated APIService that is down, or a CRD/APIService publishing an invalid schema, e.g. kubernetes-sigs/kueue#9051). Until it is fixed, no app on that cluster can be compared or synced — the manifests and the repo-server are fine.`,
+      credentials: `The application-controller reached ${server} but its credentials were refused (expired token or certificate in the cluster Secret). Nothing on that cluster can be compared or synced until they are renewed.`,
+      unreachable: `The application-controller cannot reach the destination cluster ${server} (connection refused, timeout or unknown host): it is down, its address changed, or the network between them is cut. This is not a repo-server or manifest problem; every app on that cluster shows the same error.`,
+    }[cause]
+    const steps = {
+      api: [
+        `Find the broken API on the destination: ${sh('kubectl', 'get', 'apiservices')} (AVAILABLE False), and any recently installed CRD/operator.`,
+        'Fix or remove it. Workaround while it is broken: set ARGOCD_CLUSTER_CACHE_LOAD_OPEN_API_SCHEMA=false on the application-controller (it then compares without schemas for every CRD).',
+      ],
+      credentials: [`Renew the cluster's credentials: ${sh('argocd', 'cluster', 'get', server)}, then argocd cluster add (or update the cluster Secret's config).`],
+      unreachable: [
+        `Check the cluster Argo CD has registered: ${sh('argocd', 'cluster', 'get', server)} (server address, connection state).`,
+        'From the controller pod, check the address resolves and answers (DNS, VPN, firewall, an API server that moved or was deleted).',
+        'If the cluster is gone for good, remove its apps (an app stuck deleting there is what the unblock-delete command is for).',
+      ],
+    }[cause]
+    return {
+      id: 'destination-cluster-unavailable',
+      severity: 'critical',
+      title: cause === 'api' ? `A broken API on ${server} stops the controller's cluster cache` : cause === 'credentials' ? `Argo CD's credentials for ${server} are refused` : `Destination cluster ${server} is unreachable`,
+      explanation,
+      evidence: conditionEvidence(c, ctx.now),
+      fix: {command: null, steps, docs: 'https://argo-cd.readthedocs.io/en/stable/operator-manual/declarative-setup/#clusters'},
+    }
+  },
+}
+
 export const repoServerUnavailable: Matcher = {
   id: 'repo-server-unavailable',
   supersedes: ['comparison-error'],
   match(ctx) {
-    const c = comparisonErrors(ctx).find((x) => REPO_SERVER_DOWN.test(x.item.message ?? ''))
+    const c = comparisonErrors(ctx).find((x) => REPO_SERVER_DOWN.test(x.item.message ?? '') && !CLUSTER_CACHE.test(x.item.message ?? ''))
     if (!c) return
     return {
       id: 'repo-server-unavailable',
