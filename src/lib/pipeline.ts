@@ -5,6 +5,7 @@
  * step), `runSteps` (a sequence on one app) or `runBatch` (many apps, one confirmation). Only this
  * file decides when the cluster is written.
  */
+import {hostname} from 'node:os'
 import type {AppRef, Application} from './app.js'
 import {DoctorError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
@@ -240,6 +241,7 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
 
     const {written, plan, result, backup, before} = step
     await backup.applied(written, (message) => io.warn(message))
+    await recordEvent(env, written, plan, before, backup.file)
     io.out(io.paint('green', `Applied: ${oneLine(opts.compact ? `${ref.namespace}/${ref.name}` : plan.summary)}`))
     result.status = 'applied'
     result.backup = backup.file
@@ -423,6 +425,26 @@ export function createLimiter(n: number): <T>(fn: () => Promise<T>) => Promise<T
       active--
       queue.shift()?.()
     }
+  }
+}
+
+let eventWarningGiven = false
+
+/**
+ * A Kubernetes Event on the Application for every change we make: what changed, who ran it, where
+ * the backup is. Never fails the command: without `events create` (or on any error) it warns once.
+ */
+async function recordEvent(env: PipelineEnv, written: Application, plan: Plan, before: Application, backupFile: string): Promise<void> {
+  const reason = `ArgoDoctor${plan.recipe.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`
+  const who = env.source.user || process.env.USER || 'unknown'
+  const message = `${plan.summary} By ${who} with argo-doctor ${plan.recipe} (resourceVersion ${before.metadata.resourceVersion} → ${written.metadata.resourceVersion}); backup of the object before the change: ${backupFile} on ${hostname()}.`
+  try {
+    await env.source.recordEvent(written, {reason, message, type: 'Normal'})
+  } catch (error) {
+    if (eventWarningGiven) return
+    eventWarningGiven = true
+    const why = error instanceof DoctorError && error.code === 'FORBIDDEN' ? 'RBAC does not allow creating events (deploy/rbac.yaml grants it)' : (error as Error).message
+    env.io.warn(`Could not record a Kubernetes Event on ${plan.target.namespace}/${plan.target.name}: ${why}. The change itself is applied.`)
   }
 }
 

@@ -1,4 +1,5 @@
 import {open} from 'node:fs/promises'
+import {hostname} from 'node:os'
 import {isApplication, type AppRef, type Application} from './app.js'
 import {DoctorError} from './errors.js'
 import type {Cluster, WaitCheck, WaitOptions, WaitResult} from './cluster/kube.js'
@@ -48,6 +49,15 @@ export interface AppSource {
    * when they are on this cluster; undefined when they cannot be (offline, or another destination).
    */
   readManaged(app: Application, pick: ManagedPick): Promise<LiveMeta[] | undefined>
+  /** Leave a trail in the cluster: a Kubernetes Event on the Application (a file source has no cluster: nothing). */
+  recordEvent(app: Application, event: AppEvent): Promise<void>
+}
+
+export interface AppEvent {
+  /** CamelCase, e.g. ArgoDoctorUnstick. */
+  reason: string
+  message: string
+  type: 'Normal' | 'Warning'
 }
 
 export function clusterSource(cluster: Cluster): AppSource {
@@ -64,6 +74,24 @@ export function clusterSource(cluster: Cluster): AppSource {
     watch: (ref, from, check, opts) => cluster.waitForApp(ref, from, check, opts),
     readRelated: (app, wants) => gatherRelated(cluster, app, wants),
     readManaged: (app, pick) => readLive(cluster, app, pick),
+    async recordEvent(app, event) {
+      const now = new Date()
+      await cluster.createEvent(app.metadata.namespace ?? 'argocd', {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: {generateName: `${app.metadata.name}.argo-doctor.`, namespace: app.metadata.namespace},
+        involvedObject: {apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: app.metadata.name, namespace: app.metadata.namespace, uid: app.metadata.uid, resourceVersion: app.metadata.resourceVersion},
+        reason: event.reason,
+        message: event.message.slice(0, 1024),
+        type: event.type,
+        source: {component: 'argo-doctor'},
+        reportingComponent: 'argo-doctor',
+        reportingInstance: hostname(),
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      })
+    },
   }
 }
 
@@ -210,6 +238,7 @@ export function fileSource(file: ObjectsFile, path: string): AppSource {
     watch: async () => offline(),
     readRelated: async (app, wants) => relatedFromFile(related, app, wants),
     readManaged: async () => undefined,
+    recordEvent: async () => {},
     async preview(ref, patch) {
       const {default: jsonpatch} = await import('fast-json-patch')
       try {

@@ -73,6 +73,12 @@ describe('e2e: unstick through `kubectl argo-doctor` against a real kube-apiserv
     expect(after.status.operationState).to.equal(undefined)
   })
 
+  it('leaves a trail: kubectl describe shows argo-doctor\'s Event on the Application', async () => {
+    const described = await kubectl(['describe', 'applications.argoproj.io', 'leftover', '-n', NS])
+    expect(described).to.match(/Normal\s+ArgoDoctorUnstick\s+.*Clear the stuck sync of leftover/)
+    expect(described).to.match(/backup of the object before the change: \S+\.json/)
+  })
+
   it('the restricted user gets a clear forbidden message and exit 5; nothing changes', async () => {
     const before = await getApp('wealist-apps-prod')
     const r = await doctor(['unstick', 'wealist-apps-prod', '--yes', '--context', 'restricted'])

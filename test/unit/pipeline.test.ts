@@ -67,6 +67,7 @@ function memorySource(apps: Application[], controller: (app: Application) => App
     },
     readRelated: async (app) => relatedFromFile([], app),
     readManaged: async () => undefined,
+    recordEvent: async () => {},
   }
 }
 

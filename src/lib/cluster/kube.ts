@@ -137,6 +137,11 @@ export class Cluster {
       }))
   }
 
+  /** Record a core/v1 Event (e.g. on an Application: kubectl describe and the Argo CD UI show it). */
+  async createEvent(namespace: string, event: Record<string, unknown>): Promise<void> {
+    await this.call(this.ctx('create', 'events', namespace), () => this.kc.makeApiClient(CoreV1Api).createNamespacedEvent({namespace, body: event as never}))
+  }
+
   async getProject(namespace: string, name: string): Promise<Record<string, any>> {
     return this.call(this.ctx('get', `${PROJECTS}.${GROUP}`, namespace, name), () =>
       this.custom.getNamespacedCustomObject({group: GROUP, version: VERSION, namespace, plural: PROJECTS, name}))
