@@ -147,9 +147,9 @@ describe('e2e: the README\'s minimal RBAC (deploy/rbac.yaml) is enough', () => {
     expect((await getApp('rbac-check')).status.operationState).to.equal(undefined)
     // The default Role grants no Secret reads (argocd-secret holds the JWT signing key): explain
     // says it did not check, instead of failing.
-    const x = await doctor(['explain', 'rbac-check', '--kubeconfig', file])
+    const x = await doctor(['explain', 'rbac-check', '--kubeconfig', file, '--json'])
     expect(x.exitCode, x.stdout + x.stderr).to.be.oneOf([0, 20])
-    expect(x.stdout).to.include('Did not check whether Secret argocd/argocd-secret exists: the default RBAC (deploy/rbac.yaml) grants no Secret reads')
+    expect((await jsonOut(x.stdout)).notes.join('\n')).to.include('Did not check whether Secret argocd/argocd-secret exists: the default RBAC (deploy/rbac.yaml) grants no Secret reads')
     const {execa} = await import('execa')
     const canI = await execa('kubectl', ['--kubeconfig', file, 'auth', 'can-i', 'get', 'secret/argocd-secret', '-n', NS], {reject: false})
     expect(String(canI.stdout).trim()).to.equal('no')
