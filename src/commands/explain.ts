@@ -4,7 +4,7 @@ import type {Application} from '../lib/app.js'
 import type {CommandStyle} from '../lib/diagnose/types.js'
 import {DoctorError} from '../lib/errors.js'
 import {
-  explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, renderFleet, renderSingle, singleExitCode, singleJson,
+  explainContexts, explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, renderFleet, renderSingle, singleExitCode, singleJson,
 } from '../lib/explain.js'
 
 export default class Explain extends DoctorCommand {
@@ -33,14 +33,29 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     filename: Flags.string({char: 'f', description: 'Work offline on YAML/JSON saved with `kubectl get app -o yaml`: one object, a List or several documents ("-" reads stdin). Ages are judged as of the newest timestamp in the file (see --as-of), not the file\'s modification time.'}),
     'as-of': asOfFlag(),
     related: Flags.boolean({description: 'Single app: also read the few related objects that sharpen the diagnosis (--no-related: only the Application).', default: true, allowNo: true}),
+    context: Flags.string({description: 'Kubeconfig context to use; repeat it to explain several clusters at once (one LIST each, in parallel, with a CONTEXT column).', multiple: true, helpGroup: 'CONNECTION'}),
+    'all-contexts': Flags.boolean({description: 'Explain every context of the kubeconfig (with --all or -A; a context that fails does not fail the others).', helpGroup: 'CONNECTION'}),
     details: Flags.boolean({description: 'Many apps: print each app\'s findings after the table (--no-details: the table only).', default: true, allowNo: true}),
   }
 
   protected async execute(): Promise<CommandResult> {
-    const {args, flags} = await this.parse(Explain)
+    const {args, flags: parsed} = await this.parse(Explain)
+    const contexts = parsed.context ?? []
+    const flags = {...parsed, context: contexts[0]}
     const io = this.setupIo(flags)
     const style: CommandStyle = {bin: this.binName, kubeconfig: flags.kubeconfig, context: flags.context}
     const fleetMode = flags.all || flags['all-namespaces'] || flags.selector !== undefined
+    if (contexts.length > 1 || flags['all-contexts']) {
+      if (args.app || flags.filename || !fleetMode) throw new DoctorError('USAGE', 'Several contexts explain fleets: use them with --all, -A or -l (not with APP or -f).', `Example: ${this.binName} explain -A --all-contexts`)
+      const {kubeContexts} = await import('../lib/cluster/kube.js')
+      const names = flags['all-contexts'] ? kubeContexts(flags.kubeconfig) : contexts
+      const namespace = flags['all-namespaces'] ? undefined : flags.namespace
+      const list = async (context: string) => (await this.connectSource({...flags, context})).list({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE})
+      const report = await explainContexts(names, list, now(), style)
+      io.out(renderFleet(io, report, {details: flags.details}))
+      return {json: fleetJson(report), exitCode: fleetExitCode(report)}
+    }
+
     if (fleetMode && args.app) throw new DoctorError('USAGE', 'Name one application, or use --all/-A/-l, not both.', `Example: ${this.binName} explain --all -n ${flags.namespace}`)
 
     if (flags.filename && flags.selector) throw new DoctorError('USAGE', '-l/--selector needs a cluster; with -f every app in the file is explained.')

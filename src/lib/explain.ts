@@ -30,6 +30,40 @@ export interface FleetReport {
   /** Apps diagnosed (with or without findings). */
   total: number
   notes: string[]
+  /** Several kube contexts: how each one went. */
+  contexts?: ContextOutcome[]
+}
+
+export interface ContextOutcome {
+  context: string
+  status: 'ok' | 'error'
+  apps: number
+  error?: Record<string, unknown> & {code: string; exitCode: number; message: string}
+}
+
+/**
+ * One fleet over several kube contexts: one LIST per context, all in parallel; each app tagged with
+ * its context. A context that fails (unreachable, forbidden, no CRD) is reported and does not fail
+ * the others.
+ */
+export async function explainContexts(contexts: string[], list: (context: string) => Promise<AsyncIterable<Application[]>>, now: Date, style: CommandStyle): Promise<FleetReport> {
+  const results = await Promise.allSettled(contexts.map(async (context) => explainFleet(await list(context), now, {...style, context})))
+  const report: FleetReport = {entries: [], total: 0, notes: [], contexts: []}
+  results.forEach((r, i) => {
+    const context = contexts[i]
+    if (r.status === 'fulfilled') {
+      report.entries.push(...r.value.entries.map((e) => ({...e, context})))
+      report.total += r.value.total
+      report.notes.push(...r.value.notes.map((n) => `${context}: ${n}`))
+      report.contexts!.push({context, status: 'ok', apps: r.value.total})
+    } else {
+      const e = r.reason as {toJSON?: () => Record<string, unknown>; message?: string; exitCode?: number; code?: string}
+      const error = (typeof e?.toJSON === 'function' ? e.toJSON() : {code: 'ERROR', exitCode: 1, message: String(e?.message ?? e)}) as ContextOutcome['error'] & object
+      report.contexts!.push({context, status: 'error', apps: 0, error})
+      report.notes.push(`Context ${context} failed, the others were explained: ${error.message}`)
+    }
+  })
+  return report
 }
 
 export interface ExplainJsonSingle {
@@ -39,9 +73,10 @@ export interface ExplainJsonSingle {
 }
 
 export interface ExplainJsonFleet {
-  apps: Array<{name: string; namespace: string; findings: Finding[]}>
+  apps: Array<{name: string; namespace: string; context?: string; findings: Finding[]}>
   summary: {apps: number; withFindings: number; critical: number; warning: number; info: number}
   notes: string[]
+  contexts?: ContextOutcome[]
 }
 
 /** One app; with a source, also the related objects that sharpen the diagnosis (AppSource.readRelated). */
@@ -77,9 +112,10 @@ export function fleetJson(report: FleetReport): ExplainJsonFleet {
   const all = report.entries.flatMap((e) => e.findings)
   const counts = countBySeverity(all)
   return {
-    apps: report.entries.map((e) => ({name: e.name, namespace: e.namespace, findings: e.findings})),
+    apps: report.entries.map((e) => ({name: e.name, namespace: e.namespace, ...(e.context === undefined ? {} : {context: e.context}), findings: e.findings})),
     summary: {apps: report.total, withFindings: report.entries.filter((e) => e.findings.length > 0).length, ...counts},
     notes: report.notes,
+    ...(report.contexts ? {contexts: report.contexts} : {}),
   }
 }
 
@@ -87,8 +123,10 @@ export function singleExitCode(report: SingleReport): number {
   return explainExitCode([report.findings])
 }
 
+/** As for one app (0 / 20), but a context that failed gives its error's exit code. */
 export function fleetExitCode(report: FleetReport): number {
-  return explainExitCode(report.entries.map((e) => e.findings))
+  const failed = report.contexts?.find((c) => c.status === 'error')
+  return failed?.error?.exitCode ?? explainExitCode(report.entries.map((e) => e.findings))
 }
 
 export function renderSingle(io: Io, report: SingleReport): string {

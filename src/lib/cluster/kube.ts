@@ -379,6 +379,13 @@ function isEmptyFile(path: string): boolean {
 const SERVER_ONLY = 'argo-doctor-flags'
 
 /** Load the kubeconfig the way kubectl does (--kubeconfig, else $KUBECONFIG, else ~/.kube/config), then apply kubectl's override flags. */
+/** The context names of the kubeconfig (--all-contexts). */
+export function kubeContexts(kubeconfig?: string): string[] {
+  const names = loadKubeConfig({kubeconfig}).getContexts().map((c) => c.name)
+  if (names.length === 0) throw new DoctorError('CONFIG', 'The kubeconfig has no contexts.', 'Check it with: kubectl config get-contexts')
+  return names
+}
+
 export function loadKubeConfig(opts: Omit<ConnectOptions, 'requestTimeout'>): KubeConfig {
   const kc = new DoctorKubeConfig()
   const emptyHint = opts.server ? undefined : 'Pass a kubeconfig that has a cluster, user and context (kubectl config view shows what it holds), or --server and --token.'

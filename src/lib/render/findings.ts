@@ -47,6 +47,8 @@ export interface AppLine {
   operation?: string
   /** "OutOfSync, Progressing · operation Running for 9h8m · reconciled 1m48s ago" */
   state: string
+  /** With several kube contexts: the one the app was listed from. */
+  context?: string
 }
 
 export function appLine(app: Application, now: Date): AppLine {
@@ -79,7 +81,7 @@ export function appLine(app: Application, now: Date): AppLine {
 
 /** "argocd/wealist-apps-prod — OutOfSync, Progressing · operation Running for 9h8m · reconciled 1m48s ago" */
 export function appHeader(io: Io, line: AppLine): string {
-  return `${io.paint('bold', oneLine(`${line.namespace}/${line.name}`))} — ${oneLine(line.state)}`
+  return `${io.paint('bold', oneLine(`${line.context ? `${line.context}: ` : ''}${line.namespace}/${line.name}`))} — ${oneLine(line.state)}`
 }
 
 /** An evidence value as quoted from the object: bare when plain, else JSON (control characters as \u escapes). */
@@ -156,9 +158,10 @@ export function sortFleet(entries: readonly FleetEntry[]): FleetEntry[] {
 
 export function renderFleetTable(io: Io, withFindings: readonly FleetEntry[]): string {
   const plain = withFindings.map((e) => worstSeverity(e.findings)!)
-  const rows = withFindings.map((e, i) => [`${e.namespace}/${e.name}`, e.sync ?? '', e.health ?? '', e.operation ?? '', plain[i], e.findings.map((f) => f.id).join(', ')])
+  const withContext = withFindings.some((e) => e.context !== undefined)
+  const rows = withFindings.map((e, i) => [...(withContext ? [e.context ?? ''] : []), `${e.namespace}/${e.name}`, e.sync ?? '', e.health ?? '', e.operation ?? '', plain[i], e.findings.map((f) => f.id).join(', ')])
   // Pad before painting: colour codes would break the column widths.
-  const table = renderTable(['APP', 'SYNC', 'HEALTH', 'OPERATION', 'SEVERITY', 'FINDINGS'], rows)
+  const table = renderTable([...(withContext ? ['CONTEXT'] : []), 'APP', 'SYNC', 'HEALTH', 'OPERATION', 'SEVERITY', 'FINDINGS'], rows)
   if (!io.color) return table
   return table.split('\n').map((line, i) => (i === 0 ? line : line.replace(new RegExp(`(\\s)${plain[i - 1]}(\\s)`), `$1${io.paint(SEVERITY_STYLE[plain[i - 1]], plain[i - 1])}$2`))).join('\n')
 }
