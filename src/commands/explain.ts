@@ -2,9 +2,10 @@ import {Args, Flags} from '@oclif/core'
 import {asOfFlag, connectionFlags, DoctorCommand, now, type CommandResult} from '../base-command.js'
 import type {Application} from '../lib/app.js'
 import type {CommandStyle} from '../lib/diagnose/types.js'
+import type {AppSource} from '../lib/source.js'
 import {DoctorError} from '../lib/errors.js'
 import {
-  explainContexts, explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, renderFleet, renderSingle, singleExitCode, singleJson,
+  emitFindingEvents, explainContexts, explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, renderFleet, renderSingle, singleExitCode, singleJson,
 } from '../lib/explain.js'
 
 export default class Explain extends DoctorCommand {
@@ -34,6 +35,7 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     'as-of': asOfFlag(),
     related: Flags.boolean({description: 'Single app: also read the few related objects that sharpen the diagnosis (--no-related: only the Application).', default: true, allowNo: true}),
     context: Flags.string({description: 'Kubeconfig context to use; repeat it to explain several clusters at once (one LIST each, in parallel, with a CONTEXT column).', multiple: true, helpGroup: 'CONNECTION'}),
+    'emit-events': Flags.boolean({description: 'Post each finding as a Warning (or Normal, for info) Event on its Application, de-duplicated: a repeated finding bumps the count of its Event (for scheduled scans: the Argo CD UI shows them).'}),
     'all-contexts': Flags.boolean({description: 'Explain every context of the kubeconfig (with --all or -A; a context that fails does not fail the others).', helpGroup: 'CONNECTION'}),
     details: Flags.boolean({description: 'Many apps: print each app\'s findings after the table (--no-details: the table only).', default: true, allowNo: true}),
   }
@@ -45,6 +47,8 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     const io = this.setupIo(flags)
     const style: CommandStyle = {bin: this.binName, kubeconfig: flags.kubeconfig, context: flags.context}
     const fleetMode = flags.all || flags['all-namespaces'] || flags.selector !== undefined
+    if (flags['emit-events'] && flags.filename) throw new DoctorError('USAGE', '--emit-events posts to the cluster; it does not apply to -f files.')
+    if (flags['emit-events'] && (contexts.length > 1 || flags['all-contexts'])) throw new DoctorError('USAGE', '--emit-events works on one context at a time (run one scan per context).')
     if (contexts.length > 1 || flags['all-contexts']) {
       if (args.app || flags.filename || !fleetMode) throw new DoctorError('USAGE', 'Several contexts explain fleets: use them with --all, -A or -l (not with APP or -f).', `Example: ${this.binName} explain -A --all-contexts`)
       const {kubeContexts} = await import('../lib/cluster/kube.js')
@@ -74,18 +78,20 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     const namespace = flags['all-namespaces'] ? undefined : flags.namespace
     const apps = flags.filename && !fleetMode && !args.app ? await firstPage(source.list({namespace})) : undefined
     if (fleetMode || (apps && apps.length > 1)) {
-      return this.fleet(apps ? [apps] : source.list({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), at, style, notes, flags.details)
+      return this.fleet(apps ? [apps] : source.list({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), at, style, notes, flags.details, flags['emit-events'] ? source : undefined)
     }
 
     const app = apps?.[0] ?? await source.read({name: args.app!, namespace: flags.namespace})
     if (!flags.related) notes.push('--no-related: only the Application was read.')
     const report = await explainSingle(app, at, style, {source: flags.related ? source : undefined, notes})
+    if (flags['emit-events']) report.notes.push(await emitFindingEvents(source, [{...report.line, findings: report.findings}]))
     io.out(renderSingle(io, report))
     return {json: singleJson(report), exitCode: singleExitCode(report)}
   }
 
-  private async fleet(pages: AsyncIterable<Application[]> | Iterable<Application[]>, at: Date, style: CommandStyle, notes: string[], details: boolean): Promise<CommandResult> {
+  private async fleet(pages: AsyncIterable<Application[]> | Iterable<Application[]>, at: Date, style: CommandStyle, notes: string[], details: boolean, events?: AppSource): Promise<CommandResult> {
     const report = await explainFleet(pages, at, style, notes)
+    if (events) report.notes.push(await emitFindingEvents(events, report.entries))
     this.io.out(renderFleet(this.io, report, {details}))
     return {json: fleetJson(report), exitCode: fleetExitCode(report)}
   }

@@ -51,6 +51,35 @@ export interface AppSource {
   readManaged(app: Application, pick: ManagedPick): Promise<LiveMeta[] | undefined>
   /** Leave a trail in the cluster: a Kubernetes Event on the Application (a file source has no cluster: nothing). */
   recordEvent(app: Application, event: AppEvent): Promise<void>
+  /** An Event that is kept and counted, not repeated: created once under `key`, its count bumped after that. */
+  upsertEvent(target: EventTarget, key: string, event: AppEvent): Promise<'created' | 'updated'>
+}
+
+/** The Application an Event is about. */
+export interface EventTarget {
+  name: string
+  namespace: string
+  uid?: string
+  resourceVersion?: string
+}
+
+function eventBody(target: EventTarget, event: AppEvent): Record<string, unknown> {
+  const now = new Date()
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: {generateName: `${target.name}.argo-doctor.`, namespace: target.namespace},
+    involvedObject: {apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: target.name, namespace: target.namespace, uid: target.uid, resourceVersion: target.resourceVersion},
+    reason: event.reason,
+    message: event.message.slice(0, 1024),
+    type: event.type,
+    source: {component: 'argo-doctor'},
+    reportingComponent: 'argo-doctor',
+    reportingInstance: hostname(),
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+  }
 }
 
 export interface AppEvent {
@@ -75,23 +104,10 @@ export function clusterSource(cluster: Cluster): AppSource {
     readRelated: (app, wants) => gatherRelated(cluster, app, wants),
     readManaged: (app, pick) => readLive(cluster, app, pick),
     async recordEvent(app, event) {
-      const now = new Date()
-      await cluster.createEvent(app.metadata.namespace ?? 'argocd', {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: {generateName: `${app.metadata.name}.argo-doctor.`, namespace: app.metadata.namespace},
-        involvedObject: {apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: app.metadata.name, namespace: app.metadata.namespace, uid: app.metadata.uid, resourceVersion: app.metadata.resourceVersion},
-        reason: event.reason,
-        message: event.message.slice(0, 1024),
-        type: event.type,
-        source: {component: 'argo-doctor'},
-        reportingComponent: 'argo-doctor',
-        reportingInstance: hostname(),
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      })
+      const target = {name: app.metadata.name, namespace: app.metadata.namespace ?? 'argocd', uid: app.metadata.uid, resourceVersion: app.metadata.resourceVersion}
+      await cluster.createEvent(target.namespace, eventBody(target, event))
     },
+    upsertEvent: (target, key, event) => cluster.upsertEvent(target.namespace, key, eventBody(target, event)),
   }
 }
 
@@ -239,6 +255,7 @@ export function fileSource(file: ObjectsFile, path: string): AppSource {
     readRelated: async (app, wants) => relatedFromFile(related, app, wants),
     readManaged: async () => undefined,
     recordEvent: async () => {},
+    upsertEvent: async () => offline(),
     async preview(ref, patch) {
       const {default: jsonpatch} = await import('fast-json-patch')
       try {

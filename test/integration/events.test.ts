@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {runCli, tempDir} from '../support/cli.js'
+import {jsonOut, runCli, tempDir} from '../support/cli.js'
 import {NOW, selfWaitApp} from '../fixtures/apps.js'
 
 const env = {ARGO_DOCTOR_NOW: NOW.toISOString(), USER: 'alice'}
@@ -43,5 +43,44 @@ describe('Events on the Application (built CLI against a real HTTP API server)',
     expect(r.exitCode, r.stderr).to.equal(0)
     expect(r.stderr).to.match(/warning: Could not record a Kubernetes Event on argocd\/wealist-apps-prod: RBAC does not allow creating events \(deploy\/rbac\.yaml grants it\)\. The change itself is applied\./)
     expect(server.get('argoproj.io/v1alpha1', 'Application', 'argocd', 'wealist-apps-prod').status.operationState).to.equal(undefined)
+  })
+})
+
+describe('explain --emit-events (built CLI against a real HTTP API server)', function () {
+  this.timeout(60_000)
+  let server: FakeApiServer
+  let kubeconfig: string
+  const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
+
+  beforeEach(async () => {
+    server = await startFakeApiServer()
+    kubeconfig = server.writeKubeconfig(tempDir())
+    server.put(selfWaitApp())
+  })
+  afterEach(async () => server.stop())
+
+  it('posts each finding once as a Warning Event on its app; a second scan bumps the count instead of adding Events', async () => {
+    const first = await runCli(['explain', '--all', '--emit-events', '--kubeconfig', kubeconfig], {env})
+    expect(first.exitCode, first.stderr).to.equal(20)
+    expect(first.stdout).to.match(/Posted 1 of 1 findings as Events on their Applications \(1 new, 0 repeated: count bumped\)/)
+    const second = await runCli(['explain', '--all', '--emit-events', '--kubeconfig', kubeconfig], {env})
+    expect(second.stdout).to.match(/\(0 new, 1 repeated: count bumped\)/)
+    const event = server.get('v1', 'Event', 'argocd', 'wealist-apps-prod.argo-doctor.self-wait')
+    expect(event).to.include({reason: 'ArgoDoctorSelfWait', type: 'Warning', count: 2})
+    expect(event.involvedObject).to.include({kind: 'Application', name: 'wealist-apps-prod', uid: server.get(...APP, 'wealist-apps-prod').metadata.uid})
+    expect(event.message).to.match(/^critical: .* Fix: argo-doctor unstick wealist-apps-prod -n argocd/)
+    expect(server.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/events'))).to.have.length(1)
+  })
+
+  it('without RBAC for events the scan still reports (exit 20) and says what could not be posted', async () => {
+    server.failNext({method: 'GET', pathIncludes: '/events/'}, 403, 'Forbidden', 'events is forbidden')
+    const r = await runCli(['explain', 'wealist-apps-prod', '--emit-events', '--kubeconfig', kubeconfig, '--json'], {env})
+    expect(r.exitCode, r.stderr).to.equal(20)
+    expect((await jsonOut(r.stdout)).notes.join(' ')).to.match(/Posted \d of \d findings.*1 could not be posted: RBAC does not allow get\/create\/update on events/)
+  })
+
+  it('-f with --emit-events is a usage error', async () => {
+    const r = await runCli(['explain', '-f', 'examples/wealist-prod.yaml', '--emit-events'], {env})
+    expect(r.exitCode).to.equal(2)
   })
 })

@@ -49,6 +49,8 @@ export interface AppLine {
   state: string
   /** With several kube contexts: the one the app was listed from. */
   context?: string
+  /** metadata.uid, for Events on the app (the Argo CD UI matches them by uid). */
+  uid?: string
 }
 
 export function appLine(app: Application, now: Date): AppLine {
@@ -72,6 +74,7 @@ export function appLine(app: Application, now: Date): AppLine {
   return {
     name: app.metadata.name,
     namespace: app.metadata.namespace ?? 'argocd',
+    uid: app.metadata.uid,
     sync,
     health,
     operation: state?.phase ? `${state.phase}${inProgress && started !== undefined ? ` ${humanDuration(started)}` : ''}` : undefined,
