@@ -68,6 +68,7 @@ function memorySource(apps: Application[], controller: (app: Application) => App
     readRelated: async (app) => relatedFromFile([], app),
     readManaged: async () => undefined,
     recordEvent: async () => {},
+    upsertEvent: async () => 'created' as const,
   }
 }
 
