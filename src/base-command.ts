@@ -12,14 +12,14 @@ import {indentLines} from './lib/render/safe.js'
 import type {AppSource, KubeObject} from './lib/source.js'
 import type {PipelineEnv} from './lib/pipeline.js'
 
-/** The clock; ARGO_DOCTOR_NOW pins it (reproducible demos and golden tests). */
-export function now(): Date {
-  return process.env.ARGO_DOCTOR_NOW ? new Date(process.env.ARGO_DOCTOR_NOW) : new Date()
-}
-
-/** The clock ARGO_DOCTOR_NOW pins, if it does. */
+/** The clock ARGO_DOCTOR_NOW pins, if it does (reproducible demos and golden tests). */
 export function pinnedNow(): Date | undefined {
   return process.env.ARGO_DOCTOR_NOW ? new Date(process.env.ARGO_DOCTOR_NOW) : undefined
+}
+
+/** The clock. */
+export function now(): Date {
+  return pinnedNow() ?? new Date()
 }
 
 /** -f only: the time the file's state is judged at (default: the newest timestamp in the file). */
@@ -212,7 +212,7 @@ export abstract class DoctorCommand extends Command {
    * The recipe of a sync with hooks (force-presync, unstick --resync), with the AppProject's sync
    * windows read once up front.
    */
-  protected async syncBuilder(source: AppSource, ref: AppRef, opts: {now: () => Date; conn?: ConnectionFlags; prune?: boolean; revision?: string; reason?: string}): Promise<(app: Application) => Outcome> {
+  protected async syncBuilder(source: AppSource, ref: AppRef, opts: {now: () => Date; conn?: ConnectionFlags; prune?: boolean; revision?: string; reason?: string}): Promise<{build: (app: Application) => Outcome; first: Application}> {
     const {buildForcePresyncPlan, syncWindowInputs} = await import('./lib/recipes/force-presync.js')
     const {projectWants} = await import('./lib/diagnose/related.js')
     const first = await source.read(ref)
@@ -220,7 +220,7 @@ export abstract class DoctorCommand extends Command {
     const related = await source.readRelated(first, wants)
     const windows = syncWindowInputs(related.project, wants.project!)
     const user = source.user || process.env.USER || process.env.USERNAME || 'unknown'
-    return (app) => buildForcePresyncPlan(app, {now: opts.now(), user, prune: Boolean(opts.prune), revision: opts.revision, reason: opts.reason, conn: opts.conn, ...windows})
+    return {first, build: (app) => buildForcePresyncPlan(app, {now: opts.now(), user, prune: Boolean(opts.prune), revision: opts.revision, reason: opts.reason, conn: opts.conn, ...windows})}
   }
 
   protected pipelineEnv(source: AppSource, flags: Connection & Change): PipelineEnv {

@@ -35,7 +35,7 @@ Lists what will be deleted (status.resources requiresPruning / requiresDeletionC
     // One approval time for the whole run, so a re-plan after a controller write writes the same value.
     const now = env.now()
     const build = (app: Application) => buildApprovePrunePlan(app, {now, live})
-    const result = await runRecipe(env, ref, build)
+    const result = await runRecipe(env, ref, build, {firstRead: first})
     return {json: {command: 'approve-prune', app: ref, status: result.status, exitCode: result.exitCode, live, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
   }
 }

@@ -32,8 +32,8 @@ Refuses when an operation is already in progress (use unstick first). Warns when
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
 
-    const build = await this.syncBuilder(source, ref, {now: env.now, conn: env.conn, prune: flags.prune, revision: flags.revision, reason: flags.reason})
-    const result = await runRecipe(env, ref, build)
+    const {build, first} = await this.syncBuilder(source, ref, {now: env.now, conn: env.conn, prune: flags.prune, revision: flags.revision, reason: flags.reason})
+    const result = await runRecipe(env, ref, build, {firstRead: first})
     return {json: {command: 'force-presync', app: ref, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
   }
 }

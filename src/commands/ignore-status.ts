@@ -63,7 +63,7 @@ Existing entries stay exactly as they are; only the new paths are merged in (int
     const needHpas = !explicit && (first.status?.resources ?? []).some((r) => r.status === 'OutOfSync' && isScalable(r))
     const related = {hpas: needHpas ? (await source.readRelated(first, hpaWants(first))).hpas ?? [] : []}
     const build = (app: Application) => buildIgnoreStatusPlan(app, {explicit, respect: flags.respect, related, allowMissing: flags['allow-missing'], conn: env.conn})
-    const result = await runRecipe(env, ref, build)
+    const result = await runRecipe(env, ref, build, {firstRead: first})
     const outOfSync = result.verify?.outOfSync
     if (result.verify?.status === 'ok' && outOfSync) {
       this.io.warn(oneLine(`${ref.name} is still ${result.verify.syncStatus ?? 'not Synced'}${outOfSync.length > 0 ? ` (${outOfSync.join(', ')})` : ''}: the remaining difference is not covered by these entries, or needs a sync. Check: ${sh('argocd', 'app', 'diff', ref.name)}`))

@@ -39,7 +39,7 @@ Shows what each removal leaves behind (the app's managed resources, read live), 
       controllerFreshSeconds: UNBLOCK_DEFAULTS.controllerFreshSeconds,
       live,
     })
-    const result = await runRecipe(env, ref, build)
+    const result = await runRecipe(env, ref, build, {firstRead: first})
     return {json: {command: 'unblock-delete', app: ref, status: result.status, exitCode: result.exitCode, live, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
   }
 }

@@ -59,8 +59,9 @@ Apps waiting for their own health (an App-of-Apps that includes its own manifest
     }
 
     const ref = await this.resolveRef(source, args.app, flags)
-    const resync = flags.resync ? {build: await this.syncBuilder(source, ref, {now: env.now, conn: env.conn}), timeoutSeconds: flags['sync-timeout']} : undefined
-    const steps = await runSteps(env, ref, unstickSteps({...options, resync}))
+    const sync = flags.resync ? await this.syncBuilder(source, ref, {now: env.now, conn: env.conn}) : undefined
+    const resync = sync && {build: sync.build, timeoutSeconds: flags['sync-timeout']}
+    const steps = await runSteps(env, ref, unstickSteps({...options, resync}), {firstRead: sync?.first})
     const last = steps.at(-1)!
     return {json: {command: 'unstick', app: ref, status: last.status, exitCode: last.exitCode, steps}, exitCode: last.exitCode}
   }

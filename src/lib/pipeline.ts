@@ -78,6 +78,12 @@ export interface RunOptions {
   deferVerify?: boolean
   /** The change the user approved in an earlier preview: a different plan now is a conflict, never written. */
   approvedKey?: string
+  /**
+   * The app as the caller has just read it (to gather what the recipe needs): the first round plans
+   * from it instead of reading again. A copy that is already stale fails the resourceVersion guard
+   * of the dry run and is re-read, as after any concurrent write.
+   */
+  firstRead?: Application
 }
 
 function renderPlan(io: Io, plan: Plan, diff: string, kubectl: string, previewKind: string): void {
@@ -147,7 +153,7 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
     if (round > 1) await backoff(round)
     type Round = {done: StepResult} | {retry: true} | {written: Application; plan: Plan; result: StepResult; backup: BackupHandle; before: Application}
     const step = await writeSlot(async (): Promise<Round> => {
-      const before = await env.source.read(ref)
+      const before = round === 1 && opts.firstRead ? structuredClone(opts.firstRead) : await env.source.read(ref)
       const outcome = build(before)
       if (outcome.kind !== 'plan') return {done: noChangeResult(io, outcome, Boolean(opts.compact))}
       const plan = outcome
@@ -286,6 +292,7 @@ export async function runSteps(env: PipelineEnv, ref: AppRef, first: Step, opts:
         ...opts,
         preApproved: opts.preApproved || (results.length > 0 && step.preApproved),
         approvedKey: results.length === 0 ? opts.approvedKey : undefined,
+        firstRead: results.length === 0 ? opts.firstRead : undefined,
         verifyTimeoutSeconds: step.verifyTimeoutSeconds,
       })
     } catch (error) {

@@ -161,6 +161,12 @@ describe('force-presync (built CLI against a real HTTP API server)', function ()
     expect(r.stderr).to.match(/Application "nope" not found/)
   })
 
+  it('reads the app once: the read that gathers the sync windows is the one the plan is made from', async () => {
+    const r = await runCli(args('--dry-run'), {env})
+    expect(r.exitCode, r.stderr).to.equal(0)
+    expect(server.requests.filter((q) => q.method === 'GET' && q.path.endsWith(`/applications/${NAME}`))).to.have.length(1)
+  })
+
   it('works offline on the example file (-f implies --dry-run)', async () => {
     const r = await runCli(['force-presync', '-f', 'examples/db-init-prod-synced.yaml'], {env: {...env, USER: 'alice'}})
     expect(r.exitCode, r.stderr).to.equal(0)
