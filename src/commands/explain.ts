@@ -5,7 +5,7 @@ import type {CommandStyle} from '../lib/diagnose/types.js'
 import type {AppSource} from '../lib/source.js'
 import {DoctorError} from '../lib/errors.js'
 import {
-  emitFindingEvents, explainContexts, explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, renderFleet, renderSingle, singleExitCode, singleJson,
+  emitFindingEvents, explainContexts, explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, renderFleet, renderSingle, singleExitCode, singleJson, type FleetReport,
 } from '../lib/explain.js'
 
 export default class Explain extends DoctorCommand {
@@ -55,9 +55,7 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
       const names = flags['all-contexts'] ? kubeContexts(flags.kubeconfig) : contexts
       const namespace = flags['all-namespaces'] ? undefined : flags.namespace
       const list = async (context: string) => (await this.connectSource({...flags, context})).list({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE})
-      const report = await explainContexts(names, list, now(), style)
-      io.out(renderFleet(io, report, {details: flags.details}))
-      return {json: fleetJson(report), exitCode: fleetExitCode(report)}
+      return this.printFleet(await explainContexts(names, list, now(), style), flags.details)
     }
 
     if (fleetMode && args.app) throw new DoctorError('USAGE', 'Name one application, or use --all/-A/-l, not both.', `Example: ${this.binName} explain --all -n ${flags.namespace}`)
@@ -92,6 +90,10 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
   private async fleet(pages: AsyncIterable<Application[]> | Iterable<Application[]>, at: Date, style: CommandStyle, notes: string[], details: boolean, events?: AppSource): Promise<CommandResult> {
     const report = await explainFleet(pages, at, style, notes)
     if (events) report.notes.push(await emitFindingEvents(events, report.entries))
+    return this.printFleet(report, details)
+  }
+
+  private printFleet(report: FleetReport, details: boolean): CommandResult {
     this.io.out(renderFleet(this.io, report, {details}))
     return {json: fleetJson(report), exitCode: fleetExitCode(report)}
   }
