@@ -6,8 +6,8 @@
  */
 import {expect} from 'chai'
 import {
-  abridged, completeJob, configMap, createApp, deleteApps, getApp, gitPut, heading, hookJob, kubectl, record, requireArgocd, run,
-  settle, startJob, uniq, waitForApp, waitForObject, type Run,
+  abridged, completeJob, deleteApps, getApp, heading, kubectl, record, reproduceHangingHook, requireArgocd, run,
+  settle, uniq, waitForApp, waitForObject, type Run,
 } from './support.js'
 
 const S = 'S2 hook'
@@ -25,11 +25,7 @@ describe('argocd tier S2: PreSync hook Job that never completes, fixed by `unsti
   after(async () => deleteApps(app))
 
   it('reproduces it: auto-sync runs the PreSync Job, whose pod never finishes', async () => {
-    const sha = await gitPut(`apps/${ns}`, {'config.yaml': configMap('app-config'), 'db-migrate.yaml': hookJob(HOOK)})
-    await createApp(app, {path: `apps/${ns}`, revision: sha, namespace: ns, syncPolicy: {automated: {}, syncOptions: ['CreateNamespace=true']}})
-    await waitForObject(['job', HOOK, '-n', ns])
-    await startJob(ns, HOOK) // the job controller started its pod; it hangs
-    stuck = await waitForApp(app, waitingForHook, (a) => a.status?.operationState?.phase === 'Running' && a.status.operationState.message === waitingForHook)
+    stuck = await reproduceHangingHook(app, ns, HOOK)
     record(S, 'before (stuck on hook)', stuck)
     const hook = stuck.status.operationState.syncResult.resources.find((r: {name: string}) => r.name === HOOK)
     expect(hook).to.include({hookType: 'PreSync', hookPhase: 'Running', kind: 'Job'})

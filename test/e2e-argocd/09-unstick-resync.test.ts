@@ -7,12 +7,11 @@
  */
 import {expect} from 'chai'
 import {
-  abridged, completeJob, configMap, createApp, deleteApps, gitPut, heading, hookJob, record, requireArgocd, run, startJob, uniq, waitForApp, waitForObject,
+  abridged, completeJob, deleteApps, heading, record, reproduceHangingHook, requireArgocd, run, uniq, waitForApp, waitForObject,
 } from './support.js'
 
 const S = 'S9 resync'
 const HOOK = 'db-migrate'
-const waitingForHook = `waiting for completion of hook batch/Job/${HOOK}`
 
 describe('argocd tier S9: a hook that never completes, fixed by `unstick --resync` in one command', () => {
   const ns = uniq('s9-resync')
@@ -24,11 +23,7 @@ describe('argocd tier S9: a hook that never completes, fixed by `unstick --resyn
   after(async () => deleteApps(app))
 
   it('reproduces it: auto-sync runs the PreSync Job, whose pod never finishes', async () => {
-    const sha = await gitPut(`apps/${ns}`, {'config.yaml': configMap('app-config'), 'db-migrate.yaml': hookJob(HOOK)})
-    await createApp(app, {path: `apps/${ns}`, revision: sha, namespace: ns, syncPolicy: {automated: {}, syncOptions: ['CreateNamespace=true']}})
-    await waitForObject(['job', HOOK, '-n', ns])
-    await startJob(ns, HOOK)
-    stuck = await waitForApp(app, waitingForHook, (a) => a.status?.operationState?.phase === 'Running' && a.status.operationState.message === waitingForHook)
+    stuck = await reproduceHangingHook(app, ns, HOOK)
     record(S, 'before (stuck on hook)', stuck)
   })
 

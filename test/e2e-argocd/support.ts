@@ -306,3 +306,16 @@ after(function () {
   console.log(`\n  argocd tier summary (full outputs: ${SUMMARY_FILE})`)
   for (const row of rows) console.log(`    ${row}`)
 })
+
+/**
+ * A PreSync hook Job whose pod never finishes, on an auto-synced app: the real controller then waits
+ * "for completion of hook batch/Job/<hook>" for ever. Returns the stuck Application.
+ */
+export async function reproduceHangingHook(app: string, ns: string, hook: string): Promise<any> {
+  const waiting = `waiting for completion of hook batch/Job/${hook}`
+  const sha = await gitPut(`apps/${ns}`, {'config.yaml': configMap('app-config'), [`${hook}.yaml`]: hookJob(hook)})
+  await createApp(app, {path: `apps/${ns}`, revision: sha, namespace: ns, syncPolicy: {automated: {}, syncOptions: ['CreateNamespace=true']}})
+  await waitForObject(['job', hook, '-n', ns])
+  await startJob(ns, hook) // the job controller started its pod; it hangs
+  return waitForApp(app, waiting, (a) => a.status?.operationState?.phase === 'Running' && a.status.operationState.message === waiting)
+}
