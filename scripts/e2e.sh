@@ -20,8 +20,25 @@ eval "$(scripts/cluster.sh env)"
 echo "e2e: cluster ready in $(since "$t0")"
 t1=$(date +%s)
 rc=0
+LOGS="$ARGO_DOCTOR_E2E_DIR.logs"
+mkdir -p "$LOGS"
+# A failure's details scroll far out of sight behind the next tier: each suite's output is kept, and
+# the failing tests are printed again at the very end (recap).
+recap() {
+  local name="$1" log="$2" code="$3"
+  [[ "$code" == 0 ]] && return 0
+  echo "=== e2e recap: $name exited $code (full output: $log)"
+  if grep -E '^ *[0-9]+ failing' "$log" >/dev/null; then
+    sed -n '/^ *[0-9]* failing/,$p' "$log" >"$log.failing"
+    tail -n 60 "$log.failing"
+  else
+    tail -n 40 "$log"
+  fi
+}
+basic_rc=0
+argocd_rc=0
 # Includes fake-vs-real.e2e.test.ts: the test API server `npm test` uses, checked side by side against this real one.
-npx mocha --config .mocharc.e2e.json "$@" || rc=$?
+npx mocha --config .mocharc.e2e.json "$@" 2>&1 | tee "$LOGS/basic.log" || basic_rc=$?
 echo "e2e: suite took $(since "$t1")"
 
 if [[ "$ARGOCD_TIER" == 0 ]]; then
@@ -41,7 +58,7 @@ else
   export ARGO_DOCTOR_E2E_ARGOCD_SUMMARY="${ARGO_DOCTOR_E2E_ARGOCD_SUMMARY:-/tmp/argo-doctor-e2e-argocd-summary-$$.md}"
   : >"$ARGO_DOCTOR_E2E_ARGOCD_SUMMARY"
   t3=$(date +%s)
-  npx mocha --config .mocharc.e2e-argocd.json || rc=$?
+  npx mocha --config .mocharc.e2e-argocd.json 2>&1 | tee "$LOGS/argocd.log" || argocd_rc=$?
   echo "e2e: argocd tier took $(since "$t3") (full outputs: $ARGO_DOCTOR_E2E_ARGOCD_SUMMARY)"
   t4=$(date +%s)
   scripts/argocd.sh down
@@ -51,4 +68,8 @@ fi
 t5=$(date +%s)
 scripts/cluster.sh down
 echo "e2e: cluster down in $(since "$t5"); total $(since "$t0")"
+recap "real kube-apiserver suite" "$LOGS/basic.log" "$basic_rc"
+recap "Argo CD tier" "$LOGS/argocd.log" "$argocd_rc"
+echo "e2e: real kube-apiserver suite exit $basic_rc; Argo CD tier exit $argocd_rc"
+(( basic_rc == 0 && argocd_rc == 0 )) || rc=1
 exit "$rc"

@@ -56,6 +56,8 @@ export interface StepResult {
   diff?: string
   backup?: string
   resourceVersion?: {before?: string; after?: string}
+  /** How many times the plan was rebuilt on a fresh read because someone (usually the controller) wrote first. */
+  replans?: number
   verify?: VerifyOutcome
   /** Set with RunOptions.deferVerify; not part of the JSON. */
   waitForController?: () => Promise<VerifyOutcome>
@@ -252,6 +254,7 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
     result.status = 'applied'
     result.backup = backup.file
     result.resourceVersion = {before: before.metadata.resourceVersion, after: written.metadata.resourceVersion}
+    result.replans = round - 1
     const signal = interrupted()
     if (signal) {
       throw new DoctorError('INTERRUPTED', `Interrupted: the change to ${ref.namespace}/${ref.name} WAS applied (resourceVersion ${written.metadata.resourceVersion}) before the signal arrived; nothing else was done.`, `Check on it with: ${ourCommand(['explain', ref.name, '-n', ref.namespace], env.conn)}`)

@@ -10,7 +10,7 @@ import {expect} from 'chai'
 import {jsonOut} from '../support/cli.js'
 import {
   abridged, apply, appExists, appManifest, configMap, deleteApps, deployment, getApp, gitPut, heading, kubectl,
-  makeDeploymentAvailable, NS, record, recordText, requireArgocd, run, settle, sleep, uniq, waitForApp, waitForObject, type Run,
+  makeDeploymentAvailable, NS, record, recordText, requireArgocd, run, sleep, uniq, waitForApp, waitForObject, type Run,
 } from './support.js'
 
 const S = 'S1 self-wait'
@@ -82,7 +82,6 @@ describe('argocd tier S1: App-of-Apps waits for its own health (seeds 000/001), 
   })
 
   it('`unstick --yes --min-age 0s --exclude-self root.yaml`: the live controller terminates the operation itself', async () => {
-    await settle(root)
     unstick = await run(S, ['unstick', root, '--yes', '--min-age', '0s', '--exclude-self', 'root.yaml', '--timeout', '60s'])
     expect(unstick.stdout).to.include('Terminate the running sync of')
     expect(unstick.stdout).to.include('✔ Operation ended: Failed (Operation terminated)')
@@ -143,7 +142,6 @@ describe('argocd tier S1b: `unstick --exclude-self` on a root app with automated
     await deadlockedRoot(root, ns, {automated: {prune: true}}, false)
     record('S1b self-prune', 'before (deadlocked)', await getApp(root))
     // --no-terminate: the clear path writes the exclude in the same patch as the clear.
-    await settle(root)
     const r = await run('S1b self-prune', ['unstick', root, '--yes', '--min-age', '0s', '--no-terminate', '--exclude-self', 'root.yaml', '--timeout', '60s'])
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     await sleep(15_000)

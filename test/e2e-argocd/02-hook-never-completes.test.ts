@@ -7,7 +7,7 @@
 import {expect} from 'chai'
 import {
   abridged, completeJob, deleteApps, getApp, heading, kubectl, record, reproduceHangingHook, requireArgocd, run,
-  settle, uniq, waitForApp, waitForObject, type Run,
+  uniq, waitForApp, waitForObject, type Run,
 } from './support.js'
 
 const S = 'S2 hook'
@@ -47,7 +47,6 @@ describe('argocd tier S2: PreSync hook Job that never completes, fixed by `unsti
   })
 
   it('`unstick --yes`: the live controller terminates the operation and deletes the running hook Job', async () => {
-    await settle(app)
     unstick = await run(S, ['unstick', app, '--yes', '--min-age', '0s', '--timeout', '60s'])
     expect(unstick.stdout).to.include(`Terminate the running sync of ${app}`)
     expect(unstick.stdout).to.include('✔ Operation ended: Failed (Operation terminated)')
@@ -71,7 +70,6 @@ describe('argocd tier S2: PreSync hook Job that never completes, fixed by `unsti
   it('recovers: `force-presync --yes` runs the hook again; the Job completes and the sync Succeeds', async () => {
     const stillFailed = await getApp(app)
     expect(abridged(stillFailed).phase, 'auto-sync does not retry the revision it failed on').to.equal('Failed')
-    await settle(app)
     const sync = run(S, ['force-presync', app, '--yes', '--reason', 'db-migrate hung; rerun', '--timeout', '90s'])
     const job = await waitForObject(['job', HOOK, '-n', ns])
     expect(Date.parse(job.metadata.creationTimestamp)).to.be.greaterThan(Date.parse(stuck.status.operationState.startedAt))

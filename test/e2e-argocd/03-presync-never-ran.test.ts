@@ -7,7 +7,7 @@
  * creates the fresh destination namespace, then the hook Job; the test plays the job controller.
  */
 import {expect} from 'chai'
-import {abridged, completeJob, createApp, deleteApps, getApp, gitPut, heading, hookJob, kubectl, record, requireArgocd, run, settle, uniq, waitForApp, waitForObject} from './support.js'
+import {abridged, completeJob, createApp, deleteApps, getApp, gitPut, heading, hookJob, kubectl, record, requireArgocd, run, uniq, waitForApp, waitForObject} from './support.js'
 
 const S = 'S3 presync'
 const HOOK = 'db-init'
@@ -53,7 +53,6 @@ describe('argocd tier S3: Synced app whose PreSync Job never ran (seed 002), fix
   })
 
   it('`force-presync --yes`: Argo CD creates the namespace (CreateNamespace=true from the spec) and the hook Job; the sync Succeeds', async () => {
-    await settle(app)
     const sync = run(S, ['force-presync', app, '--yes', '--reason', 'db-init Job never ran', '--timeout', '90s'])
     const job = await waitForObject(['job', HOOK, '-n', ns], 60_000)
     expect(job.metadata.annotations['argocd.argoproj.io/hook']).to.equal('PreSync')

@@ -7,7 +7,7 @@
  * reports Synced, and a later sync leaves the HPA's replicas alone.
  */
 import {expect} from 'chai'
-import {abridged, createApp, deleteApps, deployment, getApp, gitPut, heading, kubectl, makeDeploymentAvailable, record, requireArgocd, run, settle, uniq, waitForApp} from './support.js'
+import {abridged, createApp, deleteApps, deployment, getApp, gitPut, heading, kubectl, makeDeploymentAvailable, record, requireArgocd, run, uniq, waitForApp} from './support.js'
 
 const S = 'S4 hpa'
 
@@ -65,7 +65,6 @@ describe('argocd tier S4: HPA-managed replicas keep the app OutOfSync, fixed by 
   })
 
   it('`ignore-status --yes`: ignoreDifferences + RespectIgnoreDifferences=true, and the controller reports Synced', async () => {
-    await settle(app)
     const r = await run(S, ['ignore-status', app, '--yes', '--timeout', '60s'])
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     expect(r.stdout).to.match(/✔ .*Synced/)
@@ -78,7 +77,6 @@ describe('argocd tier S4: HPA-managed replicas keep the app OutOfSync, fixed by 
   })
 
   it('a full sync afterwards keeps the HPA\'s 5 replicas (RespectIgnoreDifferences in effect)', async () => {
-    await settle(app)
     const r = await run(S, ['force-presync', app, '--yes', '--timeout', '60s'])
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     await waitForApp(app, 'sync done', (a) => !a.operation && a.status?.operationState?.phase === 'Succeeded')

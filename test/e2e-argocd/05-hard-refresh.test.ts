@@ -5,7 +5,7 @@
  * reports the new status.reconciledAt.
  */
 import {expect} from 'chai'
-import {abridged, configMap, createApp, deleteApps, getApp, gitPut, heading, record, requireArgocd, run, settle, sleep, uniq, waitForApp} from './support.js'
+import {abridged, configMap, createApp, deleteApps, getApp, gitPut, heading, record, requireArgocd, run, sleep, uniq, waitForApp} from './support.js'
 
 const S = 'S5 hard-refresh'
 
@@ -33,7 +33,6 @@ describe('argocd tier S5: `hard-refresh` waits for the real controller and repor
   })
 
   it('`hard-refresh --yes`: the controller regenerates manifests at the new commit; the command reports the new reconciledAt', async () => {
-    await settle(app)
     const before = await getApp(app)
     const startedSecond = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z')
     const r = await run(S, ['hard-refresh', app, '--yes', '--timeout', '60s'])
@@ -54,7 +53,6 @@ describe('argocd tier S5: `hard-refresh` waits for the real controller and repor
   it('`hard-refresh -l … --yes` refreshes every matching app and waits for each', async () => {
     await createApp(other, {path: `apps/${ns}`, revision: c2, namespace: ns, labels: label})
     await waitForApp(other, 'first reconcile', (a) => a.status?.reconciledAt !== undefined && !a.metadata.annotations?.['argocd.argoproj.io/refresh'])
-    await settle(app, other)
     const before = {[app]: (await getApp(app)).status.reconciledAt, [other]: (await getApp(other)).status.reconciledAt}
     await sleep(1100) // reconciledAt has a resolution of one second
     const r = await run(S, ['hard-refresh', '-l', `e2e-scenario=${ns}`, '--yes', '--timeout', '60s'])

@@ -6,7 +6,7 @@
  * `argocd app confirm-deletion` writes), and the same sync prunes the ConfigMap and succeeds.
  */
 import {expect} from 'chai'
-import {abridged, configMap, createApp, deleteApps, getApp, gitPut, heading, kubectl, record, recordText, requireArgocd, run, settle, uniq, waitForApp, waitForObject} from './support.js'
+import {abridged, configMap, createApp, deleteApps, getApp, gitPut, heading, kubectl, record, recordText, requireArgocd, run, uniq, waitForApp, waitForObject} from './support.js'
 
 const S = 'S6 approve-prune'
 const KEY = 'argocd.argoproj.io/deletion-approved'
@@ -58,7 +58,6 @@ describe('argocd tier S6: a Prune=confirm resource removed from Git waits for ap
   })
 
   it('`approve-prune --yes`: the same sync prunes the ConfigMap and succeeds', async () => {
-    await settle(app)
     const started = (await getApp(app)).status.operationState.startedAt
     const r = await run(S, ['approve-prune', app, '--yes', '--timeout', '90s'])
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)

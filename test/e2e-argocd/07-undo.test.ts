@@ -7,7 +7,7 @@
  */
 import {expect} from 'chai'
 import {tempDir, jsonOut} from '../support/cli.js'
-import {configMap, createApp, deleteApps, getApp, gitPut, heading, kubectl, record, requireArgocd, run, settle, uniq, waitForApp} from './support.js'
+import {configMap, createApp, deleteApps, getApp, gitPut, heading, kubectl, record, requireArgocd, run, uniq, waitForApp} from './support.js'
 
 const S = 'S7 undo'
 
@@ -26,7 +26,6 @@ describe('argocd tier S7: `undo` reverts only what argo-doctor changed', () => {
     const sha = await gitPut(`apps/${ns}`, {'cm.yaml': configMap('settings')})
     await createApp(app, {path: `apps/${ns}`, revision: sha, namespace: ns, syncPolicy: {automated: {}, syncOptions: ['CreateNamespace=true']}})
     await waitForApp(app, 'Synced', (a) => a.status?.operationState?.phase === 'Succeeded' && a.status.sync?.status === 'Synced')
-    await settle(app)
     original = await getApp(app)
     record(S, 'before', original)
   })
@@ -35,7 +34,6 @@ describe('argocd tier S7: `undo` reverts only what argo-doctor changed', () => {
     const fix = await run(S, ['ignore-status', app, '--kind', 'ConfigMap', '--name', 'settings', '--resource-namespace', ns, '--json-pointer', '/data/k', '--yes', '--timeout', '60s'], env)
     expect(fix.exitCode, fix.stdout + fix.stderr).to.equal(0)
     expect((await getApp(app)).spec.ignoreDifferences).to.have.length(1)
-    await settle(app)
 
     const preview = await run(S, ['undo', app, '--dry-run'], env)
     expect(preview.exitCode, preview.stdout + preview.stderr).to.equal(0)

@@ -3,7 +3,7 @@
  * command with one confirmation — terminate, wait until the operation has really ended, refresh,
  * then start the sync with hooks. This is the race people script around (argoproj/argo-cd#6494):
  * the terminate is asynchronous, and a sync started at once is refused with "another operation is
- * already in progress". No settle(): the command itself must survive the controller's writes.
+ * already in progress". The command itself must survive the controller's writes (no waiting for a quiet moment).
  */
 import {expect} from 'chai'
 import {

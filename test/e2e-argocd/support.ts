@@ -237,22 +237,6 @@ export async function waitForApp(name: string, what: string, pred: (app: any) =>
   }
 }
 
-/**
- * The controller rewrites every app at its periodic refresh (--app-resync 10: a global tick every
- * 10s, for apps whose reconciledAt is 10s old). `--yes` re-reads and applies the same change
- * after such a write, but refuses (exit 8) when what it would overwrite changed. Before a
- * command, make sure the next tick is several seconds away, so each test stays about one fix.
- */
-export async function settle(...names: string[]): Promise<void> {
-  for (const name of names) {
-    const app = await getApp(name)
-    const at = Date.parse(app.status?.reconciledAt ?? '')
-    if (Number.isFinite(at) && Date.now() < at + 7000) continue
-    await waitForApp(name, 'the next periodic reconcile', (a) => a.status?.reconciledAt !== app.status?.reconciledAt, 25_000)
-    await sleep(300) // the tick's write has landed; the next one is ~10s away
-  }
-}
-
 // ------------------------------------------------------------------ evidence for the report
 
 function note(text: string): void {
@@ -300,8 +284,8 @@ export function heading(scenario: string, text: string): void {
   note(`\n## ${scenario}: ${text}\n`)
 }
 
-/** The tier's closing summary: every state and command, in order. */
-after(function () {
+/** The tier's closing summary: every state and command, in order (only under mocha: the --yes benchmark imports these helpers too). */
+if (typeof after === 'function') after(function () {
   if (rows.length === 0) return
   console.log(`\n  argocd tier summary (full outputs: ${SUMMARY_FILE})`)
   for (const row of rows) console.log(`    ${row}`)
