@@ -134,6 +134,20 @@ describe('unstick (built CLI against a real HTTP API server)', function () {
     expect(after.status.operationState).to.equal(undefined)
   })
 
+  it('--json counts the re-plans (replans: 1 after one write lost to the controller)', async () => {
+    server.onBeforePatch = () => {
+      server.onBeforePatch = undefined
+      server.mutate(...APP, 'wealist-apps-prod', (o) => {
+        o.status.reconciledAt = '2026-01-02T00:11:59Z'
+      })
+    }
+
+    const r = await runCli(args('--yes', '--no-wait', '--json'), {env})
+    expect(r.exitCode, r.stderr).to.equal(0)
+    const replanned = await jsonOut(r.stdout)
+    expect(replanned.steps.map((s: {replans?: number}) => s.replans)).to.deep.equal([1])
+  })
+
   it('--json prints one document with the plan, the patch and the verify result', async () => {
     const r = await runCli(args('--dry-run', '--json'), {env})
     expect(r.exitCode).to.equal(0)
