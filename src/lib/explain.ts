@@ -174,7 +174,8 @@ export async function emitFindingEvents(source: AppSource, apps: ReadonlyArray<{
   await Promise.all(apps.flatMap((app) => app.findings.map((finding) => limit(async () => {
     const reason = `ArgoDoctor${finding.id.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`
     const fix = finding.fix.command ?? finding.fix.steps[0]
-    const message = `${finding.severity}: ${finding.title}.${fix ? ` Fix: ${fix}` : ''} (argo-doctor explain, finding ${finding.id})`
+    const title = /[.?!]$/.test(finding.title) ? finding.title : `${finding.title}.`
+    const message = `${finding.severity}: ${title}${fix ? ` Fix: ${fix}` : ''} (argo-doctor explain, finding ${finding.id})`
     try {
       counts[await source.upsertEvent(app, `${app.name}.argo-doctor.${finding.id}`, {reason, message, type: finding.severity === 'info' ? 'Normal' : 'Warning'})]++
     } catch (error) {
