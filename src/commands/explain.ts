@@ -40,6 +40,8 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     details: Flags.boolean({description: 'Many apps: print each app\'s findings after the table (--no-details: the table only).', default: true, allowNo: true}),
   }
 
+  protected announceConnection = false
+
   protected async execute(): Promise<CommandResult> {
     const {args, flags: parsed} = await this.parse(Explain)
     const contexts = parsed.context ?? []
@@ -66,7 +68,7 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     }
 
     const {source, clock} = await this.fileOrCluster(flags)
-    const notes: string[] = []
+    const notes: string[] = this.connectionNote ? [this.connectionNote] : []
     const at = clock?.now ?? now()
     if (clock) {
       const {offlineNote} = await import('../lib/capture-time.js')
