@@ -149,4 +149,17 @@ describe('in-cluster config (built CLI against a real HTTPS API server)', functi
     expect(half.exitCode).to.equal(6)
     expect(half.stderr).to.include('No kubeconfig found ($KUBECONFIG is unset and ~/.kube/config does not exist).')
   })
+
+  it('--exit-zero: findings exit 0 (status "ok", the findings still in the output); errors keep their codes', async () => {
+    const r = await runCli(['explain', '--all', '--json', '--exit-zero'], pod())
+    expect(r.exitCode, r.stderr).to.equal(0)
+    const envelope = JSON.parse(r.stdout)
+    expect(envelope).to.include({status: 'ok', exitCode: 0})
+    expect((await jsonOut(r.stdout)).summary.critical).to.equal(1)
+    const missing = await runCli(['explain', 'nope', '--exit-zero'], pod())
+    expect(missing.exitCode).to.equal(3)
+    const text = await runCli(['explain', 'wealist-apps-prod', '--no-related', '--exit-zero'], pod())
+    expect(text.exitCode).to.equal(0)
+    expect(text.stdout).to.include('self-wait')
+  })
 })
