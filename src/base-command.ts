@@ -115,12 +115,23 @@ export abstract class DoctorCommand extends Command {
   protected abort = new AbortController()
   /** With -f: the time the file is judged at (see capture-time.ts). */
   protected fileClock?: OfflineClock
+  /** How we connected, when it is not a kubeconfig (the pod's service account): one line. */
+  protected connectionNote?: string
+  /** Print connectionNote on stderr (explain puts it in its report's notes instead). */
+  protected announceConnection = true
   protected abstract execute(): Promise<CommandResult>
 
   /** Every command's arguments and -n go through the same name checks before anything is read. */
   protected async parse<F extends {[name: string]: any}, B extends {[name: string]: any}, A extends {[name: string]: any}>(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
     const out = await super.parse(options, argv)
     const flags = out.flags as Record<string, unknown>
+    if (typeof flags.namespace === 'string' && out.metadata.flags.namespace?.setFromDefault) {
+      // No -n and no $ARGOCD_NAMESPACE: in a pod with no kubeconfig, kubectl's in-cluster default ($POD_NAMESPACE, else the service account's).
+      const {inClusterNamespace} = await import('./lib/cluster/in-cluster.js')
+      const pod = inClusterNamespace({kubeconfig: flags.kubeconfig as string | undefined, server: flags.server as string | undefined})
+      if (pod) flags.namespace = validateNamespace(pod.namespace, `namespace (from ${pod.from})`)
+    }
+
     if (typeof flags.namespace === 'string') validateNamespace(flags.namespace)
     for (const name of out.argv) if (typeof name === 'string') validateAppName(name)
     return out
@@ -159,11 +170,18 @@ export abstract class DoctorCommand extends Command {
   protected async connectSource(flags: Connection): Promise<AppSource> {
     const {connect} = await import('./lib/cluster/kube.js')
     const {clusterSource} = await import('./lib/source.js')
-    return clusterSource(connect({
+    const cluster = connect({
       kubeconfig: flags.kubeconfig, context: flags.context, requestTimeout: flags['request-timeout'],
       cluster: flags.cluster, user: flags.user, server: flags.server, token: flags.token, certificateAuthority: flags['certificate-authority'],
       insecureSkipTlsVerify: flags['insecure-skip-tls-verify'], as: flags.as, asGroups: flags['as-group'],
-    }))
+    })
+    if (cluster.inCluster) {
+      const {join} = await import('node:path')
+      this.connectionNote = `In-cluster config: acting as ${cluster.inCluster.subject ?? 'the pod\'s service account'} (its token: ${join(cluster.inCluster.dir, 'token')}), API server ${cluster.server}.`
+      if (this.announceConnection) this.io.info(this.connectionNote)
+    }
+
+    return clusterSource(cluster)
   }
 
   /** -f FILE (offline, with the AppProjects/HPAs/Jobs the file may also hold, judged as of when it was saved), or the cluster. */

@@ -1,4 +1,5 @@
 /** Entry point shared by argo-doctor, kubectl-argo_doctor and argocd-doctor. */
+import {userInfo} from 'node:os'
 import {Config, flush, handle, run} from '@oclif/core'
 import {invocation} from './lib/invocation.js'
 
@@ -8,6 +9,16 @@ export async function main(binName: string, root: string): Promise<void> {
     const {printCompletion} = await import('./lib/completion.js')
     await printCompletion(root, process.argv.slice(3))
     process.exit(0)
+  }
+
+  // oclif asks os.userInfo() for the login shell when $SHELL is unset, and that throws when the uid
+  // has no passwd entry — a container run with an arbitrary runAsUser: nothing would start.
+  if (!process.env.SHELL) {
+    try {
+      userInfo()
+    } catch {
+      process.env.SHELL = '/bin/sh'
+    }
   }
 
   try {

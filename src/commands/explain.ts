@@ -4,6 +4,7 @@ import type {Application} from '../lib/app.js'
 import type {CommandStyle} from '../lib/diagnose/types.js'
 import type {AppSource} from '../lib/source.js'
 import {DoctorError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
 import {
   emitFindingEvents, explainContexts, explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson, renderFleet, renderSingle, singleExitCode, singleJson, type FleetReport,
 } from '../lib/explain.js'
@@ -13,7 +14,7 @@ export default class Explain extends DoctorCommand {
   static description = `Matches the Application (and, for a single app, the few objects it names: hook Jobs, its AppProject, HPAs, whether argocd-secret exists, the application-controller pods) against known incident signatures. Every finding has a stable id, a severity, the evidence quoted from the object, and the fix: the exact argo-doctor command, or the manual steps when the fix is outside the cluster.
 Related objects that RBAC forbids are skipped with a note. Secret data is never read into the output.
 --all, -A and -l list the apps with one paginated LIST and diagnose each from the Application alone.
-Exit codes: 0 no findings (or informational ones only), 20 findings of warning or critical severity; the usual codes otherwise (2 bad input, 3 not found, 5 forbidden, …).`
+Exit codes: 0 no findings (or informational ones only), 20 findings of warning or critical severity (0 with --exit-zero); the usual codes otherwise (2 bad input, 3 not found, 5 forbidden, …).`
 
   static examples = [
     '<%= config.bin %> explain wealist-apps-prod -n argocd',
@@ -38,10 +39,21 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     'emit-events': Flags.boolean({description: 'Post each finding as a Warning (or Normal, for info) Event on its Application, de-duplicated: a repeated finding bumps the count of its Event (for scheduled scans: the Argo CD UI shows them).'}),
     'all-contexts': Flags.boolean({description: 'Explain every context of the kubeconfig (with --all or -A; a context that fails does not fail the others).', helpGroup: 'CONNECTION'}),
     details: Flags.boolean({description: 'Many apps: print each app\'s findings after the table (--no-details: the table only).', default: true, allowNo: true}),
+    'exit-zero': Flags.boolean({description: 'Exit 0 when the only problem is findings (instead of 20), e.g. a CronJob whose findings go to Events; errors keep their exit codes.'}),
   }
 
+  protected announceConnection = false
+  /** --exit-zero: findings (20) become 0; errors and a failed context keep their codes. */
+  private exitZero = false
+
   protected async execute(): Promise<CommandResult> {
+    const result = await this.explain()
+    return this.exitZero && result.exitCode === ExitCode.FINDINGS ? {...result, exitCode: ExitCode.OK} : result
+  }
+
+  private async explain(): Promise<CommandResult> {
     const {args, flags: parsed} = await this.parse(Explain)
+    this.exitZero = parsed['exit-zero']
     const contexts = parsed.context ?? []
     const flags = {...parsed, context: contexts[0]}
     const io = this.setupIo(flags)
@@ -66,7 +78,7 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     }
 
     const {source, clock} = await this.fileOrCluster(flags)
-    const notes: string[] = []
+    const notes: string[] = this.connectionNote ? [this.connectionNote] : []
     const at = clock?.now ?? now()
     if (clock) {
       const {offlineNote} = await import('../lib/capture-time.js')

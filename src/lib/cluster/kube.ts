@@ -3,8 +3,8 @@
  * @kubernetes/client-node is heavy, so this file is only ever loaded with a dynamic import.
  */
 import {existsSync, readFileSync} from 'node:fs'
-import {homedir} from 'node:os'
 import {join} from 'node:path'
+import {defaultKubeconfigPaths, isEmptyFile, serviceAccountDir, serviceAccountNamespace, serviceEnv, tokenSubject} from './in-cluster.js'
 import {
   ApiException, AutoscalingV2Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, Watch,
 } from './client-node.js'
@@ -32,6 +32,8 @@ export interface ConnectOptions {
 /** The kubeconfig, plus an Impersonate-Group header (client-node knows only Impersonate-User). */
 class DoctorKubeConfig extends KubeConfig {
   impersonateGroup: string | undefined
+  /** Loaded from the pod's service account (no kubeconfig): where its token is, and the subject the token names. */
+  inCluster: InClusterIdentity | undefined
 
   constructor() {
     super()
@@ -43,6 +45,13 @@ class DoctorKubeConfig extends KubeConfig {
       if (this.impersonateGroup !== undefined) opts.headers = {...opts.headers, 'Impersonate-Group': this.impersonateGroup}
     }
   }
+}
+
+export interface InClusterIdentity {
+  /** The directory with token, ca.crt and namespace. */
+  dir: string
+  /** The token's subject, e.g. system:serviceaccount:argocd:argo-doctor-scan (display only). */
+  subject?: string
 }
 
 export interface ListPage {
@@ -72,12 +81,15 @@ export class Cluster {
   readonly server: string
   readonly contextName: string
   readonly user: string | undefined
+  /** Set when the config is the pod's service account (see loadKubeConfig). */
+  readonly inCluster: InClusterIdentity | undefined
   private readonly custom: CustomObjectsApi
 
   constructor(private readonly kc: KubeConfig, private readonly opts: ConnectOptions) {
     this.server = kc.getCurrentCluster()?.server ?? 'unknown server'
     this.contextName = kc.getCurrentContext()
     this.user = kc.getCurrentUser()?.name
+    this.inCluster = kc instanceof DoctorKubeConfig ? kc.inCluster : undefined
     this.custom = kc.makeApiClient(CustomObjectsApi)
   }
 
@@ -391,18 +403,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
-/** A kubeconfig file with no document at all (/dev/null, an empty file): client-node fails on it with a TypeError. */
-function isEmptyFile(path: string): boolean {
-  try {
-    return readFileSync(path, 'utf8').replace(/^\s*(#.*)?$/gm, '').trim() === ''
-  } catch {
-    return false
-  }
-}
-
 const SERVER_ONLY = 'argo-doctor-flags'
 
-/** Load the kubeconfig the way kubectl does (--kubeconfig, else $KUBECONFIG, else ~/.kube/config), then apply kubectl's override flags. */
 /** The context names of the kubeconfig (--all-contexts). */
 export function kubeContexts(kubeconfig?: string): string[] {
   const names = loadKubeConfig({kubeconfig}).getContexts().map((c) => c.name)
@@ -410,6 +412,10 @@ export function kubeContexts(kubeconfig?: string): string[] {
   return names
 }
 
+/**
+ * Load the kubeconfig the way kubectl does (--kubeconfig, else $KUBECONFIG, else ~/.kube/config;
+ * with none of them and no --server, in a pod: the service account), then apply kubectl's override flags.
+ */
 export function loadKubeConfig(opts: Omit<ConnectOptions, 'requestTimeout'>): KubeConfig {
   const kc = new DoctorKubeConfig()
   const emptyHint = opts.server ? undefined : 'Pass a kubeconfig that has a cluster, user and context (kubectl config view shows what it holds), or --server and --token.'
@@ -420,11 +426,12 @@ export function loadKubeConfig(opts: Omit<ConnectOptions, 'requestTimeout'>): Ku
         if (emptyHint) throw new DoctorError('CONFIG', `Kubeconfig ${opts.kubeconfig} is empty: it names no cluster, user or context.`, emptyHint)
       } else kc.loadFromFile(opts.kubeconfig)
     } else {
-      const envPaths = (process.env.KUBECONFIG ?? '').split(':').filter(Boolean)
-      const defaultPath = join(homedir(), '.kube', 'config')
-      const paths = envPaths.length > 0 ? envPaths : [defaultPath]
+      const paths = defaultKubeconfigPaths()
       const present = paths.filter((p) => existsSync(p) && !isEmptyFile(p))
-      if (present.length === 0 && !process.env.KUBERNETES_SERVICE_HOST) {
+      if (present.length === 0 && !opts.server && serviceEnv()) {
+        // In a pod with no kubeconfig: the service account, as kubectl does (client-go's in-cluster config).
+        loadInCluster(kc)
+      } else if (present.length === 0) {
         if (!opts.server) {
           throw paths.some((p) => existsSync(p))
             ? new DoctorError('CONFIG', `Kubeconfig ${paths.join(':')} is empty: it names no cluster, user or context.`, emptyHint)
@@ -467,6 +474,47 @@ export function loadKubeConfig(opts: Omit<ConnectOptions, 'requestTimeout'>): Ku
   }
 
   return kc
+}
+
+export const IN_CLUSTER = 'in-cluster'
+
+/**
+ * The pod's service account: client-node's loadFromCluster (server from KUBERNETES_SERVICE_HOST/PORT),
+ * pointed at serviceAccountDir() and named after what it is: context and cluster "in-cluster", the
+ * user the token's subject (system:serviceaccount:NS:NAME). The token file is re-read as the
+ * kubelet rotates it (client-node's tokenFile provider, every 60 s).
+ */
+function loadInCluster(kc: DoctorKubeConfig): void {
+  const dir = serviceAccountDir()
+  const tokenFile = join(dir, 'token')
+  const caFile = join(dir, 'ca.crt')
+  if (!existsSync(tokenFile)) {
+    throw new DoctorError('CONFIG', `No kubeconfig found, and no service account token at ${tokenFile} (KUBERNETES_SERVICE_HOST is set, so this looks like a pod).`,
+      'In a pod: set automountServiceAccountToken: true on it (or its ServiceAccount). Elsewhere: pass --kubeconfig or set KUBECONFIG.')
+  }
+
+  if (!existsSync(caFile)) {
+    throw new DoctorError('CONFIG', `The service account's CA certificate ${caFile} does not exist (next to its token).`, 'Mount the whole service account volume (token, ca.crt, namespace), or pass --kubeconfig.')
+  }
+
+  let subject: string | undefined
+  try {
+    subject = tokenSubject(readFileSync(tokenFile, 'utf8'))
+  } catch (error) {
+    throw new DoctorError('CONFIG', `Cannot read the service account token ${tokenFile}: ${(error as Error).message}`, 'Check the pod\'s service account volume, or pass --kubeconfig.')
+  }
+
+  kc.loadFromCluster()
+  const [cluster] = kc.clusters
+  const [user] = kc.users
+  const userName = subject ?? IN_CLUSTER
+  kc.loadFromOptions({
+    clusters: [{...cluster, name: IN_CLUSTER, caFile}],
+    users: [{...user, name: userName, authProvider: {name: 'tokenFile', config: {tokenFile}}}],
+    contexts: [{name: IN_CLUSTER, cluster: IN_CLUSTER, user: userName, namespace: serviceAccountNamespace(dir)}],
+    currentContext: IN_CLUSTER,
+  })
+  kc.inCluster = {dir, ...(subject ? {subject} : {})}
 }
 
 function loadOne(path: string): KubeConfig {
