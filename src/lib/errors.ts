@@ -35,7 +35,7 @@ export interface ApiDetails {
 
 const GROUP_VERSIONS: Record<string, string> = {'argoproj.io': 'v1alpha1', batch: 'v1', autoscaling: 'v2'}
 
-const METHODS: Record<RequestContext['verb'], string> = {get: 'GET', list: 'GET', watch: 'GET (watch)', patch: 'PATCH', create: 'POST'}
+const METHODS: Record<RequestContext['verb'], string> = {get: 'GET', list: 'GET', watch: 'GET (watch)', patch: 'PATCH', create: 'POST', update: 'PUT'}
 
 /** The request path the context stands for (client-node builds the same one). */
 export function requestUrl(ctx: RequestContext): string {
@@ -58,7 +58,7 @@ export function describeApi(api: ApiDetails): string[] {
 
 /** What the failing request was about, so messages can name it. */
 export interface RequestContext {
-  verb: 'get' | 'list' | 'watch' | 'patch' | 'create'
+  verb: 'get' | 'list' | 'watch' | 'patch' | 'create' | 'update'
   resource: string // e.g. applications.argoproj.io
   name?: string
   namespace?: string

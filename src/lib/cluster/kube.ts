@@ -174,7 +174,7 @@ export class Cluster {
     }
 
     const body = {...existing, message: event.message, type: event.type, lastTimestamp: event.lastTimestamp, count: Number(existing.count ?? 1) + 1}
-    await this.call(this.ctx('patch', 'events', namespace, name), () => core.replaceNamespacedEvent({name, namespace, body: body as never}))
+    await this.call(this.ctx('update', 'events', namespace, name), () => core.replaceNamespacedEvent({name, namespace, body: body as never}))
     return 'updated'
   }
 
