@@ -11,12 +11,7 @@ import {appLine, countBySeverity, renderAppReport, renderFleetTable, sortFleet, 
 import {worstSeverity} from './diagnose/types.js'
 import type {Io} from './render/io.js'
 
-/**
- * Page size for fleet LISTs. Smaller pages keep peak memory low (a page is parsed whole, and
- * @kubernetes/client-node alone costs ~75 MB): with 2,000 apps of ~17 KB, 500/page peaked at
- * ~250 MB RSS, 100/page at ~200 MB, for a few more round trips.
- */
-export const FLEET_PAGE_SIZE = 100
+export {FLEET_PAGE_SIZE} from './app.js'
 
 export interface SingleReport {
   app: Application
