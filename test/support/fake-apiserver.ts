@@ -7,7 +7,8 @@
  * What it models (each checked against a real kube-apiserver v1.32.13 built by
  * scripts/cluster.sh; the differential suite in
  * test/integration/fake-apiserver.test.ts re-checks it when one is up):
- *  - GET / LIST (label + field selectors, limit/continue) / WATCH (initial
+ *  - GET / LIST (label + field selectors, limit/continue; a list of 128 KiB or
+ *    more gzipped for a client that accepts it) / WATCH (initial
  *    ADDED events, resourceVersion replay, 410 "too old", timeoutSeconds);
  *  - PATCH json-patch / merge-patch with evanphx/json-patch v4 semantics
  *    (./kube-json-patch.ts), dryRun=All, fieldManager, fieldValidation;
@@ -33,6 +34,7 @@ import {tmpdir} from 'node:os'
 import {execFileSync} from 'node:child_process'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
+import {gzipSync} from 'node:zlib'
 import type {AddressInfo} from 'node:net'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -155,7 +157,7 @@ export interface FakeApiServer {
   failNext(match: FailureMatch, status: number, reason?: string, message?: string): void
   /**
    * The next matching LIST is served with chunked encoding (as kube-apiserver streams a large
-   * list) but only its first `afterBytes` bytes arrive: then the connection is reset ('reset', a
+   * list) but only its first `afterBytes` bytes (on the wire: gzipped when the list is) arrive: then the connection is reset ('reset', a
    * dropped connection or a proxy cutting it), or nothing more is sent ('stall', a stuck
    * connection) until release() sends the rest.
    */
@@ -1446,14 +1448,21 @@ class FakeApiServerImpl implements FakeApiServer {
     })
     const body = rt.custom ? {apiVersion: gv, items: out, kind: rt.listKind, metadata} : {kind: rt.listKind, apiVersion: gv, metadata, items: out}
     const ii = this.interruptions.findIndex((x) => this.matches(x.match, rec))
-    if (ii < 0) {
+    const json = Buffer.from(JSON.stringify(body))
+    // APIResponseCompression (on by default): a response of 128 KiB or more is gzipped (level 1) for a client that accepts it.
+    const gzip = json.length >= 128 * 1024 && /\bgzip\b/.test(rec.headers['accept-encoding'] ?? '')
+    if (ii < 0 && !gzip) {
       this.send(res, 200, body)
       return
     }
-    const [cut] = this.interruptions.splice(ii, 1)
-    const text = Buffer.from(JSON.stringify(body))
+    const text = gzip ? gzipSync(json, {level: 1}) : json
     // No Content-Length: chunked, as a large list is streamed.
-    res.writeHead(200, {'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private'})
+    res.writeHead(200, {'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...(gzip ? {'Content-Encoding': 'gzip', Vary: 'Accept-Encoding'} : {})})
+    if (ii < 0) {
+      res.end(text)
+      return
+    }
+    const [cut] = this.interruptions.splice(ii, 1)
     res.write(text.subarray(0, cut.afterBytes))
     if (cut.how === 'reset') {
       // Let the first bytes leave, then drop the connection (RST).
