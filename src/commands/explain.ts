@@ -95,7 +95,8 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
   }
 
   private printFleet(report: FleetReport, details: boolean): CommandResult {
-    this.io.out(renderFleet(this.io, report, {details}))
+    // --json/-o: the human report would be thrown away (io.out prints nothing), so it is not built.
+    if (!this.io.json) this.io.out(renderFleet(this.io, report, {details}))
     return {json: fleetJson(report), exitCode: fleetExitCode(report)}
   }
 }
