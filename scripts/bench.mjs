@@ -239,12 +239,14 @@ async function fleet() {
     console.log(`  loaded ${apps.length} apps (${(size / 1024 / 1024).toFixed(1)} MB of JSON, avg ${(size / apps.length / 1024).toFixed(1)} KB/app; status.resources 5–60 each) in ${Date.now() - t0} ms`)
   } else if (opts.load > 0) {
     // --load N: put N generated Applications into the real cluster first (kubectl create; status is
-    // stored with them since the CRD has no status subresource). Only for throwaway clusters.
+    // stored with them since the CRD has no status subresource). Only for throwaway clusters. They
+    // are generated as of NOW and explained as of NOW (ARGO_DOCTOR_NOW), as on the test API server:
+    // the same fleet, mostly healthy, whenever the bench runs.
     const {makeFleet} = await import(pathToFileURL(join(ROOT, 'test', 'support', 'fleet.ts')).href)
     const k = ['--kubeconfig', opts.kubeconfig, ...(opts.context ? ['--context', opts.context] : [])]
     const have = JSON.parse(execFileSync('kubectl', [...k, 'get', 'applications.argoproj.io', '-n', opts.namespace, '-o', 'json'], {maxBuffer: 1 << 30}).toString()).items.length
     if (have < opts.load) {
-      const items = makeFleet({count: opts.load, now: new Date()}).slice(have).map((a) => {
+      const items = makeFleet({count: opts.load, now: new Date(NOW)}).slice(have).map((a) => {
         const metadata = {...a.metadata, namespace: opts.namespace}
         for (const key of ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields']) delete metadata[key]
         return {...a, metadata}
@@ -262,8 +264,8 @@ async function fleet() {
 
   const conn = ['--kubeconfig', kubeconfig, ...(opts.context ? ['--context', opts.context] : [])]
   try {
-    // The generated fleet's timestamps are relative to NOW; a real cluster uses the real clock unless ARGO_DOCTOR_NOW is set.
-    const env = real ? {} : {ARGO_DOCTOR_NOW: NOW}
+    // The generated fleet's timestamps are relative to NOW; a real cluster without --load is explained as of now.
+    const env = real && !opts.load ? {} : {ARGO_DOCTOR_NOW: NOW}
     const version = await measured(process.execPath, [BIN, '--version'], env)
     // Same command on a namespace with no apps: start-up + loading @kubernetes/client-node + one empty LIST.
     const empty = real ? undefined : await measured(process.execPath, [BIN, 'explain', '--all', '-n', 'bench-empty', '--json', ...conn], env)
