@@ -7,12 +7,14 @@
  *  2. fleet: `explain --all --json` on the built CLI against N realistic Applications
  *     (test API server by default; a real cluster with --kubeconfig/--context or BENCH_KUBECONFIG),
  *     wall/CPU/peak RSS, the LIST alone, and diagnosis CPU in-process; with a real cluster (or a
- *     kubectl that can reach the test server) also `kubectl get applications -o json` for the ratio.
+ *     kubectl that can reach the test server) the anchor: `kubectl get --raw` of the same
+ *     unpaginated list, run in turn with `explain --all -n NS --json` and with `explain -A --json`
+ *     (A B A B …, --fleet-runs pairs; medians and the median of the per-pair ratios).
  *  3. single app: `explain APP` on the built CLI vs `kubectl get app APP -o yaml` (the same read), run in
  *     turn A B A B …, median wall of each and the median of the per-pair ratios (goal ≤ 3×).
  *
  * Runs under tsx for the test API server: node --import tsx scripts/bench.mjs [--apps 2000] [--runs 20]
- *   [--kubeconfig FILE] [--context NAME] [-n NAMESPACE] [--app NAME] [--load N] [--skip-startup] [--skip-fleet] [--skip-single]
+ *   [--kubeconfig FILE] [--context NAME] [-n NAMESPACE] [--app NAME] [--load N] [--fleet-runs 5] [--skip-startup] [--skip-fleet] [--skip-single]
  * On the e2e cluster: npm run cluster -- up && eval "$(npm run -s cluster -- env)" &&
  *   node --import tsx scripts/bench.mjs --kubeconfig "$KUBECONFIG" --load 2000
  */
@@ -25,8 +27,8 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const BIN = join(ROOT, 'bin', 'argo-doctor')
 const NOW = '2026-01-02T00:12:00Z'
-/** Same page size as explain --all (FLEET_PAGE_SIZE in src/lib/explain.ts). */
-const PAGE_SIZE = 100
+/** The page size of a paginated fleet LIST (FLEET_PAGE_SIZE in src/lib/app.ts), read from the build. */
+let PAGE_SIZE
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(name)
@@ -46,6 +48,8 @@ const opts = {
   app: arg('--app', process.env.BENCH_APP),
   /** Real cluster only: create this many generated Applications first (throwaway clusters). */
   load: Number(arg('--load', 0)),
+  /** Pairs of (explain, kubectl get --raw) in the fleet comparison. */
+  fleetRuns: Number(arg('--fleet-runs', 5)),
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'argo-doctor-bench-'))
@@ -157,7 +161,7 @@ function startup() {
 // ------------------------------------------------------------------------------------------ 2
 
 async function listAll(server, namespace, token) {
-  // The LIST alone, the way the CLI pages it (limit=500), parsed: the baseline explain adds to.
+  // The LIST alone, paginated (limit=FLEET_PAGE_SIZE) and parsed page by page: the baseline explain adds to.
   const https = server.startsWith('https')
   const {request} = await import(https ? 'node:https' : 'node:http')
   let cont
@@ -235,12 +239,14 @@ async function fleet() {
     console.log(`  loaded ${apps.length} apps (${(size / 1024 / 1024).toFixed(1)} MB of JSON, avg ${(size / apps.length / 1024).toFixed(1)} KB/app; status.resources 5–60 each) in ${Date.now() - t0} ms`)
   } else if (opts.load > 0) {
     // --load N: put N generated Applications into the real cluster first (kubectl create; status is
-    // stored with them since the CRD has no status subresource). Only for throwaway clusters.
+    // stored with them since the CRD has no status subresource). Only for throwaway clusters. They
+    // are generated as of NOW and explained as of NOW (ARGO_DOCTOR_NOW), as on the test API server:
+    // the same fleet, mostly healthy, whenever the bench runs.
     const {makeFleet} = await import(pathToFileURL(join(ROOT, 'test', 'support', 'fleet.ts')).href)
     const k = ['--kubeconfig', opts.kubeconfig, ...(opts.context ? ['--context', opts.context] : [])]
     const have = JSON.parse(execFileSync('kubectl', [...k, 'get', 'applications.argoproj.io', '-n', opts.namespace, '-o', 'json'], {maxBuffer: 1 << 30}).toString()).items.length
     if (have < opts.load) {
-      const items = makeFleet({count: opts.load, now: new Date()}).slice(have).map((a) => {
+      const items = makeFleet({count: opts.load, now: new Date(NOW)}).slice(have).map((a) => {
         const metadata = {...a.metadata, namespace: opts.namespace}
         for (const key of ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields']) delete metadata[key]
         return {...a, metadata}
@@ -258,8 +264,8 @@ async function fleet() {
 
   const conn = ['--kubeconfig', kubeconfig, ...(opts.context ? ['--context', opts.context] : [])]
   try {
-    // The generated fleet's timestamps are relative to NOW; a real cluster uses the real clock unless ARGO_DOCTOR_NOW is set.
-    const env = real ? {} : {ARGO_DOCTOR_NOW: NOW}
+    // The generated fleet's timestamps are relative to NOW; a real cluster without --load is explained as of now.
+    const env = real && !opts.load ? {} : {ARGO_DOCTOR_NOW: NOW}
     const version = await measured(process.execPath, [BIN, '--version'], env)
     // Same command on a namespace with no apps: start-up + loading @kubernetes/client-node + one empty LIST.
     const empty = real ? undefined : await measured(process.execPath, [BIN, 'explain', '--all', '-n', 'bench-empty', '--json', ...conn], env)
@@ -269,7 +275,8 @@ async function fleet() {
       return undefined
     }
 
-    const doc = JSON.parse(run.stdout)
+    // The JSON envelope: {command, status, exitCode, result, warnings}.
+    const doc = JSON.parse(run.stdout).result
     console.log(`  explain --all --json: exit ${run.status}, ${doc.summary.apps} apps, ${doc.summary.withFindings} with findings (${doc.summary.critical} critical, ${doc.summary.warning} warning, ${doc.summary.info} info)`)
     console.log(`    wall ${ms(run.wall)}, CPU ${run.cpu === undefined ? '?' : ms(run.cpu)}, peak RSS ${run.rssKb === undefined ? '?' : mb(run.rssKb)} (target < 250 MB)`)
     console.log(`    start-up alone (--version): wall ${ms(version.wall)}, CPU ${version.cpu === undefined ? '?' : ms(version.cpu)}, RSS ${version.rssKb === undefined ? '?' : mb(version.rssKb)}`)
@@ -287,21 +294,69 @@ async function fleet() {
       }
     }
 
+    let anchors
     if (kubectlAvailable() && (real || server.caPem)) {
       const args = ['get', 'applications.argoproj.io', '-n', opts.namespace, '-o', 'json', ...conn]
       const k = await measured('kubectl', args)
       if (k.status === 0) {
-        console.log(`  kubectl ${args.slice(0, 6).join(' ')}: wall ${ms(k.wall)}, CPU ${k.cpu === undefined ? '?' : ms(k.cpu)}, peak RSS ${k.rssKb === undefined ? '?' : mb(k.rssKb)}`)
-        console.log(`  explain --all / kubectl get: wall ${(run.wall / k.wall).toFixed(2)}×${run.cpu && k.cpu ? `, CPU ${(run.cpu / k.cpu).toFixed(2)}×` : ''}${run.rssKb && k.rssKb ? `, RSS ${(run.rssKb / k.rssKb).toFixed(2)}×` : ''}`)
+        console.log(`  kubectl ${args.slice(0, 6).join(' ')} (pages of 500): wall ${ms(k.wall)}, CPU ${k.cpu === undefined ? '?' : ms(k.cpu)}, peak RSS ${k.rssKb === undefined ? '?' : mb(k.rssKb)}`)
       } else {
         console.log(`  kubectl get failed (exit ${k.status}): ${k.stderr.trim().split('\n')[0]}`)
       }
+
+      // The anchor: the same list, unpaginated, as raw bytes (no decoding or printing by kubectl).
+      anchors = {
+        namespace: await paired(`explain --all -n ${opts.namespace} --json`, [process.execPath, [BIN, 'explain', '--all', '-n', opts.namespace, '--json', ...conn], env],
+          `kubectl get --raw /apis/argoproj.io/v1alpha1/namespaces/${opts.namespace}/applications`, ['kubectl', ['get', '--raw', `/apis/argoproj.io/v1alpha1/namespaces/${opts.namespace}/applications`, ...conn]], doc.summary.apps),
+        all: await paired('explain -A --json', [process.execPath, [BIN, 'explain', '-A', '--json', ...conn], env],
+          'kubectl get --raw /apis/argoproj.io/v1alpha1/applications', ['kubectl', ['get', '--raw', '/apis/argoproj.io/v1alpha1/applications', ...conn]], undefined),
+      }
     }
 
-    return {run, version, list, diag}
+    return {run, version, list, diag, anchors}
   } finally {
     await server?.stop()
   }
+}
+
+/**
+ * Ours and the kubectl anchor in turn (A B A B …, opts.fleetRuns pairs after one warm-up each):
+ * medians of wall/CPU/peak RSS and the median of the per-pair wall ratios. Noisy on a shared
+ * machine: medians, never a single run.
+ */
+async function paired(ourLabel, ours, theirLabel, theirs, apps) {
+  const runs = Math.max(1, opts.fleetRuns)
+  console.log(`  ${ourLabel} vs ${theirLabel} (${runs} pairs, in turn; medians)`)
+  const a0 = await measured(...ours)
+  const k0 = await measured(...theirs)
+  if ((a0.status !== 0 && a0.status !== 20) || k0.status !== 0) {
+    console.log(`    skipped: ${a0.status !== 0 && a0.status !== 20 ? `explain exit ${a0.status}: ${a0.stderr.trim().split('\n')[0]}` : `kubectl exit ${k0.status}: ${k0.stderr.trim().split('\n')[0]}`}`)
+    return undefined
+  }
+
+  const n = apps ?? JSON.parse(a0.stdout).result.summary.apps
+  const a = []
+  const k = []
+  for (let i = 0; i < runs; i++) {
+    a.push(await measured(...ours))
+    k.push(await measured(...theirs))
+  }
+
+  const med = (xs, f) => (xs.every((x) => f(x) !== undefined) ? median(xs.map(f)) : undefined)
+  const row = (label, xs) => {
+    const cpu = med(xs, (x) => x.cpu)
+    const rss = med(xs, (x) => x.rssKb)
+    console.log(`    ${label.padEnd(40)} wall ${ms(med(xs, (x) => x.wall)).padStart(8)}, CPU ${cpu === undefined ? '?' : ms(cpu)}, peak RSS ${rss === undefined ? '?' : mb(rss)}`)
+    return {wall: med(xs, (x) => x.wall), cpu, rssKb: rss}
+  }
+
+  const ourRow = row(ourLabel, a)
+  const theirRow = row(`kubectl get --raw (${(Buffer.byteLength(k0.stdout) / 1024 / 1024).toFixed(0)} MB)`, k)
+  const ratio = median(a.map((x, i) => x.wall / k[i].wall))
+  const cpuRatio = ourRow.cpu && theirRow.cpu ? ` CPU ${(ourRow.cpu / theirRow.cpu).toFixed(2)}×;` : ''
+  console.log(`    ${ourLabel} / kubectl get --raw: wall ${ratio.toFixed(2)}× (median of per-pair ratios; goal ≤ 1.5×)${ratio <= 1.5 ? '' : '  ← above goal'};${cpuRatio}` +
+    ` ${n} apps, ${ms(ourRow.wall / n * 1000)} wall per 1,000; peak RSS ${ourRow.rssKb === undefined ? '?' : mb(ourRow.rssKb)} (goal ≤ 100 MB at 10,000 apps)`)
+  return {apps: n, ours: ourRow, kubectl: theirRow, ratio}
 }
 
 // ------------------------------------------------------------------------------------------ 3
@@ -381,6 +436,7 @@ async function singleApp() {
 try {
   console.log(`argo-doctor bench — node ${process.version}, ${process.platform}/${process.arch}${GNU_TIME ? '' : ' (no /usr/bin/time: CPU and RSS not measured)'}`)
   if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/ is missing: run npm run build first (npm run bench does)')
+  PAGE_SIZE = (await import(pathToFileURL(join(ROOT, 'dist', 'lib', 'app.js')).href)).FLEET_PAGE_SIZE ?? 100
   if (!opts.skipStartup) startup()
   if (!opts.skipFleet) await fleet()
   if (!opts.skipSingle) await singleApp()

@@ -14,13 +14,15 @@ import {join} from 'node:path'
 const root = join(import.meta.dirname, '..')
 const dir = join(root, 'dist', 'lib', 'cluster')
 const source = readFileSync(join(root, 'src', 'lib', 'cluster', 'client-node.ts'), 'utf8')
-const match = /export\s*{([^}]+)}\s*from\s*'@kubernetes\/client-node'/.exec(source)
-if (!match) throw new Error('bundle: cannot find the export list in src/lib/cluster/client-node.ts')
-const names = match[1].split(',').map((n) => n.trim()).filter(Boolean)
+// Every `export {…} from '…'` of client-node.ts: the library's names, and node-fetch (its HTTP client).
+const exports = [...source.matchAll(/^export\s*{([^}]+)}\s*from\s*'([^']+)'/gm)]
+if (!exports.some((m) => m[2] === '@kubernetes/client-node')) throw new Error('bundle: cannot find the export list in src/lib/cluster/client-node.ts')
+const entry = exports.map((m) => `export {${m[1]}} from '${m[2]}'\n`).join('')
+const names = exports.flatMap((m) => m[1].split(',').map((n) => n.trim()).filter(Boolean).map((n) => n.split(/\s+as\s+/).pop()))
 
 const t0 = Date.now()
 const result = await build({
-  stdin: {contents: `export {${names.join(', ')}} from '@kubernetes/client-node'\n`, resolveDir: root, sourcefile: 'client-node-entry.js', loader: 'js'},
+  stdin: {contents: entry, resolveDir: root, sourcefile: 'client-node-entry.js', loader: 'js'},
   bundle: true,
   platform: 'node',
   format: 'cjs',

@@ -13,7 +13,7 @@ export default class Explain extends DoctorCommand {
   static summary = 'Diagnose an Application: what is wrong, the evidence, and the exact command that fixes it.'
   static description = `Matches the Application (and, for a single app, the few objects it names: hook Jobs, its AppProject, HPAs, whether argocd-secret exists, the application-controller pods) against known incident signatures. Every finding has a stable id, a severity, the evidence quoted from the object, and the fix: the exact argo-doctor command, or the manual steps when the fix is outside the cluster.
 Related objects that RBAC forbids are skipped with a note. Secret data is never read into the output.
---all, -A and -l list the apps with one paginated LIST and diagnose each from the Application alone.
+--all, -A and -l list the apps with one unpaginated LIST (paged when the server will not give it whole) and diagnose each from the Application alone, as it arrives.
 Exit codes: 0 no findings (or informational ones only), 20 findings of warning or critical severity (0 with --exit-zero); the usual codes otherwise (2 bad input, 3 not found, 5 forbidden, …).`
 
   static examples = [
@@ -66,7 +66,7 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
       const {kubeContexts} = await import('../lib/cluster/kube.js')
       const names = flags['all-contexts'] ? kubeContexts(flags.kubeconfig) : contexts
       const namespace = flags['all-namespaces'] ? undefined : flags.namespace
-      const list = async (context: string) => (await this.connectSource({...flags, context})).list({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE})
+      const list = async (context: string) => (await this.connectSource({...flags, context})).stream({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE})
       return this.printFleet(await explainContexts(names, list, now(), style), flags.details)
     }
 
@@ -88,7 +88,8 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     const namespace = flags['all-namespaces'] ? undefined : flags.namespace
     const apps = flags.filename && !fleetMode && !args.app ? await firstPage(source.list({namespace})) : undefined
     if (fleetMode || (apps && apps.length > 1)) {
-      return this.fleet(apps ? [apps] : source.list({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), at, style, notes, flags.details, flags['emit-events'] ? source : undefined)
+      const each = apps ?? source.stream({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE})
+      return this.fleet(each, {byKey: !apps && source.kind === 'cluster'}, at, style, notes, flags.details, flags['emit-events'] ? source : undefined)
     }
 
     const app = apps?.[0] ?? await source.read({name: args.app!, namespace: flags.namespace})
@@ -99,14 +100,15 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     return {json: singleJson(report), exitCode: singleExitCode(report)}
   }
 
-  private async fleet(pages: AsyncIterable<Application[]> | Iterable<Application[]>, at: Date, style: CommandStyle, notes: string[], details: boolean, events?: AppSource): Promise<CommandResult> {
-    const report = await explainFleet(pages, at, style, notes)
+  private async fleet(apps: AsyncIterable<Application> | Iterable<Application>, order: {byKey: boolean}, at: Date, style: CommandStyle, notes: string[], details: boolean, events?: AppSource): Promise<CommandResult> {
+    const report = await explainFleet(apps, at, style, notes, order)
     if (events) report.notes.push(await emitFindingEvents(events, report.entries))
     return this.printFleet(report, details)
   }
 
   private printFleet(report: FleetReport, details: boolean): CommandResult {
-    this.io.out(renderFleet(this.io, report, {details}))
+    // --json/-o: the human report would be thrown away (io.out prints nothing), so it is not built.
+    if (!this.io.json) this.io.out(renderFleet(this.io, report, {details}))
     return {json: fleetJson(report), exitCode: fleetExitCode(report)}
   }
 }

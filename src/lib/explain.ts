@@ -11,12 +11,7 @@ import {appLine, countBySeverity, renderAppReport, renderFleetTable, sortFleet, 
 import {worstSeverity} from './diagnose/types.js'
 import type {Io} from './render/io.js'
 
-/**
- * Page size for fleet LISTs. Smaller pages keep peak memory low (a page is parsed whole, and
- * @kubernetes/client-node alone costs ~75 MB): with 2,000 apps of ~17 KB, 500/page peaked at
- * ~250 MB RSS, 100/page at ~200 MB, for a few more round trips.
- */
-export const FLEET_PAGE_SIZE = 100
+export {FLEET_PAGE_SIZE} from './app.js'
 
 export interface SingleReport {
   app: Application
@@ -46,8 +41,8 @@ export interface ContextOutcome {
  * its context. A context that fails (unreachable, forbidden, no CRD) is reported and does not fail
  * the others.
  */
-export async function explainContexts(contexts: string[], list: (context: string) => Promise<AsyncIterable<Application[]>>, now: Date, style: CommandStyle): Promise<FleetReport> {
-  const results = await Promise.allSettled(contexts.map(async (context) => explainFleet(await list(context), now, {...style, context})))
+export async function explainContexts(contexts: string[], list: (context: string) => Promise<AsyncIterable<Application>>, now: Date, style: CommandStyle): Promise<FleetReport> {
+  const results = await Promise.allSettled(contexts.map(async (context) => explainFleet(await list(context), now, {...style, context}, [], {byKey: true})))
   const report: FleetReport = {entries: [], total: 0, notes: [], contexts: []}
   results.forEach((r, i) => {
     const context = contexts[i]
@@ -85,16 +80,21 @@ export async function explainSingle(app: Application, now: Date, style: CommandS
   return {app, line: appLine(app, now), findings: diagnose(app, related, now, {style}), notes: [...(opts.notes ?? []), ...related.notes]}
 }
 
-/** Diagnose page by page; only the per-app result is kept, never the Application objects. */
-export async function explainFleet(pages: AsyncIterable<Application[]> | Iterable<Application[]>, now: Date, style: CommandStyle, notes: string[] = []): Promise<FleetReport> {
-  const entries: FleetEntry[] = []
+/**
+ * Diagnose each app as it arrives; only the per-app result (its line and findings) is kept, never
+ * the Application objects. `byKey` (a cluster's list): the results in namespace/name order, the
+ * order of the API server's etcd keys, which a paginated LIST has and the watch cache or a LIST
+ * that fell back to paging half-way may not; a file keeps its own order.
+ */
+export async function explainFleet(apps: AsyncIterable<Application> | Iterable<Application>, now: Date, style: CommandStyle, notes: string[] = [], opts: {byKey?: boolean} = {}): Promise<FleetReport> {
+  let entries: FleetEntry[] = []
   let total = 0
-  for await (const page of pages) {
-    for (const app of page) {
-      total++
-      entries.push({...appLine(app, now), findings: diagnose(app, undefined, now, {style, fleet: true})})
-    }
+  for await (const app of apps) {
+    total++
+    entries.push({...appLine(app, now), findings: diagnose(app, undefined, now, {style, fleet: true})})
   }
+
+  if (opts.byKey) entries = sortByKey(entries)
 
   const stale = entries.filter((e) => e.findings.some((f) => f.id === 'controller-stale')).length
   if (stale >= 2 && stale * 2 >= total) {
@@ -102,6 +102,14 @@ export async function explainFleet(pages: AsyncIterable<Application[]> | Iterabl
   }
 
   return {entries, total, notes}
+}
+
+/** namespace/name in byte order, as etcd orders /registry/argoproj.io/applications/NAMESPACE/NAME (stable: equal keys keep their order). */
+function sortByKey(entries: FleetEntry[]): FleetEntry[] {
+  const key = (e: FleetEntry) => `${e.namespace}/${e.name}`
+  const keyed = entries.map((e, i) => ({e, i, k: key(e)}))
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.i - b.i))
+  return keyed.map((x) => x.e)
 }
 
 export function singleJson(report: SingleReport): ExplainJsonSingle {

@@ -32,6 +32,12 @@ export interface AppSource {
   read(ref: AppRef): Promise<Application>
   /** Every app in scope, page by page (a file is one page). */
   list(opts: ListOptions): AsyncIterable<Application[]>
+  /**
+   * Every app in scope, one at a time as they arrive (fleet scans): the cluster makes one
+   * unpaginated LIST and hands out each app as soon as it is parsed (paging if the server will not);
+   * a file gives its apps in file order.
+   */
+  stream(opts: ListOptions): AsyncIterable<Application>
   /** The object as it would be after the patch: server-side dryRun=All, or applied locally for files. */
   preview(ref: AppRef, patch: JsonPatchOp[]): Promise<Application>
   /** Write the patch for real. A file source never writes (the pipeline treats -f as a dry run). */
@@ -98,6 +104,7 @@ export function clusterSource(cluster: Cluster): AppSource {
     server: cluster.server,
     read: (ref) => cluster.getApp(ref),
     list: (opts) => cluster.listAllApps(opts),
+    stream: (opts) => cluster.streamApps(opts),
     preview: (ref, patch) => cluster.patchApp(ref, patch, {dryRun: true}),
     apply: (ref, patch) => cluster.patchApp(ref, patch, {dryRun: false}),
     watch: (ref, from, check, opts) => cluster.waitForApp(ref, from, check, opts),
@@ -271,6 +278,9 @@ export function fileSource(file: ObjectsFile, path: string): AppSource {
     // A saved file is explained whole: -n only picks between apps of the same name (pickFromFile).
     async * list() {
       yield apps
+    },
+    async * stream() {
+      yield * apps
     },
     apply: async () => offline(),
     watch: async () => offline(),

@@ -7,7 +7,8 @@
  * What it models (each checked against a real kube-apiserver v1.32.13 built by
  * scripts/cluster.sh; the differential suite in
  * test/integration/fake-apiserver.test.ts re-checks it when one is up):
- *  - GET / LIST (label + field selectors, limit/continue) / WATCH (initial
+ *  - GET / LIST (label + field selectors, limit/continue; a list of 128 KiB or
+ *    more gzipped for a client that accepts it) / WATCH (initial
  *    ADDED events, resourceVersion replay, 410 "too old", timeoutSeconds);
  *  - PATCH json-patch / merge-patch with evanphx/json-patch v4 semantics
  *    (./kube-json-patch.ts), dryRun=All, fieldManager, fieldValidation;
@@ -33,6 +34,7 @@ import {tmpdir} from 'node:os'
 import {execFileSync} from 'node:child_process'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
+import {gzipSync} from 'node:zlib'
 import type {AddressInfo} from 'node:net'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -104,6 +106,8 @@ export interface FailureMatch {
   dryRun?: boolean
   /** true: only watch requests (?watch=true); false: only others */
   watch?: boolean
+  /** true: only requests with ?limit (a paginated LIST); false: only requests without */
+  paginated?: boolean
 }
 
 export interface PutOptions {
@@ -151,6 +155,19 @@ export interface FakeApiServer {
   onBeforeAnyPatch?: (req: RecordedRequest) => void | Promise<void>
   /** answer the next matching request with this Status instead */
   failNext(match: FailureMatch, status: number, reason?: string, message?: string): void
+  /**
+   * The next matching LIST is served with chunked encoding (as kube-apiserver streams a large
+   * list) but only its first `afterBytes` bytes (on the wire: gzipped when the list is) arrive: then the connection is reset ('reset', a
+   * dropped connection or a proxy cutting it), or nothing more is sent ('stall', a stuck
+   * connection) until release() sends the rest.
+   */
+  interruptNextList(match: FailureMatch, afterBytes: number, how: 'reset' | 'stall'): {release: () => void}
+  /**
+   * Answer every LIST of more than `n` items with the first `n` and a continue token, even
+   * without ?limit (as a server or proxy that pages on its own might; kube-apiserver itself only
+   * pages on request). undefined turns it off.
+   */
+  capLists(n: number | undefined): void
   /** delay every response by `ms` (0 turns it off) */
   delay(ms: number): void
   /** the evanphx/json-patch message of the last rejected patch (the server itself only says "the server rejected our request…") */
@@ -540,6 +557,8 @@ class FakeApiServerImpl implements FakeApiServer {
   private history: HistoryEvent[] = []
   private watchers = new Set<Watcher>()
   private failures: Failure[] = []
+  private interruptions: Array<{match: FailureMatch; afterBytes: number; how: 'reset' | 'stall'; released: Promise<void>}> = []
+  private listCap: number | undefined
   private delayMs = 0
   private now: () => Date
 
@@ -678,6 +697,19 @@ class FakeApiServerImpl implements FakeApiServer {
     const rt = this.typeForKind(apiVersion, kind)
     const ns = rt.namespaced ? (namespace ?? 'default') : undefined
     this.delete(rt, ns, name, false)
+  }
+
+  interruptNextList(match: FailureMatch, afterBytes: number, how: 'reset' | 'stall'): {release: () => void} {
+    let release = () => {}
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    this.interruptions.push({match, afterBytes, how, released})
+    return {release}
+  }
+
+  capLists(n: number | undefined): void {
+    this.listCap = n
   }
 
   failNext(match: FailureMatch, status: number, reason?: string, message?: string): void {
@@ -1127,6 +1159,7 @@ class FakeApiServerImpl implements FakeApiServer {
     if (m.pathIncludes && !rec.path.includes(m.pathIncludes)) return false
     if (m.dryRun !== undefined && (rec.query.dryRun === 'All') !== m.dryRun) return false
     if (m.watch !== undefined && (rec.query.watch === 'true' || rec.query.watch === '1') !== m.watch) return false
+    if (m.paginated !== undefined && (rec.query.limit !== undefined) !== m.paginated) return false
     return true
   }
 
@@ -1267,7 +1300,7 @@ class FakeApiServerImpl implements FakeApiServer {
         return
       }
       case 'list':
-        this.list(res, rt, ns, rec.query)
+        this.list(res, rt, ns, rec.query, rec)
         return
       case 'watch':
         this.watch(req, res, rt, ns, rec.query)
@@ -1358,7 +1391,7 @@ class FakeApiServerImpl implements FakeApiServer {
     }
   }
 
-  private list(res: ServerResponse, rt: ResourceType, ns: string | undefined, query: Record<string, string>): void {
+  private list(res: ServerResponse, rt: ResourceType, ns: string | undefined, query: Record<string, string>, rec: RecordedRequest): void {
     const {labels, fields} = this.selectors(rt, query)
     let listRv = this.rv
     let start: string | undefined
@@ -1377,7 +1410,8 @@ class FakeApiServerImpl implements FakeApiServer {
     }
     const all = this.objectsOf(rt, ns).filter((e) => start === undefined || e.key >= start)
     const match = (o: any) => matchLabels(labels, o.metadata.labels) && matchFields(fields, o)
-    const limit = query.limit ? Number(query.limit) : 0
+    const asked = query.limit ? Number(query.limit) : 0
+    const limit = this.listCap !== undefined && (asked === 0 || asked > this.listCap) ? this.listCap : asked
     const items: any[] = []
     let cont = ''
     let remaining: number | undefined
@@ -1412,7 +1446,32 @@ class FakeApiServerImpl implements FakeApiServer {
       }
       return s
     })
-    this.send(res, 200, rt.custom ? {apiVersion: gv, items: out, kind: rt.listKind, metadata} : {kind: rt.listKind, apiVersion: gv, metadata, items: out})
+    const body = rt.custom ? {apiVersion: gv, items: out, kind: rt.listKind, metadata} : {kind: rt.listKind, apiVersion: gv, metadata, items: out}
+    const ii = this.interruptions.findIndex((x) => this.matches(x.match, rec))
+    const json = Buffer.from(JSON.stringify(body))
+    // APIResponseCompression (on by default): a response of 128 KiB or more is gzipped (level 1) for a client that accepts it.
+    const gzip = json.length >= 128 * 1024 && /\bgzip\b/.test(rec.headers['accept-encoding'] ?? '')
+    if (ii < 0 && !gzip) {
+      this.send(res, 200, body)
+      return
+    }
+    const text = gzip ? gzipSync(json, {level: 1}) : json
+    // No Content-Length: chunked, as a large list is streamed.
+    res.writeHead(200, {'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...(gzip ? {'Content-Encoding': 'gzip', Vary: 'Accept-Encoding'} : {})})
+    if (ii < 0) {
+      res.end(text)
+      return
+    }
+    const [cut] = this.interruptions.splice(ii, 1)
+    res.write(text.subarray(0, cut.afterBytes))
+    if (cut.how === 'reset') {
+      // Let the first bytes leave, then drop the connection (RST).
+      setTimeout(() => res.socket?.resetAndDestroy(), 50)
+      return
+    }
+    void cut.released.then(() => {
+      if (!res.destroyed) res.end(text.subarray(cut.afterBytes))
+    })
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, rt: ResourceType, ns: string | undefined, query: Record<string, string>): void {

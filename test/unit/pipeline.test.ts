@@ -47,6 +47,9 @@ function memorySource(apps: Application[], controller: (app: Application) => App
     async * list() {
       yield [...store.values()].map((a) => structuredClone(a))
     },
+    async * stream() {
+      for (const a of store.values()) yield structuredClone(a)
+    },
     preview: async (ref, patch) => patched(ref, patch),
     async apply(ref, patch) {
       const next = patched(ref, patch)

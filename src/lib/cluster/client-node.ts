@@ -7,3 +7,5 @@
  * class, so `instanceof DoctorError` holds everywhere). Add a name here to use it.
  */
 export {ApiException, AutoscalingV2Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, Watch} from '@kubernetes/client-node'
+/** The HTTP client client-node's API classes and Watch use (node-fetch 2), for the streamed fleet LIST: same agent, same errors. */
+export {default as fetch} from 'node-fetch'

@@ -4,11 +4,13 @@
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {createGunzip, gunzipSync} from 'node:zlib'
 import {defaultKubeconfigPaths, isEmptyFile, serviceAccountDir, serviceAccountNamespace, serviceEnv, tokenSubject} from './in-cluster.js'
 import {
-  ApiException, AutoscalingV2Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, Watch,
+  ApiException, AutoscalingV2Api, BatchV1Api, CoreV1Api, CustomObjectsApi, fetch, KubeConfig, KubernetesObjectApi, Watch,
 } from './client-node.js'
-import {APPS, GROUP, PROJECTS, VERSION, type AppRef, type Application} from '../app.js'
+import {ListItemSplitter, type ListEnvelope} from './list-items.js'
+import {APPS, FLEET_PAGE_SIZE, GROUP, PROJECTS, VERSION, type AppRef, type Application} from '../app.js'
 import {DoctorError, toDoctorError, type RequestContext} from '../errors.js'
 import type {JsonPatchOp} from '../plan.js'
 import type {LiveMeta, ResourceKey} from '../deletion.js'
@@ -58,6 +60,16 @@ export interface ListPage {
   items: Application[]
   continue?: string
   resourceVersion?: string
+}
+
+export interface StreamOptions {
+  /** undefined = all namespaces. */
+  namespace?: string
+  labelSelector?: string
+  /** Page size when it falls back to paging (default FLEET_PAGE_SIZE). */
+  pageSize?: number
+  /** Told once, with the reason, when the unpaginated LIST was given up for paging. */
+  onFallback?: (reason: string) => void
 }
 
 export interface WaitOptions {
@@ -131,14 +143,187 @@ export class Cluster {
     return {items: list.items ?? [], continue: list.metadata?.continue || undefined, resourceVersion: list.metadata?.resourceVersion}
   }
 
-  /** Every page, streamed: callers process a page before the next is fetched. */
+  /** Every page, one after another (limit=pageSize, default FLEET_PAGE_SIZE): callers process a page before the next is fetched. */
   async * listAllApps(opts: {namespace?: string; labelSelector?: string; pageSize?: number}): AsyncGenerator<Application[]> {
     let token: string | undefined
     do {
-      const page = await this.listApps({namespace: opts.namespace, labelSelector: opts.labelSelector, limit: opts.pageSize ?? 500, continue: token})
+      const page = await this.listApps({namespace: opts.namespace, labelSelector: opts.labelSelector, limit: opts.pageSize ?? FLEET_PAGE_SIZE, continue: token})
       yield page.items
       token = page.continue
     } while (token)
+  }
+
+  /**
+   * Every Application in scope, one at a time, each as soon as the response holds all of it.
+   *
+   * One unpaginated LIST (no limit): kube-apiserver answers it from its watch cache, where a
+   * paginated LIST (limit/continue) is read from etcd page after page, at 3–4× the cost. The body is
+   * not read whole: items are cut out of the stream and parsed one by one (list-items.ts), so memory
+   * is bounded by one item, not by the list or a page. Same request path as everything else here:
+   * the kubeconfig's TLS, credentials, proxy and impersonation (KubeConfig.applyToFetchOptions, as
+   * client-node's Watch) and node-fetch, client-node's own HTTP client.
+   *
+   * It pages instead (limit=pageSize) when the server refuses the unpaginated LIST (410, 429, 5xx),
+   * and when the stream breaks, stalls for --request-timeout or is not a complete list: the list is
+   * read again from the start, page by page, and the apps already handed out (by namespace/name) are
+   * skipped, so the consumer never gets one twice (one of them may be a moment older than the
+   * paged list's copy). A response that says it is incomplete (metadata.continue) is finished with
+   * that token. Errors paging would meet as well (401, 403, 404, unreachable, no answer within
+   * --request-timeout) are thrown as the paginated LIST throws them.
+   */
+  async * streamApps(opts: StreamOptions): AsyncGenerator<Application> {
+    const seen = new Set<string>()
+    const key = (app: Application) => `${app.metadata?.namespace ?? ''}/${app.metadata?.name}`
+    let fallback: {reason: string; continue?: string} | undefined
+    const whole = this.unpaginatedApps(opts)
+    try {
+      for (;;) {
+        const next = await whole.next()
+        if (next.done) {
+          const token = next.value.metadata?.continue
+          if (token) fallback = {reason: 'the response was incomplete (metadata.continue is set)', continue: token}
+          break
+        }
+
+        seen.add(key(next.value))
+        yield next.value
+      }
+    } catch (error) {
+      if (!(error instanceof FallBack)) throw error
+      fallback = {reason: error.message}
+    } finally {
+      await whole.return(undefined as never)
+    }
+
+    if (!fallback) return
+    opts.onFallback?.(fallback.reason)
+    const limit = opts.pageSize ?? FLEET_PAGE_SIZE
+    const fresh = function * (items: Application[]) {
+      for (const app of items) {
+        if (seen.has(key(app))) continue
+        seen.add(key(app))
+        yield app
+      }
+    }
+
+    if (fallback.continue) {
+      let token: string | undefined = fallback.continue
+      try {
+        while (token) {
+          const page = await this.listApps({namespace: opts.namespace, labelSelector: opts.labelSelector, limit, continue: token})
+          yield * fresh(page.items)
+          token = page.continue
+        }
+
+        return
+      } catch (error) {
+        // 410 Expired: the token is too old to go on with; read the list again from the start.
+        if (!(error instanceof DoctorError && error.api?.status === 410)) throw error
+      }
+    }
+
+    for await (const page of this.listAllApps({namespace: opts.namespace, labelSelector: opts.labelSelector, pageSize: limit})) yield * fresh(page)
+  }
+
+  /** The unpaginated LIST, item by item; returns the list's envelope (metadata.continue, resourceVersion). Throws FallBack when paging should take over. */
+  private async * unpaginatedApps(opts: StreamOptions): AsyncGenerator<Application, ListEnvelope> {
+    const rc = this.ctx('list', APP_RESOURCE, opts.namespace ?? 'all namespaces')
+    const server = (this.kc.getCurrentCluster()?.server ?? '').replace(/\/+$/, '')
+    const url = new URL(`${server}/apis/${GROUP}/${VERSION}${opts.namespace ? `/namespaces/${encodeURIComponent(opts.namespace)}` : ''}/${APPS}`)
+    if (opts.labelSelector) url.searchParams.set('labelSelector', opts.labelSelector)
+    const controller = new AbortController()
+    const waitMs = this.opts.requestTimeout * 1000
+    let timer: NodeJS.Timeout | undefined
+    let timedOut = false
+    const arm = () => {
+      clearTimeout(timer)
+      timedOut = false
+      timer = setTimeout(() => {
+        timedOut = true
+        controller.abort()
+      }, waitMs)
+    }
+
+    try {
+      let response: Awaited<ReturnType<typeof fetch>>
+      try {
+        const init = await this.kc.applyToFetchOptions({})
+        const headers = init.headers as unknown as {set: (name: string, value: string) => void}
+        headers.set('Accept', 'application/json')
+        // Compressed, as kubectl and client-node ask for it (the server gzips a list over 128 KB), but
+        // inflated here in large chunks: node-fetch's own 16 KB ones cost twice the CPU on a big list.
+        headers.set('Accept-Encoding', 'gzip')
+        arm()
+        response = await fetch(url.href, {...init, method: 'GET', compress: false, signal: controller.signal as never})
+      } catch (error) {
+        if (timedOut) throw toDoctorError(Object.assign(new Error('request timed out'), {name: 'RequestTimeout'}), rc)
+        throw toDoctorError(error, rc)
+      }
+
+      if (response.status < 200 || response.status > 299) {
+        let text: string | undefined
+        try {
+          const raw = await response.buffer()
+          text = (response.headers.get('content-encoding') === 'gzip' ? gunzipSync(raw) : raw).toString('utf8')
+        } catch {
+          // the status is enough
+        }
+
+        clearTimeout(timer)
+        if (response.status === 410 || response.status === 429 || response.status >= 500) throw new FallBack(`the server answered ${response.status} to the unpaginated LIST`)
+        const headers = Object.fromEntries(response.headers.entries())
+        throw toDoctorError(new ApiException(response.status, response.status === 401 ? 'Unauthorized' : 'Unknown API Status Code!', response.status === 401 ? undefined : text, headers), rc)
+      }
+
+      const encoding = response.headers.get('content-encoding')
+      if (encoding && encoding !== 'identity' && encoding !== 'gzip') throw new FallBack(`the response is in an encoding not asked for (${encoding})`)
+      const raw = response.body as unknown as NodeJS.ReadableStream & {destroy: (error?: Error) => void}
+      // Errors reach the loop below through the iterator; these listeners only keep a late one (the
+      // abort after a consumer stopped early) from being an unhandled 'error' event.
+      raw.on('error', ignore)
+      let body: AsyncIterable<Buffer> = raw as unknown as AsyncIterable<Buffer>
+      if (encoding === 'gzip') {
+        const gunzip = createGunzip({chunkSize: 256 * 1024})
+        gunzip.on('error', ignore)
+        raw.on('error', (error: Error) => gunzip.destroy(error))
+        body = raw.pipe(gunzip)
+      }
+
+      const splitter = new ListItemSplitter()
+      const chunks = body[Symbol.asyncIterator]()
+      for (;;) {
+        // The wait for each chunk is bounded; the time the consumer spends on items is not ours to bound.
+        arm()
+        let next: IteratorResult<Buffer>
+        try {
+          next = await chunks.next()
+        } catch (error) {
+          throw new FallBack(timedOut ? `the response stalled for ${this.opts.requestTimeout} s` : `the response broke off (${(error as Error).message})`)
+        } finally {
+          clearTimeout(timer)
+        }
+
+        if (next.done) break
+        let items: unknown[]
+        try {
+          items = splitter.write(next.value)
+        } catch (error) {
+          throw new FallBack(`the response is not a list (${(error as Error).message})`)
+        }
+
+        for (const item of items) yield item as Application
+      }
+
+      try {
+        return splitter.end()
+      } catch (error) {
+        throw new FallBack(`the response is not a complete list (${(error as Error).message})`)
+      }
+    } finally {
+      clearTimeout(timer)
+      // Done, failed or abandoned by the consumer: nothing more is read.
+      controller.abort()
+    }
   }
 
   async patchApp(ref: AppRef, patch: JsonPatchOp[], opts: {dryRun: boolean}): Promise<Application> {
@@ -380,6 +565,13 @@ export class Cluster {
       }, failed)
     })
   }
+}
+
+const ignore = () => {}
+
+/** The unpaginated LIST did not work out in a way paging may: the message says why. */
+class FallBack extends Error {
+  name = 'FallBack'
 }
 
 type WatchOutcome = {kind: 'result'; result: WaitResult} | {kind: 'closed'} | {kind: 'error'; error: DoctorError; refused: boolean}

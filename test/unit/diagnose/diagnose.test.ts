@@ -68,16 +68,25 @@ describe('diagnose', () => {
     const style = {bin: 'argo-doctor'}
     const single = singleJson(await explainSingle(seedApp('wealist-apps-prod'), EXAMPLE_NOW, style, {notes: ['offline']}))
     expect(validate(schema, single)).to.deep.equal([])
-    const fleet = fleetJson(await explainFleet([examplesIn('argocd-issues.yaml'), examplesIn('wealist-prod.yaml')], EXAMPLE_NOW, style))
+    const fleet = fleetJson(await explainFleet([...examplesIn('argocd-issues.yaml'), ...examplesIn('wealist-prod.yaml')], EXAMPLE_NOW, style))
     expect(validate(schema, fleet)).to.deep.equal([])
     expect(fleet.summary.apps).to.equal(17)
     expect(validate(schema, {findings: []})).not.to.deep.equal([])
   })
 
+  it('a cluster fleet (byKey) comes out in etcd key order (namespace/name, bytewise), whatever order the apps arrived in; a file keeps its order', async () => {
+    const at = (namespace: string, name: string): Application => ({...healthyApp(), metadata: {...healthyApp().metadata, namespace, name}})
+    const arrived = [at('a', 'x'), at('a.b', 'x'), at('a-b', 'y'), at('a-b', 'x'), at('a', 'w'), at('b', 'a')]
+    const order = (r: {entries: Array<{namespace: string; name: string}>}) => r.entries.map((e) => `${e.namespace}/${e.name}`)
+    // '-' (0x2d) < '.' (0x2e) < '/' (0x2f): the namespace "a" sorts after "a-b" and "a.b", as /registry/…/a/x does in etcd
+    expect(order(await explainFleet(arrived, NOW, {bin: 'argo-doctor'}, [], {byKey: true}))).to.deep.equal(['a-b/x', 'a-b/y', 'a.b/x', 'a/w', 'a/x', 'b/a'])
+    expect(order(await explainFleet(arrived, NOW, {bin: 'argo-doctor'}))).to.deep.equal(['a/x', 'a.b/x', 'a-b/y', 'a-b/x', 'a/w', 'b/a'])
+  })
+
   it('notes a probably-down controller when most apps of a fleet are stale', async () => {
     const apps = examplesIn('wealist-prod.yaml').map((a) => structuredClone(a))
     for (const a of apps) a.status!.reconciledAt = '2026-01-01T18:00:00Z'
-    const report = await explainFleet([apps], EXAMPLE_NOW, {bin: 'argo-doctor'})
+    const report = await explainFleet(apps, EXAMPLE_NOW, {bin: 'argo-doctor'})
     expect(report.notes.join(' ')).to.match(/8 of 8 applications have not been reconciled recently: the application-controller itself is probably down/)
   })
 })

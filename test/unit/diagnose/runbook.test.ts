@@ -36,7 +36,7 @@ describe('runbook', () => {
     await runInteractive({
       io,
       style: hostileStyle,
-      listFleet: () => explainFleet([[app]], EXAMPLE_NOW, hostileStyle),
+      listFleet: () => explainFleet([app], EXAMPLE_NOW, hostileStyle),
       explainOne: async () => explainSingle(app, EXAMPLE_NOW, hostileStyle),
       choose: async (message, choices) => {
         seen.push(message, ...choices.flatMap((c) => [String(c.name), c.description ?? '']))
@@ -55,7 +55,7 @@ describe('runbook', () => {
 
   it('without a terminal lists what it would offer and changes nothing', async () => {
     const {io} = captureIo()
-    const report = await explainFleet([examplesIn('argocd-issues.yaml')], EXAMPLE_NOW, style)
+    const report = await explainFleet(examplesIn('argocd-issues.yaml'), EXAMPLE_NOW, style)
     const text = describeRunbook(io, report, style)
     expect(text).to.match(/^Runbook: no interactive terminal, so nothing is run/)
     expect(text).to.include('critical hook-never-completes: $ kubectl argo-doctor unstick payments -n argocd')
@@ -64,7 +64,7 @@ describe('runbook', () => {
 
   it('offers approve-prune for a sync waiting on Prune=confirm and unblock-delete for a stuck deletion', async () => {
     const {io} = captureIo()
-    const report = await explainFleet([examplesIn('argocd-issues.yaml')], EXAMPLE_NOW, style)
+    const report = await explainFleet(examplesIn('argocd-issues.yaml'), EXAMPLE_NOW, style)
     const text = describeRunbook(io, report, style)
     expect(text).to.include('warning  prune-awaiting-confirmation: $ kubectl argo-doctor approve-prune legacy-crons -n argocd')
     expect(text).to.include('critical deletion-stuck-finalizer: $ kubectl argo-doctor unblock-delete zookeeper-operator -n argocd')
@@ -82,7 +82,7 @@ describe('runbook', () => {
     await runInteractive({
       io,
       style,
-      listFleet: () => explainFleet([[app]], EXAMPLE_NOW, style),
+      listFleet: () => explainFleet([app], EXAMPLE_NOW, style),
       explainOne: async () => explainSingle(app, EXAMPLE_NOW, style),
       choose: async (_message, choices) => answers.shift()!(choices),
       async runFix(argv) {
@@ -107,7 +107,7 @@ describe('runbook', () => {
     const code = await runInteractive({
       io,
       style,
-      listFleet: () => explainFleet([[app]], EXAMPLE_NOW, style),
+      listFleet: () => explainFleet([app], EXAMPLE_NOW, style),
       explainOne: async () => explainSingle(app, EXAMPLE_NOW, style),
       choose: async (_message, choices) => answers.shift()!(choices),
       async runFix(argv) {
@@ -131,7 +131,7 @@ describe('runbook', () => {
       io,
       style,
       fixArgs: ['-f', 'x.yaml'],
-      listFleet: () => explainFleet([[issueApp('billing')]], EXAMPLE_NOW, style),
+      listFleet: () => explainFleet([issueApp('billing')], EXAMPLE_NOW, style),
       explainOne: async () => explainSingle(issueApp('billing'), EXAMPLE_NOW, style),
       choose: (() => {
         const script = [(c: Array<Choice<any>>) => c[0].value, (c: Array<Choice<any>>) => c[0].value, (c: Array<Choice<any>>) => c.at(-1)!.value]
@@ -147,7 +147,7 @@ describe('runbook', () => {
     expect(text()).to.include('fix finished with exit code 13')
 
     const healthy = captureIo()
-    const none = await runInteractive({io: healthy.io, style, listFleet: () => explainFleet([[examplesIn('wealist-prod.yaml')[2]]], EXAMPLE_NOW, style), explainOne: async () => { throw new Error('unused') }, choose: async () => { throw new Error('unused') }, runFix: async () => 0})
+    const none = await runInteractive({io: healthy.io, style, listFleet: () => explainFleet([examplesIn('wealist-prod.yaml')[2]], EXAMPLE_NOW, style), explainOne: async () => { throw new Error('unused') }, choose: async () => { throw new Error('unused') }, runFix: async () => 0})
     expect(none).to.equal(0)
     expect(healthy.text()).to.include('The only application looks healthy.')
   })

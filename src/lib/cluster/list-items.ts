@@ -1,0 +1,220 @@
+/**
+ * Reads a Kubernetes List response (`{"apiVersion":…,"items":[{…},{…}],"kind":…,"metadata":{…}}`)
+ * as it arrives, chunk by chunk, and hands out each element of `items` as soon as its last byte is
+ * in: memory is bounded by one item, not by the list.
+ *
+ * It only finds where each item begins and ends (bracket depth, outside strings, with escapes) and
+ * leaves the parsing to JSON.parse, which checks every item in full. Everything outside `items` (the
+ * list's own apiVersion, kind and metadata: continue, resourceVersion) is kept and parsed at the
+ * end, so a body that is not one complete JSON object with an `items` array of objects is an error.
+ * Pure: no I/O, no client-node.
+ *
+ * Why not a streaming JSON library: on a 35 MB list of 2,000 Applications stream-json 3.8 took
+ * 5.6 s of CPU and @streamparser/json 0.0.26 1.5 s, against 0.43 s here and 0.39 s for one
+ * JSON.parse of the whole body (which peaked at 209 MB, this at 52 MB).
+ */
+
+/** The list as a whole was not what a List response is, or ended before it was complete. */
+export class ListBodyError extends Error {
+  constructor(message: string, readonly truncated = false) {
+    super(message)
+    this.name = 'ListBodyError'
+  }
+}
+
+/** Everything in the List response except its items. */
+export interface ListEnvelope {
+  apiVersion?: string
+  kind?: string
+  metadata?: {continue?: string; resourceVersion?: string; remainingItemCount?: number}
+}
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACKET = 0x5d
+const COMMA = 0x2c
+
+/** Largest single item accepted (etcd refuses objects over 1.5 MiB by default). */
+export const MAX_ITEM_BYTES = 32 * 1024 * 1024
+/** Largest envelope (everything outside items): a few hundred bytes in practice. */
+const MAX_ENVELOPE_BYTES = 1024 * 1024
+
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+
+export class ListItemSplitter {
+  /** Open brackets/braces outside strings. */
+  private depth = 0
+  private inString = false
+  /** The last byte of the previous chunk was a backslash inside a string. */
+  private escaped = false
+  /** Where we are: outside items (the envelope), between items, or inside one. */
+  private region: 'envelope' | 'between' | 'item' = 'envelope'
+  /** Between items: what may come next. */
+  private expect: 'first' | 'item' | 'separator' = 'first'
+  private seenItems = false
+  private itemPieces: Buffer[] = []
+  private itemBytes = 0
+  private envelope: Buffer[] = []
+  private envelopeBytes = 0
+  /** A string at depth 1 (a key of the list object, or a value): its bytes so far, and the last one completed. */
+  private topString: Buffer[] | undefined
+  private lastTopString: string | undefined
+
+  /** Feed the next chunk; returns the items it completed, parsed. */
+  write(chunk: Buffer): unknown[] {
+    const out: unknown[] = []
+    const n = chunk.length
+    let i = 0
+    // Start of the current item or envelope run within this chunk (-1: none).
+    let itemFrom = this.region === 'item' ? 0 : -1
+    let envFrom = this.region === 'envelope' ? 0 : -1
+    let topFrom = this.topString ? 0 : -1
+    let backslash = -2
+
+    if (this.escaped) {
+      this.escaped = false
+      i = 1
+    }
+
+    while (i < n) {
+      if (this.inString) {
+        // Jump to the next quote; a backslash before it escapes the byte after it.
+        const q = chunk.indexOf(QUOTE, i)
+        if (backslash !== -1 && backslash < i) backslash = chunk.indexOf(BACKSLASH, i)
+        if (backslash !== -1 && (q === -1 || backslash < q)) {
+          if (backslash + 1 >= n) {
+            this.escaped = true
+            i = n
+            break
+          }
+
+          i = backslash + 2
+          continue
+        }
+
+        if (q === -1) {
+          i = n
+          break
+        }
+
+        this.inString = false
+        i = q + 1
+        if (topFrom >= 0) {
+          this.topString!.push(chunk.subarray(topFrom, i))
+          const text = Buffer.concat(this.topString!)
+          this.lastTopString = text.length <= 64 ? text.toString('utf8') : undefined
+          this.topString = undefined
+          topFrom = -1
+        }
+
+        continue
+      }
+
+      const c = chunk[i]
+      if (this.region === 'between') {
+        if (isSpace(c)) {
+          // whitespace between items
+        } else if (c === OPEN_BRACE && this.expect !== 'separator') {
+          this.region = 'item'
+          this.depth++
+          itemFrom = i
+        } else if (c === COMMA && this.expect === 'separator') {
+          this.expect = 'item'
+        } else if (c === CLOSE_BRACKET && this.expect !== 'item') {
+          this.depth--
+          this.region = 'envelope'
+          envFrom = i
+        } else {
+          throw new ListBodyError(`the list's items are not a JSON array of objects (unexpected ${JSON.stringify(String.fromCharCode(c))})`)
+        }
+
+        i++
+        continue
+      }
+
+      if (c === QUOTE) {
+        this.inString = true
+        if (this.region === 'envelope' && this.depth === 1) {
+          this.topString = []
+          topFrom = i
+        }
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        this.depth++
+        if (this.region === 'envelope' && this.depth === 2 && c === OPEN_BRACKET && this.lastTopString === '"items"') {
+          if (this.seenItems) throw new ListBodyError('the list has "items" twice')
+          this.seenItems = true
+          this.region = 'between'
+          this.expect = 'first'
+          this.pushEnvelope(chunk.subarray(envFrom, i + 1))
+          envFrom = -1
+        }
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        this.depth--
+        if (this.depth < 0) throw new ListBodyError('the list is not valid JSON (a closing bracket without an opening one)')
+        if (this.region === 'item' && this.depth === 2) {
+          this.itemPieces.push(chunk.subarray(itemFrom, i + 1))
+          out.push(this.finishItem())
+          itemFrom = -1
+          this.region = 'between'
+          this.expect = 'separator'
+        }
+      } else if (this.region === 'envelope' && this.depth === 1 && !isSpace(c) && c !== 0x3a && c !== COMMA) {
+        // A number, true, false or null as a value of the list object: not a string, so not a key.
+        this.lastTopString = undefined
+      }
+
+      i++
+    }
+
+    if (itemFrom >= 0) {
+      this.itemPieces.push(chunk.subarray(itemFrom))
+      this.itemBytes += n - itemFrom
+      if (this.itemBytes > MAX_ITEM_BYTES) throw new ListBodyError(`an item of the list is larger than ${MAX_ITEM_BYTES / 1024 / 1024} MiB`)
+    }
+
+    if (envFrom >= 0) this.pushEnvelope(chunk.subarray(envFrom))
+    if (topFrom >= 0) this.topString!.push(chunk.subarray(topFrom))
+    return out
+  }
+
+  /** The body ended: the list's envelope (apiVersion, kind, metadata), or an error if it is incomplete. */
+  end(): ListEnvelope {
+    if (this.depth !== 0 || this.inString || this.region !== 'envelope') {
+      throw new ListBodyError('the list ended before it was complete', true)
+    }
+
+    const text = Buffer.concat(this.envelope).toString('utf8')
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (error) {
+      throw new ListBodyError(`the list is not valid JSON (${(error as Error).message})`, text.trim() === '')
+    }
+
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ListBodyError('the response is not a JSON object')
+    const list = parsed as ListEnvelope & {items?: unknown}
+    if (!this.seenItems && list.items !== null && list.items !== undefined) throw new ListBodyError('the list\'s items are not a JSON array')
+    return {apiVersion: list.apiVersion, kind: list.kind, metadata: list.metadata}
+  }
+
+  private finishItem(): unknown {
+    const pieces = this.itemPieces
+    this.itemPieces = []
+    this.itemBytes = 0
+    const text = pieces.length === 1 ? pieces[0].toString('utf8') : Buffer.concat(pieces).toString('utf8')
+    try {
+      return JSON.parse(text)
+    } catch (error) {
+      throw new ListBodyError(`an item of the list is not valid JSON (${(error as Error).message})`)
+    }
+  }
+
+  private pushEnvelope(piece: Buffer): void {
+    this.envelopeBytes += piece.length
+    if (this.envelopeBytes > MAX_ENVELOPE_BYTES) throw new ListBodyError('the list\'s metadata is larger than 1 MiB')
+    this.envelope.push(piece)
+  }
+}

@@ -1,0 +1,137 @@
+import {expect} from 'chai'
+import {ListBodyError, ListItemSplitter, type ListEnvelope} from '../../../src/lib/cluster/list-items.js'
+import {makeFleet} from '../../support/fleet.js'
+
+/** Feed `text` cut into pieces at the given byte offsets; the items and the envelope. */
+function split(text: string | Buffer, cuts: number[] = []): {items: unknown[]; envelope: ListEnvelope} {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text
+  const s = new ListItemSplitter()
+  const items: unknown[] = []
+  let from = 0
+  for (const at of [...cuts, bytes.length]) {
+    items.push(...s.write(bytes.subarray(from, at)))
+    from = at
+  }
+
+  return {items, envelope: s.end()}
+}
+
+/** Every way of cutting `text` in two, and in single bytes. */
+function everyCut(text: string): Array<{items: unknown[]; envelope: ListEnvelope}> {
+  const n = Buffer.byteLength(text)
+  const out = []
+  for (let at = 0; at <= n; at++) out.push(split(text, [at]))
+  out.push(split(text, Array.from({length: n}, (_, i) => i)))
+  return out
+}
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0
+    return s / 2 ** 32
+  }
+}
+
+describe('ListItemSplitter: the items of a streamed List response, one at a time', () => {
+  it('a custom-resource list (items before metadata, as kube-apiserver writes it): every item and the envelope, however the bytes are cut', () => {
+    const list = {apiVersion: 'argoproj.io/v1alpha1', items: [{a: 1, s: 'x}]"{'}, {b: [1, {c: '\\'}], d: null}], kind: 'ApplicationList', metadata: {continue: 'tok', resourceVersion: '42'}}
+    for (const r of everyCut(JSON.stringify(list))) {
+      expect(r.items).to.deep.equal(list.items)
+      expect(r.envelope).to.deep.equal({apiVersion: list.apiVersion, kind: list.kind, metadata: list.metadata})
+    }
+  })
+
+  it('a built-in list (metadata first) and whitespace anywhere JSON allows it', () => {
+    const text = ' {\n "kind" : "PodList", "apiVersion":"v1", "metadata" : {"resourceVersion":"7"} ,\n "items" : [ \n {"x":1} ,\r\n\t{"y":[2,3]}\n ] \n} \n'
+    for (const r of everyCut(text)) {
+      expect(r.items).to.deep.equal([{x: 1}, {y: [2, 3]}])
+      expect(r.envelope.metadata).to.deep.equal({resourceVersion: '7'})
+    }
+  })
+
+  it('strings with escaped quotes and backslashes (runs of them, split across chunks), brackets and multi-byte UTF-8 inside', () => {
+    const items = [
+      {message: 'a "quoted" \\ back\\\\slash \\" and }]{[ brackets'},
+      {message: '\\\\\\\\', other: '"'},
+      {message: '한국어 — ✔ 𝄞 emoji \u0000 \u001f control', k: '\\u0041'},
+      {['key "with" quotes']: {'\\': '\\"'}},
+    ]
+    for (const r of everyCut(JSON.stringify({apiVersion: 'v1', items, kind: 'List', metadata: {}}))) expect(r.items).to.deep.equal(items)
+  })
+
+  it('an empty list, items: null and a list without items give no items', () => {
+    expect(split('{"apiVersion":"v1","items":[],"kind":"List","metadata":{"continue":""}}').items).to.deep.equal([])
+    expect(split('{"items":null,"metadata":{}}').items).to.deep.equal([])
+    expect(split('{"kind":"List","metadata":{"resourceVersion":"1"}}').envelope.metadata).to.deep.equal({resourceVersion: '1'})
+  })
+
+  it('"items" as a value, or inside metadata, is not the list\'s items', () => {
+    const text = JSON.stringify({kind: 'items', metadata: {items: [{no: 1}], labels: {items: 'x'}}, other: ['items'], items: [{yes: 1}]})
+    for (const r of everyCut(text)) {
+      expect(r.items).to.deep.equal([{yes: 1}])
+      expect(r.envelope.metadata).to.deep.equal({items: [{no: 1}], labels: {items: 'x'}})
+    }
+  })
+
+  it('hands out each item as soon as its last byte arrives, not at the end', () => {
+    const s = new ListItemSplitter()
+    expect(s.write(Buffer.from('{"apiVersion":"v1","items":[{"n":1'))).to.deep.equal([])
+    expect(s.write(Buffer.from('},{"n":2},{"n"'))).to.deep.equal([{n: 1}, {n: 2}])
+    expect(s.write(Buffer.from(':3}],"kind":"List","metadata":{"continue":"c"}}'))).to.deep.equal([{n: 3}])
+    expect(s.end().metadata?.continue).to.equal('c')
+  })
+
+  it('a realistic fleet (300 Applications in 64 KiB chunks and in random cuts) gives what JSON.parse of the whole body gives', () => {
+    const list = {apiVersion: 'argoproj.io/v1alpha1', items: makeFleet({count: 300, now: new Date('2026-01-02T00:00:00Z')}), kind: 'ApplicationList', metadata: {continue: '', resourceVersion: '9'}}
+    const bytes = Buffer.from(JSON.stringify(list))
+    const whole = JSON.parse(bytes.toString()) as typeof list
+    const chunked = split(bytes, Array.from({length: Math.floor(bytes.length / 65536)}, (_, i) => (i + 1) * 65536))
+    // Compared as JSON text: chai's deep equal is slow on 300 objects of ~17 KB.
+    expect(chunked.items).to.have.length(300)
+    expect(JSON.stringify(chunked.items)).to.equal(JSON.stringify(whole.items))
+    const r = rng(7)
+    const cuts = [...new Set(Array.from({length: 400}, () => Math.floor(r() * bytes.length)))].sort((a, b) => a - b)
+    expect(JSON.stringify(split(bytes, cuts).items)).to.equal(JSON.stringify(whole.items))
+  })
+
+  describe('what is not a complete List is an error, never a short list', () => {
+    const full = JSON.stringify({apiVersion: 'v1', items: [{a: 'x'}, {b: 2}], kind: 'List', metadata: {resourceVersion: '3'}})
+
+    it('a body cut short anywhere is "truncated"', () => {
+      for (let at = 0; at < full.length - 1; at++) {
+        const s = new ListItemSplitter()
+        try {
+          s.write(Buffer.from(full.slice(0, at)))
+          s.end()
+          expect.fail(`cut at ${at} was accepted`)
+        } catch (error) {
+          expect(error, `cut at ${at}`).to.be.instanceOf(ListBodyError)
+          expect((error as ListBodyError).truncated, `cut at ${at}: ${(error as Error).message}`).to.equal(true)
+        }
+      }
+    })
+
+    for (const [label, text] of [
+      ['an item that is not an object', '{"items":[{"a":1},"oops"]}'],
+      ['a number item', '{"items":[1]}'],
+      ['a missing comma', '{"items":[{"a":1}{"b":2}]}'],
+      ['a doubled comma', '{"items":[{"a":1},,{"b":2}]}'],
+      ['a trailing comma', '{"items":[{"a":1},]}'],
+      ['a leading comma', '{"items":[,{"a":1}]}'],
+      ['an invalid item', '{"items":[{"a":tru}]}'],
+      ['an item with an unbalanced bracket', '{"items":[{"a":]}]}'],
+      ['items that are not an array', '{"items":{"a":1}}'],
+      ['items twice', '{"items":[],"items":[{"a":1}]}'],
+      ['garbage after the list', '{"items":[]} x'],
+      ['a second document', '{"items":[]}{"items":[]}'],
+      ['an array instead of a list', '[{"a":1}]'],
+      ['not JSON', '<html>502 Bad Gateway</html>'],
+      ['an invalid envelope', '{"items":[],"kind":}'],
+    ]) {
+      it(label, () => {
+        expect(() => split(text)).to.throw(ListBodyError)
+      })
+    }
+  })
+})
