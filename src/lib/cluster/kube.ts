@@ -42,6 +42,23 @@ class DoctorKubeConfig extends KubeConfig {
       await applyOptions(opts)
       if (this.impersonateGroup !== undefined) opts.headers = {...opts.headers, 'Impersonate-Group': this.impersonateGroup}
     }
+
+    // client-node makes a new https.Agent for every request: every request paid a TCP connection
+    // and a TLS handshake (most of a bulk write's CPU). One keep-alive agent per set of TLS
+    // options instead (credentials that rotate — an exec plugin's client certificate — get a new one).
+    const agents = new Map<string, unknown>()
+    const maker = this as unknown as {createAgent: (cluster: unknown, options: Record<string, unknown>) => unknown}
+    const createAgent = maker.createAgent.bind(this)
+    maker.createAgent = (cluster, options) => {
+      const key = JSON.stringify([(cluster as {server?: string} | null)?.server, ...['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) => String(options[k] ?? ''))])
+      let agent = agents.get(key)
+      if (!agent) {
+        agent = createAgent(cluster, {...options, keepAlive: true})
+        agents.set(key, agent)
+      }
+
+      return agent
+    }
   }
 }
 
@@ -139,8 +156,13 @@ export class Cluster {
 
   /** Record a core/v1 Event (e.g. on an Application: kubectl describe and the Argo CD UI show it). */
   async createEvent(namespace: string, event: Record<string, unknown>): Promise<void> {
-    await this.call(this.ctx('create', 'events', namespace), () => this.kc.makeApiClient(CoreV1Api).createNamespacedEvent({namespace, body: event as never}))
+    this.events ??= this.kc.makeApiClient(CoreV1Api)
+    const core = this.events
+    await this.call(this.ctx('create', 'events', namespace), () => core.createNamespacedEvent({namespace, body: event as never}))
   }
+
+  /** Made once: a batch records an Event per app it changes. */
+  private events: CoreV1Api | undefined
 
   /**
    * Create the Event `name`, or when it exists bump its count and refresh its message and
