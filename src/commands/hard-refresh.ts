@@ -28,13 +28,13 @@ export default class HardRefresh extends DoctorCommand {
     const {source} = await this.fileOrCluster(flags)
     const env = this.pipelineEnv(source, flags)
     const step = {build: (app: Application) => buildHardRefreshPlan(app, env.now())}
-    const refs = await this.targets(source, argv as string[], flags)
+    const {refs, listed} = await this.selectTargets(source, argv as string[], flags)
     if (refs.length === 1) {
-      const result = await runRecipe(env, refs[0], step.build)
+      const result = await runRecipe(env, refs[0], step.build, {firstRead: listed?.get(`${refs[0].namespace}/${refs[0].name}`)})
       return {json: {command: 'hard-refresh', app: refs[0], status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode}
     }
 
-    const batch = await runBatch(env, refs, step, {verb: 'Hard-refresh', max: flags.max, concurrency: flags.concurrency})
+    const batch = await runBatch(env, refs, step, {verb: 'Hard-refresh', max: flags.max, concurrency: flags.concurrency, listed})
     return {json: {command: 'hard-refresh', apps: batch.entries, exitCode: batch.exitCode}, exitCode: batch.exitCode}
   }
 }

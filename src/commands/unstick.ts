@@ -53,8 +53,8 @@ Apps waiting for their own health (an App-of-Apps that includes its own manifest
     }
     if (flags.selector || flags.all) {
       if (flags['exclude-self'] || flags.resync) throw new DoctorError('USAGE', '--exclude-self and --resync act on one app at a time; name the app instead of -l/--all.')
-      const refs = await this.targets(source, args.app ? [args.app] : [], flags)
-      const batch = await runBatch(env, refs, unstickSteps(options), {verb: 'Unstick', max: flags.max, concurrency: flags.concurrency})
+      const {refs, listed} = await this.selectTargets(source, args.app ? [args.app] : [], flags)
+      const batch = await runBatch(env, refs, unstickSteps(options), {verb: 'Unstick', max: flags.max, concurrency: flags.concurrency, listed})
       return {json: {command: 'unstick', apps: batch.entries, exitCode: batch.exitCode}, exitCode: batch.exitCode}
     }
 
