@@ -116,17 +116,18 @@ export async function ensureBackupDir(dir = backupDir()): Promise<string> {
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
 
 /** Write a new file: fails with EEXIST rather than reuse a file that is there, and never follows a symlink. */
-async function createFile(path: string, text: string): Promise<void> {
+async function createFile(path: string, text: string | string[]): Promise<void> {
   const handle = await open(path, CREATE, 0o600)
   try {
-    await handle.writeFile(text, 'utf8')
+    // Parts are written one after the other: a batch backup's objects are never copied into one more string.
+    for (const part of typeof text === 'string' ? [text] : text) await handle.writeFile(part, 'utf8')
   } finally {
     await handle.close()
   }
 }
 
 /** Replace a file we wrote: a fresh temp file (O_EXCL), then rename over it (rename never follows a symlink). */
-async function replaceFile(path: string, text: string): Promise<void> {
+async function replaceFile(path: string, text: string | string[]): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
   await createFile(temp, text)
   try {
@@ -384,8 +385,8 @@ export async function writeBatchBackup(input: BatchBackupInput): Promise<BatchBa
   const items = input.changes.map((c) => JSON.stringify(c.app)).join(',\n')
   let file = ''
   const records: ChangeRecord[] = []
-  const text = () => `{"apiVersion":"v1","kind":"List","metadata":{},"argoDoctor":${JSON.stringify(header).slice(0, -1)},"records":[\n` +
-    `${records.map((r) => JSON.stringify(r)).join(',\n')}${ITEMS_MARKER}\n${items}\n]}\n`
+  const text = () => [`{"apiVersion":"v1","kind":"List","metadata":{},"argoDoctor":${JSON.stringify(header).slice(0, -1)},"records":[\n` +
+    `${records.map((r) => JSON.stringify(r)).join(',\n')}${ITEMS_MARKER}\n`, items, '\n]}\n']
   for (let n = 0; ; n++) {
     file = join(dir, `${base}${n === 0 ? '' : `-${n}`}.json`)
     records.length = 0
