@@ -95,7 +95,7 @@ export const batchFlags = {
   selector: Flags.string({char: 'l', description: 'Every app matching this label selector (in -n).', helpGroup: 'SELECTION'}),
   all: Flags.boolean({description: 'Every app in the namespace (-n).', helpGroup: 'SELECTION'}),
   max: Flags.integer({description: 'Refuse (exit 14, nothing written) when more apps than this would be changed.', min: 1, helpGroup: 'SELECTION'}),
-  concurrency: Flags.integer({description: 'Requests in flight at once when acting on many apps.', default: 8, min: 1, max: 64, helpGroup: 'SELECTION'}),
+  concurrency: Flags.integer({description: 'Requests in flight at once when acting on many apps.', default: 16, min: 1, max: 64, helpGroup: 'SELECTION'}),
 }
 
 type Connection = Interfaces.InferredFlags<typeof connectionFlags>
