@@ -164,6 +164,31 @@ describe('batches: -l/--all at scale (built CLI against a real HTTP API server)'
     expect(c.perAppGets.sort()).to.deep.equal(['app-00', 'app-01', 'app-01', 'app-02', 'app-02'])
   })
 
+  it('a batch wait the server refuses to watch (403) polls with one LIST at a time; an app deleted meanwhile is reported as deleted', async () => {
+    putHealthy(4)
+    server.failNext({watch: true}, 403, 'Forbidden', 'applications.argoproj.io is forbidden: User "admin" cannot watch resource "applications"')
+    const run = cli(['hard-refresh', '--all', '--yes', '--timeout', '20s', '--json'])
+    while (census(server.requests).patches.length < 4) await sleep(20)
+    while (!server.requests.some((q) => q.query.watch === 'true' && (q.status ?? 0) >= 400)) await sleep(20)
+    server.remove(...APP, 'app-03')
+    for (const name of names.slice(0, 3)) {
+      server.mutate(...APP, name, (o) => {
+        delete o.metadata.annotations[REFRESH]
+        o.status.reconciledAt = '2026-01-02T00:13:00Z'
+      })
+    }
+
+    const r = await run
+    const out = await jsonOut(r.stdout)
+    expect(out.apps.map((a: {app: {name: string}; steps: Array<{verify: {status: string}}>}) => `${a.app.name}:${a.steps[0].verify.status}`)).to.deep.equal(['app-00:ok', 'app-01:ok', 'app-02:ok', 'app-03:deleted'])
+    expect(r.exitCode).to.equal(3)
+    const c = census(server.requests)
+    expect(c.watches, 'the one refused watch').to.have.length(1)
+    expect(c.lists, 'the LIST that selected the apps, then polls').to.be.within(2, 6)
+    // Only the deleted app was read on its own (to tell "deleted" from "left the list").
+    expect(c.perAppGets).to.deep.equal(['app-03'])
+  })
+
   it('a write refused by its guard re-plans that app alone on a fresh read (same change: applied; other change: exit 8, never clobbered)', async () => {
     putHealthy()
     let step = 0
