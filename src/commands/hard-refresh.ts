@@ -6,7 +6,7 @@ import {buildHardRefreshPlan} from '../lib/recipes/hard-refresh.js'
 
 export default class HardRefresh extends DoctorCommand {
   static summary = 'Force the controller to regenerate manifests and wait until it has.'
-  static description = 'Sets argocd.argoproj.io/refresh=hard (and refresh-timestamp), then watches until the application-controller removes the annotation: the same completion signal `argocd app get --hard-refresh` waits for. Works on one app, several, a label selector or every app in the namespace.'
+  static description = 'Sets argocd.argoproj.io/refresh=hard (and refresh-timestamp), then watches until the application-controller removes the annotation: the same completion signal `argocd app get --hard-refresh` waits for. Works on one app, several, a label selector or every app in the namespace.\nMany apps: each is planned from the one LIST and shown on one line; one server dry run of the patch (the same for every app, with its own resourceVersion guard) replaces a dry run and a diff per app; one confirmation, one backup file, --concurrency writes at a time, and one watch on the namespace for the controller.'
   static examples = [
     '<%= config.bin %> hard-refresh my-app',
     '<%= config.bin %> hard-refresh app-a app-b --yes',
