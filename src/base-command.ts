@@ -95,7 +95,7 @@ export const batchFlags = {
   selector: Flags.string({char: 'l', description: 'Every app matching this label selector (in -n).', helpGroup: 'SELECTION'}),
   all: Flags.boolean({description: 'Every app in the namespace (-n).', helpGroup: 'SELECTION'}),
   max: Flags.integer({description: 'Refuse (exit 14, nothing written) when more apps than this would be changed.', min: 1, helpGroup: 'SELECTION'}),
-  concurrency: Flags.integer({description: 'Requests in flight at once when acting on many apps.', default: 8, min: 1, max: 64, helpGroup: 'SELECTION'}),
+  concurrency: Flags.integer({description: 'Requests in flight at once when acting on many apps.', default: 16, min: 1, max: 64, helpGroup: 'SELECTION'}),
 }
 
 type Connection = Interfaces.InferredFlags<typeof connectionFlags>
@@ -200,19 +200,33 @@ export abstract class DoctorCommand extends Command {
 
   /** The apps a batch command acts on: the names given, or -l/--all (listed once), else the one app of a -f file. */
   protected async targets(source: AppSource, names: string[], flags: Connection & {selector?: string; all?: boolean; filename?: string}): Promise<AppRef[]> {
+    return (await this.selectTargets(source, names, flags)).refs
+  }
+
+  /**
+   * As `targets`, with the objects the LIST returned for -l/--all (by "namespace/name"): a batch
+   * plans from them instead of reading each app again (the resourceVersion guard of each write
+   * still refuses a stale one).
+   */
+  protected async selectTargets(source: AppSource, names: string[], flags: Connection & {selector?: string; all?: boolean; filename?: string}): Promise<{refs: AppRef[]; listed?: Map<string, Application>}> {
     if (names.length > 0 && (flags.selector || flags.all)) throw new DoctorError('USAGE', 'Name applications, or use -l/--all, not both.')
     if (flags.selector || flags.all) {
       if (source.kind === 'file') throw new DoctorError('USAGE', '-l/--all need a cluster; with -f name the app.')
       const refs: AppRef[] = []
+      const listed = new Map<string, Application>()
       for await (const page of source.list({namespace: flags.namespace, labelSelector: flags.selector})) {
-        refs.push(...page.map((a) => ({name: a.metadata.name, namespace: a.metadata.namespace ?? flags.namespace})))
+        for (const app of page) {
+          const ref = {name: app.metadata.name, namespace: app.metadata.namespace ?? flags.namespace}
+          refs.push(ref)
+          listed.set(`${ref.namespace}/${ref.name}`, app)
+        }
       }
 
-      return refs
+      return {refs, listed}
     }
 
-    if (names.length > 0) return names.map((name) => ({name, namespace: flags.namespace}))
-    return [await this.resolveRef(source, undefined, flags)]
+    if (names.length > 0) return {refs: names.map((name) => ({name, namespace: flags.namespace}))}
+    return {refs: [await this.resolveRef(source, undefined, flags)]}
   }
 
   /** Resolve APP against -f: with a one-app file, the name may be left out. */

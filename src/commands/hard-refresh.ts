@@ -6,7 +6,7 @@ import {buildHardRefreshPlan} from '../lib/recipes/hard-refresh.js'
 
 export default class HardRefresh extends DoctorCommand {
   static summary = 'Force the controller to regenerate manifests and wait until it has.'
-  static description = 'Sets argocd.argoproj.io/refresh=hard (and refresh-timestamp), then watches until the application-controller removes the annotation: the same completion signal `argocd app get --hard-refresh` waits for. Works on one app, several, a label selector or every app in the namespace.'
+  static description = 'Sets argocd.argoproj.io/refresh=hard (and refresh-timestamp), then watches until the application-controller removes the annotation: the same completion signal `argocd app get --hard-refresh` waits for. Works on one app, several, a label selector or every app in the namespace.\nMany apps: each is planned from the one LIST and shown on one line; one server dry run of the patch (the same for every app, with its own resourceVersion guard) replaces a dry run and a diff per app; one confirmation, one backup file, --concurrency writes at a time, and one watch on the namespace for the controller.'
   static examples = [
     '<%= config.bin %> hard-refresh my-app',
     '<%= config.bin %> hard-refresh app-a app-b --yes',
@@ -28,13 +28,13 @@ export default class HardRefresh extends DoctorCommand {
     const {source} = await this.fileOrCluster(flags)
     const env = this.pipelineEnv(source, flags)
     const step = {build: (app: Application) => buildHardRefreshPlan(app, env.now())}
-    const refs = await this.targets(source, argv as string[], flags)
+    const {refs, listed} = await this.selectTargets(source, argv as string[], flags)
     if (refs.length === 1) {
-      const result = await runRecipe(env, refs[0], step.build)
+      const result = await runRecipe(env, refs[0], step.build, {firstRead: listed?.get(`${refs[0].namespace}/${refs[0].name}`)})
       return {json: {command: 'hard-refresh', app: refs[0], status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode}
     }
 
-    const batch = await runBatch(env, refs, step, {verb: 'Hard-refresh', max: flags.max, concurrency: flags.concurrency})
+    const batch = await runBatch(env, refs, step, {verb: 'Hard-refresh', max: flags.max, concurrency: flags.concurrency, listed})
     return {json: {command: 'hard-refresh', apps: batch.entries, exitCode: batch.exitCode}, exitCode: batch.exitCode}
   }
 }

@@ -51,7 +51,7 @@ Without --backup it picks the app's newest applied change that is not already re
 
     let chosen: Awaited<ReturnType<typeof backups.readBackup>>
     if (flags.backup) {
-      chosen = await backups.readBackup(flags.backup)
+      chosen = await backups.readBackup(flags.backup, ref)
     } else {
       const all = (await backups.listBackups(ref)).filter((e) => e.record.state === 'applied' && e.record.recipe !== 'undo').reverse()
       if (all.length === 0) {

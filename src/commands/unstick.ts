@@ -8,7 +8,8 @@ export default class Unstick extends DoctorCommand {
   static summary = 'Clear a stuck sync operation, then hard-refresh the app.'
   static description = `Terminates the operation gracefully when the controller is alive and an operation is requested; otherwise (or when terminating does not finish) removes both .operation and .status.operationState in one guarded JSON patch. The same write sets a hard refresh, and the command waits for the controller to finish it.
 Apps waiting for their own health (an App-of-Apps that includes its own manifest) get a warning and, with --exclude-self, a temporary spec.source.directory.exclude.
---resync then starts a sync with hooks once the operation has really ended (terminating is asynchronous: a sync started at once is refused with "another operation is already in progress").`
+--resync then starts a sync with hooks once the operation has really ended (terminating is asynchronous: a sync started at once is refused with "another operation is already in progress").
+-l/--all: each app is planned from the one LIST and shown on one line; one server dry run per kind of patch instead of one per app, one confirmation, one backup file, --concurrency writes at a time, one watch on the namespace; after a terminate the hard refresh is the next batch write.`
   static examples = [
     '<%= config.bin %> unstick my-app --dry-run',
     '<%= config.bin %> unstick wealist-apps-prod -n argocd --exclude-self root-app.yaml',
@@ -53,8 +54,8 @@ Apps waiting for their own health (an App-of-Apps that includes its own manifest
     }
     if (flags.selector || flags.all) {
       if (flags['exclude-self'] || flags.resync) throw new DoctorError('USAGE', '--exclude-self and --resync act on one app at a time; name the app instead of -l/--all.')
-      const refs = await this.targets(source, args.app ? [args.app] : [], flags)
-      const batch = await runBatch(env, refs, unstickSteps(options), {verb: 'Unstick', max: flags.max, concurrency: flags.concurrency})
+      const {refs, listed} = await this.selectTargets(source, args.app ? [args.app] : [], flags)
+      const batch = await runBatch(env, refs, unstickSteps(options), {verb: 'Unstick', max: flags.max, concurrency: flags.concurrency, listed})
       return {json: {command: 'unstick', apps: batch.entries, exitCode: batch.exitCode}, exitCode: batch.exitCode}
     }
 

@@ -9,6 +9,13 @@
  *   <namespace>_<name>_<UTC time>_rv<resourceVersion>.json          the Application as read (JSON: kubectl reads it back exactly)
  *   <namespace>_<name>_<UTC time>_rv<resourceVersion>.change.json   the change record
  * Names and namespaces are DNS-1123, so "_" cannot appear in them and the prefix is unambiguous.
+ *
+ * A batch (-l/--all: many apps, one confirmation) writes ONE file before its first write instead:
+ *   batch.<UTC time>.<recipe>.json   a v1 List of every Application as read (kubectl reads it back),
+ *                                    with one change record per app under "argoDoctor.records"
+ * Each record's state is updated as the writes are answered (the file is rewritten, at most every
+ * few seconds and once at the end). A namespace cannot contain ".", so the name never looks like
+ * an app's backup.
  */
 import {constants} from 'node:fs'
 import {lstat, mkdir, open, readdir, rename, unlink} from 'node:fs/promises'
@@ -51,6 +58,8 @@ export interface ChangeRecord {
   touched?: TouchedPath[]
   /** Set when not applied: why. */
   error?: string
+  /** In a batch backup: the index of the object in the file's items. */
+  item?: number
 }
 
 export interface BackupEntry {
@@ -107,17 +116,18 @@ export async function ensureBackupDir(dir = backupDir()): Promise<string> {
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
 
 /** Write a new file: fails with EEXIST rather than reuse a file that is there, and never follows a symlink. */
-async function createFile(path: string, text: string): Promise<void> {
+async function createFile(path: string, text: string | string[]): Promise<void> {
   const handle = await open(path, CREATE, 0o600)
   try {
-    await handle.writeFile(text, 'utf8')
+    // Parts are written one after the other: a batch backup's objects are never copied into one more string.
+    for (const part of typeof text === 'string' ? [text] : text) await handle.writeFile(part, 'utf8')
   } finally {
     await handle.close()
   }
 }
 
 /** Replace a file we wrote: a fresh temp file (O_EXCL), then rename over it (rename never follows a symlink). */
-async function replaceFile(path: string, text: string): Promise<void> {
+async function replaceFile(path: string, text: string | string[]): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
   await createFile(temp, text)
   try {
@@ -259,6 +269,10 @@ function parseRecord(text: string, file: string): ChangeRecord {
     throw new DoctorError('USAGE', `${file} is not a change record: ${(error as Error).message}`)
   }
 
+  return checkRecord(record, file)
+}
+
+function checkRecord(record: ChangeRecord, file: string): ChangeRecord {
   if (record?.kind !== RECORD_KIND || record.version !== 1 || !record.app?.name || !Array.isArray(record.patch)) {
     throw new DoctorError('USAGE', `${file} is not an argo-doctor change record (kind ${RECORD_KIND}, version 1).`, 'Pass the .json or .change.json file argo-doctor printed as "Backup of the live object", or use --list.')
   }
@@ -266,8 +280,12 @@ function parseRecord(text: string, file: string): ChangeRecord {
   return record
 }
 
-/** A backup named on the command line: the object file (…json) or its record (…change.json). */
-export async function readBackup(path: string): Promise<BackupEntry> {
+/**
+ * A backup named on the command line: the object file (…json) or its record (…change.json), or a
+ * batch backup (batch.….json), where `ref` picks the app's record.
+ */
+export async function readBackup(path: string, ref?: AppRef): Promise<BackupEntry> {
+  if (isBatchName(basename(path))) return readBatchEntry(path, ref)
   const recordFile = path.endsWith(RECORD_SUFFIX) ? path : path.replace(/(\.json|\.ya?ml)?$/, RECORD_SUFFIX)
   let text: string
   try {
@@ -295,11 +313,19 @@ export async function listBackups(ref: AppRef, dir = backupDir()): Promise<Backu
   const prefix = `${ref.namespace}_${ref.name}_`
   const uid = process.getuid?.()
   const entries: BackupEntry[] = []
-  for (const name of names.filter((n) => n.startsWith(prefix) && n.endsWith(RECORD_SUFFIX)).sort()) {
+  for (const name of names.filter((n) => (n.startsWith(prefix) && n.endsWith(RECORD_SUFFIX)) || isBatchName(n)).sort()) {
     const file = join(dir, name)
     const stat = await lstat(file).catch(() => undefined)
     if (!stat?.isFile() || (uid !== undefined && stat.uid !== uid)) continue
     try {
+      if (isBatchName(name)) {
+        for (const record of (await readBatchRecords(file)).records) {
+          if (record.app.name === ref.name && record.app.namespace === ref.namespace) entries.push({file, objectFile: file, record})
+        }
+
+        continue
+      }
+
       const record = parseRecord(await readPrivate(file), file)
       if (record.app.name !== ref.name || record.app.namespace !== ref.namespace) continue
       entries.push({file, objectFile: join(dir, record.object), record})
@@ -309,4 +335,179 @@ export async function listBackups(ref: AppRef, dir = backupDir()): Promise<Backu
   }
 
   return entries.sort((a, b) => a.record.time.localeCompare(b.record.time) || a.file.localeCompare(b.file))
+}
+
+// ---------------------------------------------------------------- batch backups
+
+export const BATCH_KIND = 'ArgoDoctorBatchBackup'
+const BATCH_PREFIX = 'batch.'
+/** Between the records and the objects; a raw newline cannot occur inside a JSON string, so this only ever matches here. */
+const ITEMS_MARKER = '\n]},\n"items":['
+/** While writes are answered, the file is rewritten at most this often (and once at the end). */
+const BATCH_FLUSH_MS = 2000
+
+export function isBatchName(name: string): boolean {
+  return name.startsWith(BATCH_PREFIX) && name.endsWith('.json') && !name.endsWith(RECORD_SUFFIX)
+}
+
+export interface BatchBackupInput {
+  changes: Array<{app: Application; plan: Plan}>
+  now: Date
+  kubeUser?: string
+  context?: string
+  server?: string
+}
+
+export interface BatchBackupHandle {
+  readonly file: string
+  /** The server accepted change `index`. */
+  applied(index: number, written: Application): void
+  /** Change `index` was not written: refused by the server, or never sent (interrupted). Other errors leave it "pending". */
+  notApplied(index: number, error: unknown): void
+  /** Write the outcomes so far to the file: at most every few seconds, or now with `final`. Never throws; warns once. */
+  flush(warn: (message: string) => void, final?: boolean): Promise<void>
+}
+
+const DEFINITELY_NOT_APPLIED = ['CONFLICT', 'REJECTED', 'FORBIDDEN', 'UNAUTHORIZED', 'NOT_FOUND', 'INTERRUPTED', 'TERMINATED']
+
+/**
+ * Back up every object of a batch, with a change record each, in one file (mode 600, O_EXCL),
+ * before the first write. Throws REFUSED when the directory is unsafe. The objects are serialized
+ * once; updating the records rewrites the file around that text (temp file + rename).
+ */
+export async function writeBatchBackup(input: BatchBackupInput): Promise<BatchBackupHandle> {
+  const dir = await ensureBackupDir()
+  const recipe = input.changes[0]?.plan.recipe ?? 'change'
+  const time = input.now.toISOString()
+  const user = localUser()
+  const header = {kind: BATCH_KIND, version: 1, recipe, time, user, kubeUser: input.kubeUser, context: input.context, server: input.server, count: input.changes.length}
+  const base = `${BATCH_PREFIX}${stampOf(input.now)}.${recipe}`
+  const items = input.changes.map((c) => JSON.stringify(c.app)).join(',\n')
+  let file = ''
+  const records: ChangeRecord[] = []
+  const text = () => [`{"apiVersion":"v1","kind":"List","metadata":{},"argoDoctor":${JSON.stringify(header).slice(0, -1)},"records":[\n` +
+    `${records.map((r) => JSON.stringify(r)).join(',\n')}${ITEMS_MARKER}\n`, items, '\n]}\n']
+  for (let n = 0; ; n++) {
+    file = join(dir, `${base}${n === 0 ? '' : `-${n}`}.json`)
+    records.length = 0
+    for (const [item, {app, plan}] of input.changes.entries()) {
+      records.push({
+        kind: RECORD_KIND, version: 1, state: 'pending',
+        app: {namespace: app.metadata.namespace ?? '', name: app.metadata.name},
+        recipe: plan.recipe, action: plan.action, summary: plan.summary, time, user,
+        kubeUser: input.kubeUser, context: input.context, server: input.server,
+        object: basename(file), item, patch: plan.patch, resourceVersion: {before: app.metadata.resourceVersion},
+      })
+    }
+
+    try {
+      await createFile(file, text())
+      break
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if ((code === 'EEXIST' || code === 'ELOOP') && n < 20) continue
+      throw refused(dir, `does not accept the backup file (${code ?? (error as Error).message})`)
+    }
+  }
+
+  let dirty = false
+  let lastFlush = Date.now()
+  let chain = Promise.resolve()
+  let warned = false
+  return {
+    file,
+    applied(index, written) {
+      const record = records[index]
+      const {app, plan} = input.changes[index]
+      record.state = 'applied'
+      record.resourceVersion.after = written.metadata.resourceVersion
+      record.touched = touchedPaths(plan.patch, app).map((path) => ({path, before: valueAt(app, path), after: valueAt(written, path)}))
+      dirty = true
+    },
+    notApplied(index, error) {
+      const code = error instanceof DoctorError ? error.code : undefined
+      if (!code || !DEFINITELY_NOT_APPLIED.includes(code)) return
+      records[index].state = 'not-applied'
+      records[index].error = (error as Error).message
+      dirty = true
+    },
+    async flush(warn, final = false) {
+      // One rewrite at a time, in order.
+      chain = chain.then(async () => {
+        if (!dirty || (!final && Date.now() - lastFlush < BATCH_FLUSH_MS)) return
+        dirty = false
+        lastFlush = Date.now()
+        try {
+          await replaceFile(file, text())
+        } catch (error) {
+          dirty = true
+          if (warned) return
+          warned = true
+          warn(`The changes are being applied, but the batch backup ${file} could not be updated (${(error as Error).message}); its records may still say "pending", and undo refuses those.`)
+        }
+      })
+      await chain
+    },
+  }
+}
+
+/** Read a chunk at a time until `marker`: the records of a batch file without reading its objects. */
+async function readUntil(path: string, marker: string): Promise<{text: string; found: number}> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  try {
+    let text = ''
+    for (;;) {
+      const {bytesRead, buffer} = await handle.read(Buffer.alloc(256 * 1024), 0, 256 * 1024, null)
+      if (bytesRead === 0) return {text, found: -1}
+      const from = Math.max(0, text.length - marker.length)
+      text += buffer.subarray(0, bytesRead).toString('utf8')
+      const found = text.indexOf(marker, from)
+      if (found >= 0) return {text, found}
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+/** The header and change records of a batch backup (the objects are not parsed). */
+export async function readBatchRecords(path: string): Promise<{header: Record<string, unknown>; records: ChangeRecord[]}> {
+  let doc: {kind?: string; argoDoctor?: Record<string, unknown> & {records?: unknown}}
+  try {
+    const {text, found} = await readUntil(path, ITEMS_MARKER)
+    doc = JSON.parse(found >= 0 ? `${text.slice(0, found)}\n]}}` : text) as typeof doc
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code) throw error
+    throw new DoctorError('USAGE', `${path} is not an argo-doctor batch backup: ${(error as Error).message}`)
+  }
+
+  const meta = doc?.argoDoctor
+  if (doc?.kind !== 'List' || meta?.kind !== BATCH_KIND || meta.version !== 1 || !Array.isArray(meta.records)) {
+    throw new DoctorError('USAGE', `${path} is not an argo-doctor batch backup (kind ${BATCH_KIND}, version 1).`, 'Pass the file argo-doctor printed as the backup, or use --list.')
+  }
+
+  const records = (meta.records as ChangeRecord[]).map((r) => checkRecord(r, path))
+  const header: Record<string, unknown> = {...meta}
+  delete header.records
+  return {header, records}
+}
+
+async function readBatchEntry(path: string, ref: AppRef | undefined): Promise<BackupEntry> {
+  let records: ChangeRecord[]
+  try {
+    ({records} = await readBatchRecords(path))
+  } catch (error) {
+    if (error instanceof DoctorError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    throw new DoctorError('USAGE', `Cannot read the batch backup ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'it is a symbolic link' : (error as Error).message}.`, 'List the backups with: undo APP --list')
+  }
+
+  const record = ref ? records.find((r) => r.app.name === ref.name && r.app.namespace === ref.namespace) : (records.length === 1 ? records[0] : undefined)
+  if (!record) {
+    const some = records.slice(0, 3).map((r) => `${r.app.namespace}/${r.app.name}`).join(', ')
+    throw new DoctorError('USAGE', ref
+      ? `${path} is a batch backup of ${records.length} application${records.length === 1 ? '' : 's'} (${some}${records.length > 3 ? ', …' : ''}); ${ref.namespace}/${ref.name} is not one of them.`
+      : `${path} is a batch backup of ${records.length} applications; name the app to undo.`, 'List the app\'s backups with: undo APP --list')
+  }
+
+  return {file: path, objectFile: path, record}
 }

@@ -24,6 +24,7 @@ export function interrupted(): NodeJS.Signals | undefined {
 export function interruptSummary(signal: NodeJS.Signals): string {
   const what = signal === 'SIGINT' ? 'Interrupted (Ctrl-C)' : `Stopped by ${signal}`
   if (writes.inFlight > 0) return `${what} while a change was being written: the request was already sent, so it may have been applied. Check with explain before retrying.`
-  if (writes.applied.length > 0) return `${what}. Already applied before the signal: ${writes.applied.join(', ')}; nothing else was written.`
+  const shown = writes.applied.length > 5 ? `${writes.applied.slice(0, 5).join(', ')} and ${writes.applied.length - 5} more` : writes.applied.join(', ')
+  if (writes.applied.length > 0) return `${what}. Already applied before the signal: ${shown}; nothing else was written.`
   return `${what}: nothing was written.`
 }

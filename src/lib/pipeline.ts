@@ -9,7 +9,7 @@ import {hostname} from 'node:os'
 import type {AppRef, Application} from './app.js'
 import {DoctorError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
-import {writeBackup, type BackupHandle} from './backup.js'
+import {writeBackup, writeBatchBackup, type BackupHandle} from './backup.js'
 import {writes, interrupted} from './interrupt.js'
 import {changeKey, kubectlCommand, type ConnectionFlags, type Outcome, type Plan, type Step} from './plan.js'
 import {renderTable} from './render/table.js'
@@ -67,7 +67,7 @@ export interface StepResult {
 const MAX_ROUNDS = 8
 const BASE_BACKOFF_MS = 50
 const MAX_BACKOFF_MS = 1000
-const DEFAULT_CONCURRENCY = 8
+const DEFAULT_CONCURRENCY = 16
 
 export interface RunOptions {
   /** The user already approved this step (a follow-up of an approved plan). */
@@ -138,9 +138,6 @@ function interruptedError(ref: AppRef): DoctorError {
   return new DoctorError('INTERRUPTED', `Interrupted before writing ${ref.namespace}/${ref.name}: nothing was written.`)
 }
 
-/** The change key each preview approved, for the write that follows it (kept out of the JSON). */
-const approvedKeys = new WeakMap<StepResult, string>()
-
 /**
  * Run one recipe on one app through the pipeline. `build` is called again on a fresh read
  * when the object changed between preview and apply, so the user approves what is written.
@@ -194,7 +191,6 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
         diff,
         resourceVersion: {before: before.metadata.resourceVersion},
       }
-      approvedKeys.set(result, changeKey(plan, before))
       if (env.dryRun || env.source.kind === 'file') {
         if (!opts.compact) {
           io.out()
@@ -332,13 +328,57 @@ export interface BatchOptions {
   max?: number
   /** For the confirmation: "Hard-refresh", "Unstick". */
   verb: string
+  /**
+   * The apps as the LIST that selected them (-l/--all) returned them, by "namespace/name": the
+   * batch plans from these instead of reading each app again. The resourceVersion guard of each
+   * write refuses a copy that is stale; that app is then re-read and re-planned.
+   */
+  listed?: Map<string, Application>
+}
+
+/** One app in one batch write: the plan made for it, and what became of it. */
+interface BatchItem {
+  entry: BatchEntry
+  step: Step
+  before: Application
+  plan: Plan
+  /** changeKey of the plan the user approved (first step only): a re-plan after a conflict may only write the same change. */
+  approvedKey?: string
+  result: StepResult
+  written?: Application
+  /** The app as last seen while waiting: the next step of the sequence plans from it. */
+  seen?: Application
+}
+
+/** An app the next batch write plans for: its step, and the object to plan from (read when absent). */
+interface BatchTarget {
+  entry: BatchEntry
+  step: Step
+  from?: Application
+}
+
+const refKey = (ref: AppRef) => `${ref.namespace}/${ref.name}`
+
+/** What the dry run proves the server accepts: the action and each op's kind and path (values are each app's own). */
+function patchShape(plan: Plan): string {
+  return JSON.stringify([plan.action, plan.patch.map((op) => `${op.op} ${op.path}`)])
 }
 
 /**
- * Many apps, one confirmation: preview every app (one line each), ask once, apply with bounded
- * concurrency, wait for the controller on all at once, then a table. An app that changed between
- * the preview and the write is never written with the old plan: unattended it is a conflict
- * (exit 8, as for one app), interactively it is previewed again and the user asked again.
+ * Many apps, one confirmation. The batch plans every app from the object the LIST returned (or one
+ * read per named app), prints one line per app, and proves the change with ONE server dry run
+ * (dryRun=All) per kind of patch — the apps of a batch get the same patch but for their own
+ * resourceVersion — instead of a dry run and a diff per app; if the server refuses it, nothing is
+ * written. After the one confirmation (or --yes) it backs up every object in one file, writes with
+ * bounded concurrency — each write a JSON patch guarded by `test` on the resourceVersion the plan
+ * was made from — records an Event per app, waits for the controller with one watch per namespace,
+ * and prints a table. The next step of a sequence (unstick's terminate → refresh) is the next
+ * batch write, planned from the app as the wait last saw it.
+ *
+ * An app whose write fails its guard (it changed since the LIST) goes the one-app way: re-read,
+ * re-planned, previewed, written (runSteps). Unattended, a re-plan that is not the same change is a
+ * conflict (exit 8, as for one app); interactively the apps that changed while the user decided are
+ * previewed again and the user is asked again. After Ctrl-C/SIGTERM nothing more is written.
  */
 export async function runBatch(env: PipelineEnv, refs: AppRef[], first: Step, opts: BatchOptions): Promise<{entries: BatchEntry[]; exitCode: number}> {
   const {io} = env
@@ -348,71 +388,318 @@ export async function runBatch(env: PipelineEnv, refs: AppRef[], first: Step, op
   }
 
   const limit = createLimiter(opts.concurrency ?? DEFAULT_CONCURRENCY)
-  const failed = (app: AppRef, error: unknown): BatchEntry => {
-    if (!(error instanceof DoctorError)) throw error
-    io.out(`${app.namespace}/${app.name}: ${io.paint('red', 'failed')}: ${error.message}`)
-    return {app, status: 'failed', exitCode: error.exitCode, steps: [], error: error.toJSON()}
-  }
-
-  const previews = await Promise.all(refs.map(async (ref): Promise<{entry: BatchEntry; key?: string}> => {
-    try {
-      const r = await runRecipe({...env, dryRun: true, writeSlots: limit}, ref, first.build, {compact: true})
-      return {entry: {app: ref, status: r.status, exitCode: r.exitCode, steps: [r]}, key: approvedKeys.get(r)}
-    } catch (error) {
-      return {entry: failed(ref, error)}
-    }
-  }))
-  const planned = previews.filter((p) => p.entry.status === 'previewed')
-  const skipped = previews.length - planned.length
+  const batchEnv: PipelineEnv = {...env, writeSlots: limit}
+  const entries: BatchEntry[] = refs.map((app) => ({app, status: 'previewed', exitCode: ExitCode.OK, steps: []}))
+  let wave = await planBatch(batchEnv, entries.map((entry) => ({entry, step: first, from: opts.listed?.get(refKey(entry.app))})), true)
+  const skipped = refs.length - wave.length
   io.out()
-  io.out(`${planned.length} of ${refs.length} application${refs.length === 1 ? '' : 's'} would change${skipped ? ` (${skipped} with nothing to do, refused or unreadable)` : ''}.`)
-  if (opts.max !== undefined && planned.length > opts.max) {
-    throw new DoctorError('REFUSED', `${planned.length} applications would be changed, more than --max ${opts.max}; nothing was written.`, 'Narrow the selection (-l, names) or raise --max.')
+  io.out(`${wave.length} of ${refs.length} application${refs.length === 1 ? '' : 's'} would change${skipped ? ` (${skipped} with nothing to do, refused or unreadable)` : ''}.`)
+  if (opts.max !== undefined && wave.length > opts.max) {
+    throw new DoctorError('REFUSED', `${wave.length} applications would be changed, more than --max ${opts.max}; nothing was written.`, 'Narrow the selection (-l, names) or raise --max.')
   }
 
-  if (env.dryRun || env.source.kind === 'file' || planned.length === 0) {
-    if (planned.length > 0) io.out(io.paint('dim', 'Dry run: nothing was changed.'))
-    const entries = previews.map((p) => p.entry)
-    return {entries, exitCode: planned.length > 0 ? batchExitCode(entries) : (entries.find((e) => e.status === 'failed')?.exitCode ?? ExitCode.NOTHING_TO_DO)}
+  if (wave.length > 0) {
+    const refusedBy = await proveAccepted(batchEnv, wave)
+    const [refusal] = refusedBy.values()
+    if (refusal) throw refusal
   }
 
-  if (!env.yes && !(await confirmChange(io, `${opts.verb} these ${planned.length} applications?`))) {
+  if (env.dryRun || env.source.kind === 'file' || wave.length === 0) {
+    if (wave.length > 0) io.out(io.paint('dim', 'Dry run: nothing was changed.'))
+    for (const entry of entries) settleEntry(entry)
+    return {entries, exitCode: wave.length > 0 ? batchExitCode(entries) : (entries.find((e) => e.status === 'failed')?.exitCode ?? ExitCode.NOTHING_TO_DO)}
+  }
+
+  if (!env.yes && !(await confirmChange(io, `${opts.verb} these ${wave.length} applications?`))) {
     io.out('Not applied: nothing was changed.')
-    const entries = previews.map((p) => (p.entry.status === 'previewed' ? {...p.entry, status: 'declined' as const, exitCode: ExitCode.DECLINED} : p.entry))
+    for (const entry of entries) settleEntry(entry)
+    for (const item of wave) Object.assign(item.entry, {status: 'declined', exitCode: ExitCode.DECLINED})
     return {entries, exitCode: ExitCode.DECLINED}
   }
 
-  const changedAtPrompt: AppRef[] = []
-  const applyEnv = {...env, writeSlots: limit}
-  const applied = await Promise.all(planned.map(async ({entry, key}): Promise<BatchEntry | undefined> => {
-    try {
-      const steps = await runSteps(applyEnv, entry.app, first, {preApproved: true, compact: true, approvedKey: key})
-      const last = steps.at(-1)!
-      return {app: entry.app, status: last.status, exitCode: last.exitCode, steps}
-    } catch (error) {
-      if (!env.yes && error instanceof DoctorError && error.details?.changedSincePreview) {
-        changedAtPrompt.push(entry.app)
-        return undefined
-      }
-
-      return failed(entry.app, error)
+  const changedAtPrompt: BatchEntry[] = []
+  let firstWave = true
+  while (wave.length > 0) {
+    if (!firstWave) {
+      // A later step of the sequence: covered by the confirmation, proved by a dry run all the same.
+      const refusedBy = await proveAccepted(batchEnv, wave)
+      for (const [item, error] of refusedBy) failEntry(io, item.entry, error)
+      wave = wave.filter((item) => !refusedBy.has(item))
     }
-  }))
 
-  let entries = [...previews.filter((p) => p.entry.status !== 'previewed').map((p) => p.entry), ...applied.filter((e): e is BatchEntry => e !== undefined)]
+    const {written, conflicted} = await writeBatch(batchEnv, wave, firstWave)
+    // A write refused by its guard: that app alone is re-read and re-planned, as for one app.
+    const replans = Promise.all(conflicted.map(async (item) => {
+      try {
+        const steps = await runSteps(batchEnv, item.entry.app, {...item.step, announce: undefined}, {preApproved: true, compact: true, approvedKey: item.approvedKey})
+        item.entry.steps.push(...steps)
+      } catch (error) {
+        if (!env.yes && error instanceof DoctorError && error.details?.changedSincePreview) changedAtPrompt.push(item.entry)
+        else failEntry(io, item.entry, error)
+      }
+    }))
+    await Promise.all([replans, waitBatch(batchEnv, written)])
+    firstWave = false
+    const next: BatchTarget[] = []
+    for (const item of written) {
+      const step = item.step.next?.(item.result)
+      if (!step) continue
+      if (step.announce) io.out(`${oneLine(refKey(item.entry.app))}: ${step.announce}`)
+      next.push({entry: item.entry, step, from: item.seen})
+    }
+
+    wave = await planBatch(batchEnv, next, false)
+  }
+
+  for (const entry of entries) settleEntry(entry)
+  let all = entries.filter((e) => !changedAtPrompt.includes(e))
   if (changedAtPrompt.length > 0) {
     io.out()
     io.warn(`${changedAtPrompt.length} application${changedAtPrompt.length === 1 ? '' : 's'} changed while you were deciding; nothing was written to ${changedAtPrompt.length === 1 ? 'it' : 'them'}. Here is a new preview.`)
-    const again = await runBatch(env, changedAtPrompt, first, {...opts, max: undefined})
-    entries = [...entries, ...again.entries]
+    const again = await runBatch(env, changedAtPrompt.map((e) => e.app), first, {...opts, max: undefined, listed: undefined})
+    all = [...all, ...again.entries]
   }
 
   io.out()
-  io.out(renderTable(['APP', 'RESULT', 'SYNC', 'HEALTH', 'RECONCILED'], entries.map((e) => {
+  io.out(renderTable(['APP', 'RESULT', 'SYNC', 'HEALTH', 'RECONCILED'], all.map((e) => {
     const last = e.steps.at(-1)
     return [`${e.app.namespace}/${e.app.name}`, last?.verify?.status ?? (e.error ? `failed (exit ${e.exitCode})` : e.status), last?.verify?.syncStatus ?? '', last?.verify?.healthStatus ?? '', last?.verify?.reconciledAt ?? '']
   })))
-  return {entries, exitCode: batchExitCode(entries)}
+  return {entries: all, exitCode: batchExitCode(all)}
+}
+
+/** An entry's status and exit code: its error, else its last step's. */
+function settleEntry(entry: BatchEntry): void {
+  const last = entry.steps.at(-1)
+  if (entry.error) Object.assign(entry, {status: 'failed', exitCode: entry.error.exitCode as number})
+  else if (last) Object.assign(entry, {status: last.status, exitCode: last.exitCode})
+}
+
+/** The app failed: one line, and the error in its entry (saying what an earlier step of the sequence did apply). */
+function failEntry(io: Io, entry: BatchEntry, error: unknown): void {
+  if (!(error instanceof DoctorError)) throw error
+  const applied = entry.steps.filter((r) => r.status === 'applied')
+  const done = applied.map((r) => `${r.action ?? r.recipe} (resourceVersion ${r.resourceVersion?.after})`).join(', ')
+  const message = applied.length > 0 && !error.message.includes('WAS applied') ? `${error.message} Before that, ${done} WAS applied.` : error.message
+  io.out(`${oneLine(refKey(entry.app))}: ${io.paint('red', 'failed')}: ${message}`)
+  entry.error = {...error.toJSON(), message}
+  settleEntry(entry)
+}
+
+/**
+ * Plan each target from the object given (the LIST's, or the one the wait last saw), reading only
+ * the apps without one. `announce`: the first step prints one line per app (the preview).
+ */
+async function planBatch(env: PipelineEnv, targets: BatchTarget[], announce: boolean): Promise<BatchItem[]> {
+  const {io} = env
+  const items: Array<BatchItem | undefined> = await Promise.all(targets.map(async ({entry, step, from}) => {
+    const ref = entry.app
+    try {
+      const before = from ?? await env.writeSlots!(() => env.source.read(ref))
+      const outcome = step.build(before)
+      if (outcome.kind !== 'plan') {
+        entry.steps.push(noChangeResult(io, outcome, true))
+        settleEntry(entry)
+        return undefined
+      }
+
+      if (announce) io.out(oneLine(`${ref.namespace}/${ref.name}: ${outcome.summary}`))
+      const result: StepResult = {
+        recipe: outcome.recipe,
+        action: outcome.action,
+        app: ref,
+        status: 'previewed',
+        exitCode: ExitCode.OK,
+        summary: outcome.summary,
+        why: outcome.why,
+        warnings: outcome.warnings,
+        notes: outcome.notes,
+        guards: outcome.guards,
+        patch: outcome.patch,
+        kubectl: kubectlCommand(outcome, env.conn),
+        resourceVersion: {before: before.metadata.resourceVersion},
+      }
+      entry.steps.push(result)
+      return {entry, step, before, plan: outcome, approvedKey: announce ? changeKey(outcome, before) : undefined, result}
+    } catch (error) {
+      failEntry(io, entry, error)
+      return undefined
+    }
+  }))
+  return items.filter((item): item is BatchItem => item !== undefined)
+}
+
+/**
+ * One dry run (dryRun=All; with -f applied locally) per kind of patch in the batch, on the first
+ * app that has it: the server's admission, schema validation and patch semantics accept it, or the
+ * error comes back before anything is written. An app that changed since the LIST is read again
+ * for the dry run (its write re-plans anyway). Returns the items whose kind of patch was refused.
+ */
+async function proveAccepted(env: PipelineEnv, items: BatchItem[]): Promise<Map<BatchItem, DoctorError>> {
+  const {io} = env
+  const groups = new Map<string, BatchItem[]>()
+  for (const item of items) {
+    const shape = patchShape(item.plan)
+    groups.set(shape, [...(groups.get(shape) ?? []), item])
+  }
+
+  const refused = new Map<BatchItem, DoctorError>()
+  const how = env.source.kind === 'cluster' ? 'Server dry run (dryRun=All)' : 'Applied locally to the file'
+  await Promise.all([...groups].map(async ([shape, group]) => env.writeSlots!(async () => {
+    const others = group.length - 1
+    const same = others > 0 ? `; the same patch (with each app's own resourceVersion) goes to ${others} other app${others === 1 ? '' : 's'}` : ''
+    for (const candidate of group.slice(0, 3)) {
+      const ref = candidate.entry.app
+      let {before, plan} = candidate
+      for (let round = 1; round <= 3; round++) {
+        try {
+          await env.source.preview(ref, plan.patch)
+          io.info(`${how} of the change to ${oneLine(refKey(ref))}: accepted${same}.`)
+          return
+        } catch (error) {
+          if (!(error instanceof DoctorError)) throw error
+          if (!(await isConflict(env, ref, before, error))) {
+            const e = new DoctorError(error.code, `The ${env.source.kind === 'cluster' ? 'API server refused the change in a dry run' : 'change does not apply'} on ${ref.namespace}/${ref.name}${others > 0 ? ` (the same change as for ${others} other app${others === 1 ? '' : 's'})` : ''}: ${error.message.replace(/\.$/, '')}. Nothing was written.`, error.hint, error.details)
+            e.api = error.api
+            for (const item of group) refused.set(item, e)
+            return
+          }
+
+          // Changed since the LIST: the same change on a fresh read proves the same thing.
+          before = await env.source.read(ref)
+          const outcome = candidate.step.build(before)
+          if (outcome.kind !== 'plan' || patchShape(outcome) !== shape) break
+          plan = outcome
+        }
+      }
+    }
+
+    const e = new DoctorError('CONFLICT', `The applications kept changing during the dry run of the change to ${group.length} of them; nothing was written.`, 'Run the command again to preview the current state.')
+    for (const item of group) refused.set(item, e)
+  })))
+  return refused
+}
+
+/**
+ * Back up every object in one file, then write each guarded patch (at most `concurrency` at once),
+ * recording each outcome in the backup and an Event per app. Returns the items written and those
+ * whose guard failed. After Ctrl-C/SIGTERM no further write is sent: the writes already answered
+ * are reported (and recorded), and the batch stops with INTERRUPTED.
+ */
+async function writeBatch(env: PipelineEnv, items: BatchItem[], firstWave: boolean): Promise<{written: BatchItem[]; conflicted: BatchItem[]}> {
+  const {io} = env
+  if (items.length === 0) return {written: [], conflicted: []}
+  if (interrupted() || env.signal?.aborted) throw batchInterrupted(env, items, undefined, firstWave)
+  const backup = await writeBatchBackup({changes: items.map((i) => ({app: i.before, plan: i.plan})), now: env.now(), kubeUser: env.source.user, context: env.source.context, server: env.source.server})
+  io.info(`Backup of the ${items.length === 1 ? 'live object' : `${items.length} live objects (one file)`}: ${oneLine(backup.file)}`)
+  const warn = (message: string) => io.warn(message)
+  const conflicted: BatchItem[] = []
+  let notSent = 0
+  try {
+    await Promise.all(items.map((item, index) => env.writeSlots!(async () => {
+      const ref = item.entry.app
+      if (interrupted() || env.signal?.aborted) {
+        notSent++
+        backup.notApplied(index, interruptedError(ref))
+        return
+      }
+
+      let written: Application
+      writes.inFlight++
+      try {
+        written = await env.source.apply(ref, item.plan.patch)
+      } catch (error) {
+        writes.inFlight--
+        backup.notApplied(index, error)
+        item.entry.steps.pop()
+        // A re-read that fails (to tell a conflict from a bad patch) leaves the write's own error.
+        if (error instanceof DoctorError && await isConflict(env, ref, item.before, error).catch(() => false)) conflicted.push(item)
+        else failEntry(io, item.entry, error)
+        return
+      }
+
+      writes.inFlight--
+      backup.applied(index, written)
+      writes.applied.push(`${ref.namespace}/${ref.name} (resourceVersion ${written.metadata.resourceVersion})`)
+      // What the rest needs of the object the server returned (the Event, the wait): 2,000 whole copies were 100 MB.
+      item.written = {
+        apiVersion: written.apiVersion, kind: written.kind,
+        metadata: {name: written.metadata.name, namespace: written.metadata.namespace, uid: written.metadata.uid, resourceVersion: written.metadata.resourceVersion, annotations: written.metadata.annotations},
+        spec: {}, status: {reconciledAt: written.status?.reconciledAt},
+      } as Application
+      Object.assign(item.result, {status: 'applied', backup: backup.file, resourceVersion: {before: item.before.metadata.resourceVersion, after: written.metadata.resourceVersion}})
+      await recordEvent(env, written, item.plan, item.before, backup.file)
+      void backup.flush(warn)
+    })))
+  } finally {
+    await backup.flush(warn, true)
+  }
+
+  const written = items.filter((i) => i.written)
+  if (notSent > 0) throw batchInterrupted(env, items, backup.file, firstWave)
+  return {written, conflicted}
+}
+
+function batchInterrupted(env: PipelineEnv, items: BatchItem[], backupFile: string | undefined, firstWave: boolean): DoctorError {
+  const written = items.filter((i) => i.written)
+  if (written.length === 0 && firstWave) return new DoctorError('INTERRUPTED', `Interrupted before writing to ${items.length === 1 ? refKey(items[0].entry.app) : `any of the ${items.length} applications`}: nothing was written.`)
+  if (written.length === 0) return new DoctorError('INTERRUPTED', `Interrupted before the next step on ${items.length} application${items.length === 1 ? '' : 's'}: the step before it WAS applied; nothing else was written.`)
+  const namespaces = [...new Set(written.map((i) => i.entry.app.namespace))]
+  return new DoctorError('INTERRUPTED', `Interrupted: ${written.length} of ${items.length} changes WERE applied before the signal${backupFile ? ` (each recorded in ${backupFile})` : ''}; the other ${items.length - written.length} were not written.`,
+    `Check on them with: ${ourCommand(['explain', '--all', '-n', namespaces[0]], env.conn)}`, {applied: written.map((i) => ({...i.entry.app, resourceVersion: i.written!.metadata.resourceVersion}))})
+}
+
+/**
+ * Wait for the controller on every app written, with one watch per namespace (cluster sources;
+ * otherwise one wait per app), and judge each as one app's verify would.
+ */
+async function waitBatch(env: PipelineEnv, items: BatchItem[]): Promise<void> {
+  const {io} = env
+  const waiting: BatchItem[] = []
+  const notWaited = new Set<string>()
+  for (const item of items) {
+    const verify = item.plan.verify
+    if (verify.kind === 'none') item.result.verify = {status: 'ok', message: 'Nothing to wait for.'}
+    else if (!env.wait) {
+      item.result.verify = {status: 'skipped', message: 'Not waited for (--no-wait).'}
+      notWaited.add(verify.description)
+    } else waiting.push(item)
+  }
+
+  for (const description of notWaited) io.out(`Not waiting (--no-wait): ${description.replace(/^waiting/, 'would wait')}.`)
+  if (waiting.length === 0) return
+  const seconds = (item: BatchItem) => item.step.verifyTimeoutSeconds?.(item.plan) ?? env.timeoutSeconds
+  const judged = (item: BatchItem, outcome: WaitResult) => {
+    if (env.signal?.aborted) return
+    item.seen = 'app' in outcome ? outcome.app : undefined
+    item.result.verify = reportWait({...env, timeoutSeconds: seconds(item)}, item.plan, item.written!, outcome, true)
+    item.result.exitCode = exitCodeFor(item.result.verify)
+  }
+
+  const byNamespace = new Map<string, BatchItem[]>()
+  for (const item of waiting) byNamespace.set(item.entry.app.namespace, [...(byNamespace.get(item.entry.app.namespace) ?? []), item])
+  const longest = Math.max(...waiting.map(seconds))
+  io.info(`Waiting for the controller on ${waiting.length} application${waiting.length === 1 ? '' : 's'} (up to ${longest}s)${env.source.watchMany ? `: one watch on namespace${byNamespace.size === 1 ? '' : 's'} ${[...byNamespace.keys()].join(', ')}` : ''}.`)
+  await Promise.all([...byNamespace].map(async ([namespace, group]) => {
+    const byName = new Map(group.map((item) => [item.entry.app.name, item]))
+    const targets = group.map((item) => ({name: item.entry.app.name, timeoutMs: seconds(item) * 1000, check: (app: Application) => isDone(item.plan.verify, app, item.written!)}))
+    try {
+      if (env.source.watchMany) {
+        await env.source.watchMany(namespace, targets, {signal: env.signal, onResult: (name, outcome) => judged(byName.get(name)!, outcome)})
+      } else {
+        await Promise.all(group.map(async (item, i) => judged(item, await env.source.watch(item.entry.app, item.written!.metadata.resourceVersion ?? '0', targets[i].check, {timeoutMs: targets[i].timeoutMs, signal: env.signal}))))
+      }
+    } catch (error) {
+      // Whatever went wrong while waiting, the writes happened: say so, never "unexpected error".
+      const e = error instanceof DoctorError ? error : new DoctorError('ERROR', (error as Error).message)
+      for (const item of group) if (!item.result.verify) judged(item, {status: 'unverified', error: e})
+    }
+  }))
+  if (env.signal?.aborted) {
+    const namespaces = [...byNamespace.keys()]
+    throw new DoctorError('INTERRUPTED', `Interrupted while waiting for the controller; the changes to ${items.length} application${items.length === 1 ? '' : 's'} WERE applied${items[0]?.result.backup ? ` (each recorded in ${items[0].result.backup})` : ''}.`,
+      `Check on them with: ${ourCommand(['explain', '--all', '-n', namespaces[0]], env.conn)}`)
+  }
 }
 
 /** Non-zero when any app failed (its code); 0 when every app was changed or had nothing to do. */
@@ -491,8 +778,6 @@ async function verifyPlan(env: PipelineEnv, plan: Plan, written: Application, qu
 
   const verify = plan.verify
   const progress = quiet ? {update() {}, stop() {}} : await startProgress(io, `${verify.description} (up to ${env.timeoutSeconds}s)`)
-  const applied = `the change WAS applied (resourceVersion ${written.metadata.resourceVersion})`
-  const checkHint = `Check on it with: ${ourCommand(['explain', plan.target.name, '-n', plan.target.namespace], env.conn)}`
   let outcome: WaitResult
   try {
     outcome = await env.source.watch(plan.target, written.metadata.resourceVersion ?? '0', (app) => isDone(verify, app, written), {
@@ -507,6 +792,15 @@ async function verifyPlan(env: PipelineEnv, plan: Plan, written: Application, qu
     progress.stop()
   }
 
+  return reportWait(env, plan, written, outcome, quiet)
+}
+
+/** Judge what the wait saw (and say it): the verify outcome of one app. */
+function reportWait(env: PipelineEnv, plan: Plan, written: Application, outcome: WaitResult, quiet: boolean): VerifyOutcome {
+  const {io} = env
+  const verify = plan.verify as Exclude<Plan['verify'], {kind: 'none'}>
+  const applied = `the change WAS applied (resourceVersion ${written.metadata.resourceVersion})`
+  const checkHint = `Check on it with: ${ourCommand(['explain', plan.target.name, '-n', plan.target.namespace], env.conn)}`
   if (env.signal?.aborted) {
     throw new DoctorError('INTERRUPTED', `Interrupted while ${verify.description}; ${applied}.`, checkHint)
   }

@@ -2,7 +2,7 @@ import {open} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {isApplication, type AppRef, type Application} from './app.js'
 import {DoctorError} from './errors.js'
-import type {Cluster, WaitCheck, WaitOptions, WaitResult} from './cluster/kube.js'
+import type {Cluster, WaitCheck, WaitManyOptions, WaitOptions, WaitResult, WaitTarget} from './cluster/kube.js'
 import {gatherRelated, relatedFromFile, type RelatedWants} from './diagnose/related.js'
 import type {Related} from './diagnose/types.js'
 import type {LiveMeta} from './deletion.js'
@@ -44,6 +44,11 @@ export interface AppSource {
   apply(ref: AppRef, patch: JsonPatchOp[]): Promise<Application>
   /** Wait until `check` passes on a newer version of the app (watch from `fromResourceVersion`). */
   watch(ref: AppRef, fromResourceVersion: string, check: WaitCheck, opts: WaitOptions): Promise<WaitResult>
+  /**
+   * Wait for many apps of one namespace at once (one watch on the namespace). Optional: without it
+   * the pipeline waits for each app with `watch`.
+   */
+  watchMany?(namespace: string, targets: WaitTarget[], opts: WaitManyOptions): Promise<Map<string, WaitResult>>
   /**
    * The objects besides the Application that a diagnosis or a recipe needs (AppProject, hook Jobs,
    * HPAs, …): read from the cluster (a 403/404 becomes a note, never a failure), or taken from the
@@ -108,6 +113,7 @@ export function clusterSource(cluster: Cluster): AppSource {
     preview: (ref, patch) => cluster.patchApp(ref, patch, {dryRun: true}),
     apply: (ref, patch) => cluster.patchApp(ref, patch, {dryRun: false}),
     watch: (ref, from, check, opts) => cluster.waitForApp(ref, from, check, opts),
+    watchMany: (namespace, targets, opts) => cluster.waitForApps(namespace, targets, opts),
     readRelated: (app, wants) => gatherRelated(cluster, app, wants),
     readManaged: (app, pick) => readLive(cluster, app, pick),
     async recordEvent(app, event) {

@@ -46,6 +46,23 @@ class DoctorKubeConfig extends KubeConfig {
       await applyOptions(opts)
       if (this.impersonateGroup !== undefined) opts.headers = {...opts.headers, 'Impersonate-Group': this.impersonateGroup}
     }
+
+    // client-node makes a new https.Agent for every request: every request paid a TCP connection
+    // and a TLS handshake (most of a bulk write's CPU). One keep-alive agent per set of TLS
+    // options instead (credentials that rotate — an exec plugin's client certificate — get a new one).
+    const agents = new Map<string, unknown>()
+    const maker = this as unknown as {createAgent: (cluster: unknown, options: Record<string, unknown>) => unknown}
+    const createAgent = maker.createAgent.bind(this)
+    maker.createAgent = (cluster, options) => {
+      const key = JSON.stringify([(cluster as {server?: string} | null)?.server, ...['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) => String(options[k] ?? ''))])
+      let agent = agents.get(key)
+      if (!agent) {
+        agent = createAgent(cluster, {...options, keepAlive: true})
+        agents.set(key, agent)
+      }
+
+      return agent
+    }
   }
 }
 
@@ -79,6 +96,20 @@ export interface WaitOptions {
 }
 
 export type WaitCheck = (app: Application) => boolean
+
+/** One app of a batch wait (waitForApps). */
+export interface WaitTarget {
+  name: string
+  check: WaitCheck
+  timeoutMs: number
+  onUpdate?: (app: Application) => void
+}
+
+export interface WaitManyOptions {
+  signal?: AbortSignal
+  /** Called as each app's wait ends. */
+  onResult?: (name: string, result: WaitResult) => void
+}
 
 export type WaitResult =
   | {status: 'done'; app: Application}
@@ -336,8 +367,13 @@ export class Cluster {
 
   /** Record a core/v1 Event (e.g. on an Application: kubectl describe and the Argo CD UI show it). */
   async createEvent(namespace: string, event: Record<string, unknown>): Promise<void> {
-    await this.call(this.ctx('create', 'events', namespace), () => this.kc.makeApiClient(CoreV1Api).createNamespacedEvent({namespace, body: event as never}))
+    this.events ??= this.kc.makeApiClient(CoreV1Api)
+    const core = this.events
+    await this.call(this.ctx('create', 'events', namespace), () => core.createNamespacedEvent({namespace, body: event as never}))
   }
+
+  /** Made once: a batch records an Event per app it changes. */
+  private events: CoreV1Api | undefined
 
   /**
    * Create the Event `name`, or when it exists bump its count and refresh its message and
@@ -565,6 +601,201 @@ export class Cluster {
       }, failed)
     })
   }
+
+  /**
+   * Wait for many Applications of one namespace with ONE watch on the namespace, instead of a GET
+   * and a watch per app (2,000 apps were 2,000 connections at once). Each target's `check` decides
+   * when that app is done; `onResult` hears each app as it finishes.
+   *
+   * Every watch starts without a resourceVersion: the server first sends every app as it is now (a
+   * consistent read, made after the caller's writes, so nothing older than them is judged), then
+   * every change. A watch the server ends, a reset connection or an ERROR event (410 Expired) is
+   * opened again the same way — from the current state, so a change made while it was down is not
+   * missed (the initial events come in name order, not resourceVersion order, so "the last
+   * resourceVersion seen" is no safe place to resume from). While the server is unreachable it is
+   * retried with backoff; a server that refuses watches is polled with a LIST.
+   * An app deleted meanwhile is handed to `waitForApp` (its GET tells deleted from not). At each
+   * target's deadline the app is read once more before it is reported as a timeout; what cannot be
+   * read then is `unverified` with the last error — never a throw: the writes have happened.
+   */
+  async waitForApps(namespace: string, targets: WaitTarget[], opts: WaitManyOptions = {}): Promise<Map<string, WaitResult>> {
+    const started = Date.now()
+    const pending = new Map<string, {target: WaitTarget; deadline: number; last?: Application}>()
+    for (const target of targets) pending.set(target.name, {target, deadline: started + target.timeoutMs})
+    const results = new Map<string, WaitResult>()
+    const handedOver: Array<Promise<void>> = []
+    const stopped = () => Boolean(opts.signal?.aborted)
+    let lastError: DoctorError | undefined
+    let backoff = BACKOFF_MIN_MS
+    let canWatch = true
+    const settle = (name: string, result: WaitResult) => {
+      if (!pending.delete(name)) return
+      results.set(name, result)
+      opts.onResult?.(name, result)
+    }
+
+    const handOver = (name: string) => {
+      const p = pending.get(name)
+      if (!p) return
+      pending.delete(name)
+      const rest = {timeoutMs: Math.max(0, p.deadline - Date.now()), signal: opts.signal, onUpdate: p.target.onUpdate}
+      handedOver.push(this.waitForApp({name, namespace}, p.last?.metadata.resourceVersion ?? '0', p.target.check, rest).then((result) => {
+        results.set(name, result)
+        opts.onResult?.(name, result)
+      }))
+    }
+
+    const seen = (app: Application) => {
+      const p = pending.get(app.metadata?.name)
+      if (!p) return
+      p.last = app
+      p.target.onUpdate?.(app)
+      if (p.target.check(app)) settle(app.metadata.name, {status: 'done', app})
+    }
+
+    const nextDeadline = () => Math.min(...[...pending.values()].map((p) => p.deadline))
+    const pause = async (ms: number) => sleep(Math.min(ms, Math.max(0, nextDeadline() - Date.now())), opts.signal)
+
+    /** A LIST of the namespace (paged), as a map by name; undefined (lastError set) when it failed. */
+    const listNow = async (): Promise<Map<string, Application> | undefined> => {
+      try {
+        const byName = new Map<string, Application>()
+        let token: string | undefined
+        do {
+          const page = await this.listApps({namespace, limit: 500, continue: token})
+          for (const app of page.items) byName.set(app.metadata.name, app)
+          token = page.continue
+        } while (token)
+        lastError = undefined
+        return byName
+      } catch (error) {
+        lastError = toDoctorError(error, this.ctx('list', APP_RESOURCE, namespace))
+        return undefined
+      }
+    }
+
+    /** The deadline: one more read (a GET each for a few apps, one LIST for many), then done or timeout. */
+    const finalRead = async (names: string[]) => {
+      if (names.length <= FINAL_GETS) {
+        await Promise.all(names.map(async (name) => {
+          const p = pending.get(name)!
+          try {
+            const app = await this.getApp({name, namespace})
+            settle(name, p.target.check(app) ? {status: 'done', app} : {status: 'timeout', app})
+          } catch (error) {
+            const e = toDoctorError(error, this.ctx('get', APP_RESOURCE, namespace, name))
+            settle(name, e.code === 'NOT_FOUND' && e.message.startsWith('Application') ? {status: 'deleted'} : {status: 'unverified', app: p.last, error: e})
+          }
+        }))
+        return
+      }
+
+      const now = await listNow()
+      for (const name of names) {
+        const p = pending.get(name)!
+        const app = now?.get(name)
+        if (!now) settle(name, {status: 'unverified', app: p.last, error: lastError ?? new DoctorError('UNREACHABLE', 'The API server did not answer.')})
+        else if (!app) settle(name, {status: 'deleted'})
+        else settle(name, p.target.check(app) ? {status: 'done', app} : {status: 'timeout', app})
+      }
+    }
+
+    while (pending.size > 0 && !stopped()) {
+      const due = [...pending].filter(([, p]) => p.deadline <= Date.now()).map(([name]) => name)
+      if (due.length > 0) await finalRead(due)
+      if (pending.size === 0 || stopped()) break
+      if (!canWatch) {
+        // The server refused the watch: one LIST for every app still waiting, every POLL_MS.
+        const now = await listNow()
+        for (const name of [...pending.keys()]) {
+          const app = now?.get(name)
+          if (app) seen(app)
+          else if (now) handOver(name)
+        }
+
+        if (pending.size > 0) await pause(POLL_MS)
+        continue
+      }
+
+      const opened = Date.now()
+      const outcome = await this.watchNamespace(namespace, nextDeadline(), opts.signal, (type, obj) => {
+        if (type === 'BOOKMARK') return false
+        // 410 Expired and the like: start again from the current state.
+        if (type === 'ERROR') return true
+        const app = obj as Application
+        if (type === 'DELETED') handOver(app.metadata?.name)
+        else seen(app)
+        return pending.size === 0
+      })
+      if (outcome.kind === 'error') {
+        lastError = outcome.error
+        // The server answered and refused the watch (403, 405, …): poll instead. Connection trouble: retry.
+        if (outcome.refused) canWatch = false
+        else {
+          await pause(backoff)
+          backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)
+        }
+      } else if (Date.now() - opened < 1000 && pending.size > 0) {
+        // Ended at once (an expired resourceVersion, a proxy that cuts streams): don't spin.
+        await pause(backoff)
+        backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)
+      } else {
+        backoff = BACKOFF_MIN_MS
+      }
+    }
+
+    for (const [name, p] of [...pending]) {
+      settle(name, p.last ? {status: 'timeout', app: p.last} : {status: 'unverified', error: lastError ?? new DoctorError('INTERRUPTED', 'Interrupted.')})
+    }
+
+    await Promise.all(handedOver)
+    return results
+  }
+
+  /**
+   * One watch stream on a namespace's Applications, the current state first, until `onEvent`
+   * returns true, the deadline, the signal, the end of the stream (closed) or a failure (error).
+   */
+  private watchNamespace(namespace: string, deadline: number, signal: AbortSignal | undefined, onEvent: (type: string, obj: any) => boolean): Promise<WatchOutcome> {
+    const path = `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${APPS}`
+    const rc = this.ctx('watch', APP_RESOURCE, namespace)
+    return new Promise<WatchOutcome>((resolve) => {
+      let controller: AbortController | undefined
+      let settled = false
+      const finish = (value: WatchOutcome) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        controller?.abort()
+        resolve(value)
+      }
+
+      const failed = (error: unknown) => {
+        const status = (error as {statusCode?: unknown})?.statusCode
+        const e = typeof status === 'number' ? toDoctorError({code: status, message: (error as Error).message}, rc) : toDoctorError(error, rc)
+        finish({kind: 'error', error: e, refused: typeof status === 'number' && status >= 400 && status < 500})
+      }
+
+      const onAbort = () => finish({kind: 'closed'})
+      const timer = setTimeout(() => finish({kind: 'closed'}), Math.max(0, deadline - Date.now()))
+      signal?.addEventListener('abort', onAbort)
+      const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
+      new Watch(this.kc).watch(path, {timeoutSeconds: seconds},
+        (type: string, obj: any) => {
+          if (settled) return
+          if (onEvent(type, obj)) finish({kind: 'closed'})
+        },
+        (err: unknown) => {
+          if (settled) return
+          if (err && (err as Error).name !== 'AbortError') failed(err)
+          else finish({kind: 'closed'})
+        }).then((c) => {
+        controller = c
+        if (settled) c.abort()
+      }, failed)
+    })
+  }
 }
 
 const ignore = () => {}
@@ -576,6 +807,8 @@ class FallBack extends Error {
 
 type WatchOutcome = {kind: 'result'; result: WaitResult} | {kind: 'closed'} | {kind: 'error'; error: DoctorError; refused: boolean}
 
+/** At a batch wait's deadline, this many apps or fewer are read with a GET each; more with one LIST. */
+const FINAL_GETS = 10
 const BACKOFF_MIN_MS = 250
 const BACKOFF_MAX_MS = 4000
 /** Polling interval when the server will not let us watch. */
