@@ -157,6 +157,34 @@ describe('explain on a fleet: one streamed, unpaginated LIST, paging when that d
       expect(r.stderr).to.match(/The API server rejected the request \(400\): unable to parse requirement/)
     })
 
+    it('the kubeconfig user\'s token and --as/--as-group impersonation go with the streamed LIST', async () => {
+      const r = await runCli(['explain', '-A', '--kubeconfig', kubeconfig, '--as', 'alice', '--as-group', 'sre'], {env})
+      expect(r.exitCode, r.stderr).to.equal(20)
+      const [list] = appLists(server)
+      expect(list.headers.authorization).to.equal('Bearer admin-token')
+      expect(list.headers['impersonate-user']).to.equal('alice')
+      expect(list.headers['impersonate-group']).to.equal('sre')
+    })
+
+    it('over TLS, verified against the kubeconfig\'s certificate-authority-data (no insecure-skip-tls-verify)', async () => {
+      const tls = await startFakeApiServer({crdDir: false, tls: true})
+      try {
+        tls.put(makeFleet({count: 3, now: new Date(NOW)})[0], {validate: false})
+        const file = join(tempDir(), 'kubeconfig')
+        writeFileSync(file, JSON.stringify({
+          apiVersion: 'v1', kind: 'Config', 'current-context': 'x',
+          clusters: [{name: 'c', cluster: {server: tls.url, 'certificate-authority-data': Buffer.from(tls.caPem!).toString('base64')}}],
+          users: [{name: 'u', user: {token: 'admin-token'}}], contexts: [{name: 'x', context: {cluster: 'c', user: 'u'}}],
+        }))
+        const r = await runCli(['explain', '-A', '--json', '--kubeconfig', file], {env})
+        expect(r.exitCode, r.stderr).to.be.oneOf([0, 20])
+        expect((await jsonOut(r.stdout)).summary.apps).to.equal(1)
+        expect(appLists(tls).map(shape)).to.deep.equal(['whole'])
+      } finally {
+        await tls.stop()
+      }
+    })
+
     it('unreachable → exit 7, naming the request', async () => {
       const gone = join(tempDir(), 'kubeconfig')
       writeFileSync(gone, JSON.stringify({
