@@ -214,12 +214,11 @@ export abstract class DoctorCommand extends Command {
       if (source.kind === 'file') throw new DoctorError('USAGE', '-l/--all need a cluster; with -f name the app.')
       const refs: AppRef[] = []
       const listed = new Map<string, Application>()
-      for await (const page of source.list({namespace: flags.namespace, labelSelector: flags.selector})) {
-        for (const app of page) {
-          const ref = {name: app.metadata.name, namespace: app.metadata.namespace ?? flags.namespace}
-          refs.push(ref)
-          listed.set(`${ref.namespace}/${ref.name}`, app)
-        }
+      // One unpaginated LIST, read as it arrives (paged only when the server will not give it whole).
+      for await (const app of source.stream({namespace: flags.namespace, labelSelector: flags.selector})) {
+        const ref = {name: app.metadata.name, namespace: app.metadata.namespace ?? flags.namespace}
+        refs.push(ref)
+        listed.set(`${ref.namespace}/${ref.name}`, app)
       }
 
       return {refs, listed}

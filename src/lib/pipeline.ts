@@ -128,6 +128,15 @@ function noChangeResult(io: Io, outcome: Exclude<Outcome, Plan>, compact: boolea
   }
 }
 
+/**
+ * A write that timed out, or whose connection broke, may still be applied: the server may have the
+ * request (a kept-alive connection carries it even to a frozen server) and act on it later. Only a
+ * connection that was never made (refused, no route, no such host) proves nothing was sent.
+ */
+function writeMayHaveLanded(error: DoctorError): boolean {
+  return error.code === 'UNREACHABLE' && !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(error.message)
+}
+
 /** Waits between re-plans: exponential with full jitter, so concurrent writers do not collide in lockstep. */
 async function backoff(round: number): Promise<void> {
   const ms = Math.random() * Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** round)
@@ -222,6 +231,11 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
         written = await env.source.apply(ref, plan.patch)
       } catch (error) {
         await backup.notApplied(error)
+        if (error instanceof DoctorError && writeMayHaveLanded(error)) {
+          throw new DoctorError(error.code, `${error.message} The write to ${ref.namespace}/${ref.name} was already sent, so it may have been applied; nothing more was done.`,
+            `Check before retrying: ${ourCommand(['explain', ref.name, '-n', ref.namespace], env.conn)} (the object before the change: ${backup.file}).`, {...error.details, outcomeUnknown: true})
+        }
+
         if (!(error instanceof DoctorError) || !(await isConflict(env, ref, before, error))) throw error
         if (unattended) io.info(`${ref.namespace}/${ref.name} changed after the preview (nothing was written); re-reading.`)
         else io.warn(`${ref.namespace}/${ref.name} changed after the preview; nothing was written. Here is a new plan for the current object.`)
@@ -614,7 +628,9 @@ async function writeBatch(env: PipelineEnv, items: BatchItem[], firstWave: boole
         item.entry.steps.pop()
         // A re-read that fails (to tell a conflict from a bad patch) leaves the write's own error.
         if (error instanceof DoctorError && await isConflict(env, ref, item.before, error).catch(() => false)) conflicted.push(item)
-        else failEntry(io, item.entry, error)
+        else if (error instanceof DoctorError && writeMayHaveLanded(error)) {
+          failEntry(io, item.entry, new DoctorError(error.code, `${error.message} The write was already sent, so it may have been applied.`, `Check before retrying: ${ourCommand(['explain', ref.name, '-n', ref.namespace], env.conn)}`, {...error.details, outcomeUnknown: true}))
+        } else failEntry(io, item.entry, error)
         return
       }
 
