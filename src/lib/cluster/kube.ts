@@ -554,51 +554,16 @@ export class Cluster {
 
   /** One watch stream from `rv`, until the check passes (result), it ends (closed) or fails (error). */
   private watchOnce(ref: AppRef, rv: string, check: WaitCheck, opts: WaitOptions, deadline: number, seen: (app: Application) => void): Promise<WatchOutcome> {
-    const path = `/apis/${GROUP}/${VERSION}/namespaces/${ref.namespace}/${APPS}`
-    const rc = this.ctx('watch', APP_RESOURCE, ref.namespace, ref.name)
-    return new Promise<WatchOutcome>((resolve) => {
-      let controller: AbortController | undefined
-      let settled = false
-      const finish = (value: WatchOutcome) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        opts.signal?.removeEventListener('abort', onAbort)
-        controller?.abort()
-        resolve(value)
-      }
-
-      const failed = (error: unknown) => {
-        const status = (error as {statusCode?: unknown})?.statusCode
-        const e = typeof status === 'number' ? toDoctorError({code: status, message: (error as Error).message}, rc) : toDoctorError(error, rc)
-        finish({kind: 'error', error: e, refused: typeof status === 'number' && status >= 400 && status < 500})
-      }
-
-      const onAbort = () => finish({kind: 'closed'})
-      // At the deadline the caller reads once more.
-      const timer = setTimeout(() => finish({kind: 'closed'}), Math.max(0, deadline - Date.now()))
-      opts.signal?.addEventListener('abort', onAbort)
-      const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
-      new Watch(this.kc).watch(path, {fieldSelector: `metadata.name=${ref.name}`, resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true},
-        (type: string, obj: any) => {
-          if (settled) return
-          if (type === 'BOOKMARK') return
-          // 410 Expired and the like: the caller re-reads and watches from the fresh resourceVersion.
-          if (type === 'ERROR') return finish({kind: 'closed'})
-          if (type === 'DELETED') return finish({kind: 'result', result: {status: 'deleted'}})
-          const app = obj as Application
-          seen(app)
-          opts.onUpdate?.(app)
-          if (check(app)) finish({kind: 'result', result: {status: 'done', app}})
-        },
-        (err: unknown) => {
-          if (settled) return
-          if (err && (err as Error).name !== 'AbortError') failed(err)
-          else finish({kind: 'closed'})
-        }).then((c) => {
-        controller = c
-        if (settled) c.abort()
-      }, failed)
+    const query = {fieldSelector: `metadata.name=${ref.name}`, resourceVersion: rv, allowWatchBookmarks: true}
+    return this.watchStream(ref.namespace, ref.name, query, deadline, opts.signal, (type, obj): WatchOutcome | undefined => {
+      if (type === 'BOOKMARK') return undefined
+      // 410 Expired and the like: the caller re-reads and watches from the fresh resourceVersion.
+      if (type === 'ERROR') return {kind: 'closed'}
+      if (type === 'DELETED') return {kind: 'result', result: {status: 'deleted'}}
+      const app = obj as Application
+      seen(app)
+      opts.onUpdate?.(app)
+      return check(app) ? {kind: 'result', result: {status: 'done', app}} : undefined
     })
   }
 
@@ -757,8 +722,18 @@ export class Cluster {
    * returns true, the deadline, the signal, the end of the stream (closed) or a failure (error).
    */
   private watchNamespace(namespace: string, deadline: number, signal: AbortSignal | undefined, onEvent: (type: string, obj: any) => boolean): Promise<WatchOutcome> {
+    return this.watchStream(namespace, undefined, {}, deadline, signal, (type, obj) => (onEvent(type, obj) ? {kind: 'closed'} : undefined))
+  }
+
+  /**
+   * The one watch plumbing: a stream on `namespace`'s Applications with `query`, until `onEvent`
+   * returns an outcome, the deadline (closed: the caller reads once more), the signal (closed), the
+   * end of the stream (closed) or a failure (error; `refused` for a 4xx such as RBAC without watch).
+   */
+  private watchStream(namespace: string, name: string | undefined, query: Record<string, unknown>, deadline: number, signal: AbortSignal | undefined,
+    onEvent: (type: string, obj: any) => WatchOutcome | undefined): Promise<WatchOutcome> {
     const path = `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${APPS}`
-    const rc = this.ctx('watch', APP_RESOURCE, namespace)
+    const rc = this.ctx('watch', APP_RESOURCE, namespace, name)
     return new Promise<WatchOutcome>((resolve) => {
       let controller: AbortController | undefined
       let settled = false
@@ -781,10 +756,11 @@ export class Cluster {
       const timer = setTimeout(() => finish({kind: 'closed'}), Math.max(0, deadline - Date.now()))
       signal?.addEventListener('abort', onAbort)
       const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
-      new Watch(this.kc).watch(path, {timeoutSeconds: seconds},
+      new Watch(this.kc).watch(path, {...query, timeoutSeconds: seconds},
         (type: string, obj: any) => {
           if (settled) return
-          if (onEvent(type, obj)) finish({kind: 'closed'})
+          const outcome = onEvent(type, obj)
+          if (outcome) finish(outcome)
         },
         (err: unknown) => {
           if (settled) return
