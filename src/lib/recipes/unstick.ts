@@ -143,6 +143,32 @@ export function stopSelfPruneOps(app: Application): JsonPatchOp[] {
   ]
 }
 
+/**
+ * The alternatives of a glob that is one brace group from its first character to its last
+ * (`{a,b/*.{x,y}}` → ["a", "b/*.{x,y}"]), or undefined (`{dev,prod}/*.{yaml,yml}` is not one group).
+ */
+function braceAlternatives(glob: string): string[] | undefined {
+  if (!glob.startsWith('{')) return undefined
+  const parts: string[] = []
+  let depth = 0
+  let start = 1
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]
+    if (c === '\\') i++
+    else if (c === '{') depth++
+    else if (c === ',' && depth === 1) {
+      parts.push(glob.slice(start, i))
+      start = i + 1
+    } else if (c === '}' && --depth === 0) {
+      if (i !== glob.length - 1) return undefined
+      parts.push(glob.slice(start, i))
+      return parts
+    }
+  }
+
+  return undefined
+}
+
 /** Ops that add `file` to the source's directory.exclude glob. */
 export function excludeSelfOps(app: Application, file: string, sourceIndex?: number): JsonPatchOp[] {
   let base: string
@@ -169,8 +195,12 @@ export function excludeSelfOps(app: Application, file: string, sourceIndex?: num
   const current = source.directory?.exclude
   if (!source.directory) return [{op: 'add', path: `${base}/directory`, value: {exclude: file}}]
   if (!current) return [{op: 'add', path: `${base}/directory/exclude`, value: file}]
-  if (current === file || current.split(/[{},]/).includes(file)) return []
-  const merged = current.startsWith('{') && current.endsWith('}') ? `${current.slice(0, -1)},${file}}` : `{${current},${file}}`
+  const alternatives = braceAlternatives(current)
+  if (current === file || alternatives?.includes(file)) return []
+  // Argo CD matches the exclude with github.com/gobwas/glob, which nests braces: one more
+  // alternative inside a pattern that is a single {…} group, else the whole pattern wrapped —
+  // `{dev,prod}/*.{yaml,yml}` becomes `{{dev,prod}/*.{yaml,yml},root-app.yaml}`.
+  const merged = alternatives ? `${current.slice(0, -1)},${file}}` : `{${current},${file}}`
   return [
     {op: 'test', path: `${base}/directory/exclude`, value: current},
     {op: 'replace', path: `${base}/directory/exclude`, value: merged},
