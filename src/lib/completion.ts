@@ -8,6 +8,7 @@
  */
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {isAppName} from './names.js'
 
 interface ManifestFlag {
   name: string
@@ -131,7 +132,8 @@ async function applicationNames(flags: Record<string, string | true>): Promise<s
     })
     const namespace = str(flags.namespace) ?? process.env.ARGOCD_NAMESPACE ?? 'argocd'
     const page = await cluster.listApps({namespace: flags['all-namespaces'] ? undefined : namespace, limit: 500})
-    return page.items.map((a) => a.metadata.name).sort()
+    // Only names the API server could have accepted: a hostile server's `$(…)` never reaches a shell.
+    return page.items.map((a) => a.metadata.name).filter((name) => isAppName(name)).sort()
   } catch {
     return []
   }
@@ -155,9 +157,15 @@ ${fn}() {
   out="$(${bin} __complete "\${COMP_WORDS[@]:1:COMP_CWORD-1}" "$cur" 2>/dev/null)" || return 0
   directive="\${out##*:}"
   out="\${out%:*}"
-  local IFS=$'\\n'
-  COMPREPLY=($(compgen -W "$out" -- "$cur"))
-  if [[ \${#COMPREPLY[@]} -eq 0 && "$directive" == 0 ]]; then COMPREPLY=($(compgen -f -- "$cur")); fi
+  # Each line is a literal candidate: never compgen -W, which expands $(…) and \`…\` in its word list.
+  local c q
+  COMPREPLY=()
+  while IFS= read -r c; do
+    [[ -n "$c" && "$c" == "$cur"* ]] || continue
+    printf -v q '%q' "$c"
+    COMPREPLY+=("$q")
+  done <<<"$out"
+  if [[ \${#COMPREPLY[@]} -eq 0 && "$directive" == 0 ]]; then mapfile -t COMPREPLY < <(compgen -f -- "$cur"); fi
 }
 complete -F ${fn} ${bin}
 `

@@ -18,8 +18,11 @@ export function validateNamespace(value: string, what = 'namespace (-n)'): strin
   return value
 }
 
+/** A DNS-1123 subdomain, what the API server requires of an Application's name. */
+export const isAppName = (value: string): boolean => value.length <= 253 && SUBDOMAIN.test(value)
+
 export function validateAppName(value: string): string {
-  if (value.length > 253 || !SUBDOMAIN.test(value)) {
+  if (!isAppName(value)) {
     throw new DoctorError('USAGE', `${show(value)} is not a valid Application name: at most 253 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit.`, 'List the names with: kubectl get applications.argoproj.io -n NAMESPACE')
   }
 
