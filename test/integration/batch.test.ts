@@ -330,7 +330,7 @@ describe('batches: -l/--all at scale (built CLI against a real HTTP API server)'
     const r = await cli(['unstick', '--all', '--yes', '--no-wait'])
     expect(r.exitCode, r.stderr).to.equal(0)
     expect(r.stdout.match(/^argocd\/app-\d\d: Clear the stuck sync of app-\d\d/gm)).to.have.length(N)
-    expect(r.stdout.match(/^argocd\/app-\d\d\s+skipped\b/gm)).to.have.length(N)
+    expect(r.stdout.match(/^argocd\/app-\d\d\s+applied \(not waited\)/gm)).to.have.length(N)
     expect(r.stderr).to.match(/Backup of the 12 live objects \(one file\): .*batch\..*\.unstick\.json/)
     const c = census(server.requests)
     expect(c.perAppGets).to.deep.equal([])

@@ -59,8 +59,25 @@ describe('hard-refresh (built CLI against a real HTTP API server)', function () 
     expect(r.exitCode, r.stderr).to.equal(0)
     const out = (await jsonOut(r.stdout))
     expect(out.apps).to.have.length(3)
-    expect(out.apps.every((x: {status: string; steps: Array<{verify: {status: string}}>}) => x.status === 'applied' && x.steps[0].verify.status === 'skipped')).to.equal(true)
+    expect(out.apps.every((x: {status: string; steps: Array<{verify: {status: string}}>}) => x.status === 'applied' && x.steps[0].verify.status === 'not-waited')).to.equal(true)
     expect(server.get(...APP, 'a').metadata.annotations['argocd.argoproj.io/refresh']).to.equal('hard')
+  })
+
+  it('--no-wait: the table says the apps were applied and not waited for (not "skipped")', async () => {
+    const r = await runCli(['hard-refresh', 'a', 'b', '--kubeconfig', kubeconfig, '--yes', '--no-wait'])
+    expect(r.exitCode, r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/^argocd\/a\s+applied \(not waited\)/m)
+    expect(r.stdout).to.match(/^argocd\/b\s+applied \(not waited\)/m)
+    expect(r.stdout).not.to.match(/skipped/)
+    const one = await runCli(['hard-refresh', 'c', '--kubeconfig', kubeconfig, '--yes', '--no-wait', '--json'])
+    expect((await jsonOut(one.stdout)).verify).to.deep.include({status: 'not-waited'})
+  })
+
+  it('a name given twice is one app: one write, exit 0', async () => {
+    const r = await runCli(['hard-refresh', 'a', 'a', 'b', 'a', '--kubeconfig', kubeconfig, '--yes', '--no-wait', '--json'])
+    expect(r.exitCode, r.stderr).to.equal(0)
+    expect((await jsonOut(r.stdout)).apps.map((x: {app: {name: string}}) => x.app.name)).to.deep.equal(['a', 'b'])
+    expect(server.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun === undefined)).to.have.length(2)
   })
 
   it('Ctrl-C while waiting says the change WAS applied and exits 130', async () => {
