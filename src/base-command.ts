@@ -224,7 +224,8 @@ export abstract class DoctorCommand extends Command {
       return {refs, listed}
     }
 
-    if (names.length > 0) return {refs: names.map((name) => ({name, namespace: flags.namespace}))}
+    // A name given twice is one app: a second write would only fail its resourceVersion guard.
+    if (names.length > 0) return {refs: [...new Set(names)].map((name) => ({name, namespace: flags.namespace}))}
     return {refs: [await this.resolveRef(source, undefined, flags)]}
   }
 
