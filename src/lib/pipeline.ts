@@ -477,7 +477,7 @@ export async function runBatch(env: PipelineEnv, refs: AppRef[], first: Step, op
   io.out()
   io.out(renderTable(['APP', 'RESULT', 'SYNC', 'HEALTH', 'RECONCILED'], all.map((e) => {
     const last = e.steps.at(-1)
-    return [`${e.app.namespace}/${e.app.name}`, last?.verify?.status ?? (e.error ? `failed (exit ${e.exitCode})` : e.status), last?.verify?.syncStatus ?? '', last?.verify?.healthStatus ?? '', last?.verify?.reconciledAt ?? '']
+    return [`${e.app.namespace}/${e.app.name}`, last?.verify?.status === 'not-waited' ? 'applied (not waited)' : last?.verify?.status ?? (e.error ? `failed (exit ${e.exitCode})` : e.status), last?.verify?.syncStatus ?? '', last?.verify?.healthStatus ?? '', last?.verify?.reconciledAt ?? '']
   })))
   return {entries: all, exitCode: batchExitCode(all)}
 }
@@ -677,7 +677,7 @@ async function waitBatch(env: PipelineEnv, items: BatchItem[]): Promise<void> {
     const verify = item.plan.verify
     if (verify.kind === 'none') item.result.verify = {status: 'ok', message: 'Nothing to wait for.'}
     else if (!env.wait) {
-      item.result.verify = {status: 'skipped', message: 'Not waited for (--no-wait).'}
+      item.result.verify = {status: 'not-waited', message: 'Applied; not waited for (--no-wait).'}
       notWaited.add(verify.description)
     } else waiting.push(item)
   }
@@ -789,7 +789,7 @@ async function verifyPlan(env: PipelineEnv, plan: Plan, written: Application, qu
   if (plan.verify.kind === 'none') return {status: 'ok', message: 'Nothing to wait for.'}
   if (!env.wait) {
     io.out(`Not waiting (--no-wait): ${plan.verify.description.replace(/^waiting/, 'would wait')}.`)
-    return {status: 'skipped', message: 'Not waited for (--no-wait).'}
+    return {status: 'not-waited', message: 'Applied; not waited for (--no-wait).'}
   }
 
   const verify = plan.verify

@@ -60,7 +60,7 @@ export type Outcome = Plan | NoChange
 export interface StepReport {
   action?: string
   status: 'previewed' | 'applied' | 'nothing-to-do' | 'refused' | 'declined'
-  verify?: {status: 'ok' | 'failed' | 'timeout' | 'skipped' | 'deleted' | 'unverified'}
+  verify?: {status: 'ok' | 'failed' | 'timeout' | 'not-waited' | 'deleted' | 'unverified'}
 }
 
 /**

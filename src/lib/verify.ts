@@ -5,7 +5,7 @@ import {PRUNE_WAIT, resourceKeyId, resourceLabel} from './deletion.js'
 /** Pure helpers the pipeline uses to wait for and judge a change. */
 
 export interface VerifyOutcome {
-  status: 'ok' | 'failed' | 'timeout' | 'skipped' | 'deleted' | 'unverified'
+  status: 'ok' | 'failed' | 'timeout' | 'not-waited' | 'deleted' | 'unverified'
   message: string
   /** unverified: why the result could not be read (the change was applied). */
   error?: {code: string; message: string}

@@ -70,7 +70,7 @@ describe('hard-refresh (built CLI against a real HTTP API server)', function () 
     expect(r.stdout).to.match(/^argocd\/b\s+applied \(not waited\)/m)
     expect(r.stdout).not.to.match(/skipped/)
     const one = await runCli(['hard-refresh', 'c', '--kubeconfig', kubeconfig, '--yes', '--no-wait', '--json'])
-    expect((await jsonOut(one.stdout)).verify).to.deep.include({status: 'not-waited'})
+    expect((await jsonOut(one.stdout)).steps[0].verify).to.deep.include({status: 'not-waited'})
   })
 
   it('a name given twice is one app: one write, exit 0', async () => {
