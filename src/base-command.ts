@@ -5,7 +5,7 @@ import {describeApi, DoctorError} from './lib/errors.js'
 import {ExitCode} from './lib/exit-codes.js'
 import {interrupted, interruptSummary, markInterrupted} from './lib/interrupt.js'
 import {parseDuration} from './lib/duration.js'
-import {validateAppName, validateNamespace} from './lib/names.js'
+import {validateAppName, validateNamespace, validateSelector} from './lib/names.js'
 import {Io} from './lib/render/io.js'
 import type {OfflineClock} from './lib/capture-time.js'
 import {indentLines} from './lib/render/safe.js'
@@ -134,6 +134,7 @@ export abstract class DoctorCommand extends Command {
 
     if (typeof flags.namespace === 'string') validateNamespace(flags.namespace)
     for (const name of out.argv) if (typeof name === 'string') validateAppName(name)
+    if (typeof flags.selector === 'string' && flags.selector.trim() !== '') validateSelector(flags.selector)
     return out
   }
 

@@ -167,7 +167,12 @@ async function parseDocuments(text: string, origin: string): Promise<unknown[]> 
         }
       },
     })
-    return doc.toJS({maxAliasCount: 100}) as unknown
+    try {
+      return doc.toJS({maxAliasCount: 100}) as unknown
+    } catch (error) {
+      // The yaml package refuses a "billion laughs" document: "Excessive alias count …".
+      throw new DoctorError('USAGE', `${origin} is not valid YAML: ${(error as Error).message.split('\n')[0]}.`, SAVE_HINT)
+    }
   })
 }
 
@@ -197,8 +202,14 @@ export async function parseObjects(text: string, origin: string): Promise<Object
   for (const value of await parseDocuments(text, origin)) {
     if (value === null || value === undefined || typeof value !== 'object') continue
     const items = (value as {items?: unknown}).items
-    if (Array.isArray(items)) objects.push(...(items as KubeObject[]))
-    else objects.push(value as KubeObject)
+    if (!Array.isArray(items)) {
+      objects.push(value as KubeObject)
+      continue
+    }
+
+    const bad = items.findIndex((item) => item === null || typeof item !== 'object' || Array.isArray(item))
+    if (bad >= 0) throw new DoctorError('USAGE', `${origin}: item ${bad} of the List is ${items[bad] === null ? 'null' : JSON.stringify(items[bad]).slice(0, 40)}, not a Kubernetes object.`, SAVE_HINT)
+    objects.push(...(items as KubeObject[]))
   }
 
   const apps = objects.filter((o) => isApplication(o)) as unknown as Application[]
@@ -254,6 +265,9 @@ async function readStdin(origin: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
+/** How many of a file's apps a "not in the file" hint names. */
+const HINT_NAMES = 10
+
 /**
  * The app NAME in a file. The namespace only decides between apps of the same name, since a
  * saved file may come from another namespace than -n says. Without a name, a one-app file's app.
@@ -263,7 +277,9 @@ export function pickFromFile(apps: Application[], name: string, namespace: strin
   const matches = apps.filter((a) => a.metadata.name === name)
   const pick = matches.length > 1 && namespace ? matches.find((a) => (a.metadata.namespace ?? 'argocd') === namespace) : matches[0]
   if (!pick) {
-    throw new DoctorError('NOT_FOUND', `Application "${name}" is not in ${path}.`, `It holds: ${apps.map((a) => `${a.metadata.namespace ?? '?'}/${a.metadata.name}`).join(', ')}`)
+    const shown = apps.slice(0, HINT_NAMES).map((a) => `${a.metadata.namespace ?? '?'}/${a.metadata.name}`).join(', ')
+    const more = apps.length - HINT_NAMES
+    throw new DoctorError('NOT_FOUND', `Application "${name}" is not in ${path}.`, `It holds: ${shown}${more > 0 ? ` (and ${more.toLocaleString('en-US')} more)` : ''}`)
   }
 
   return pick

@@ -95,6 +95,53 @@ describe('input limits and --debug (built CLI against a real HTTP API server)', 
     expect(r.stderr).to.include('the key "name" appears twice in the same map')
   })
 
+  it('a YAML bomb and a List with null items are usage errors (exit 2), not "Unexpected error"', async () => {
+    const dir = tempDir()
+    const levels = 'abcdefghi'.split('')
+    const bomb = levels.map((l, i) => `${l}: &${l} [${Array.from({length: 9}, () => (i === 0 ? '"lol"' : `*${levels[i - 1]}`)).join(',')}]`).join('\n')
+    const app = JSON.stringify(selfWaitApp())
+    for (const [name, text, re] of [
+      ['bomb.yaml', `${bomb}\n`, /bomb\.yaml is not valid YAML: .*alias/],
+      ['nulls.yaml', `apiVersion: v1\nkind: List\nitems:\n- null\n- ${app}\n`, /nulls\.yaml: item 0 of the List is null, not a Kubernetes object/],
+      ['nulls.json', JSON.stringify({apiVersion: 'v1', kind: 'List', items: [JSON.parse(app), null]}), /nulls\.json: item 1 of the List is null, not a Kubernetes object/],
+    ] as const) {
+      writeFileSync(join(dir, name), text)
+      for (const command of ['explain', 'unstick']) {
+        const r = await runCli([command, '-f', join(dir, name)], {env})
+        expect(r.exitCode, `${command} ${name}: ${r.stderr}`).to.equal(2)
+        expect(r.stderr).to.match(re)
+        expect(r.stderr).not.to.match(/Unexpected error/)
+      }
+    }
+  })
+
+  it('an invalid -l selector is a usage error (exit 2) before any request', async () => {
+    for (const selector of ['a b c!!', 'team=$(x)', 'env in (a', '=x', 'a,,b', 'k=' + 'v'.repeat(64)]) {
+      for (const command of ['explain', 'hard-refresh', 'unstick', 'runbook']) {
+        const r = await runCli([command, '-l', selector, '--kubeconfig', kubeconfig, '--dry-run'].filter((a) => command !== 'explain' && command !== 'runbook' || a !== '--dry-run'), {env})
+        expect(r.exitCode, `${command} -l ${selector}: ${r.stderr}`).to.equal(2)
+        expect(r.stderr).to.include('is not a valid label selector')
+      }
+    }
+
+    expect(server.requests).to.have.length(0)
+    for (const selector of ['team=payments', 'team==payments,env!=dev', 'env in (prod, staging),!legacy', 'app.kubernetes.io/part-of notin (x)', 'tier', 'k=']) {
+      const r = await runCli(['explain', '-l', selector, '--kubeconfig', kubeconfig], {env})
+      expect(r.exitCode, `${selector}: ${r.stderr}`).not.to.equal(2)
+    }
+  })
+
+  it('a missing app in a 10,000-app file: the hint names a few, not all 10,000', async () => {
+    const items = Array.from({length: 10_000}, (_, i) => ({...selfWaitApp(), metadata: {...selfWaitApp().metadata, name: `app-${String(i).padStart(5, '0')}`}}))
+    const file = join(tempDir(), 'many.json')
+    writeFileSync(file, JSON.stringify({apiVersion: 'v1', kind: 'List', items}))
+    const r = await runCli(['unstick', 'nope', '-f', file], {env})
+    expect(r.exitCode).to.equal(3)
+    expect(r.stderr.length, r.stderr.slice(0, 300)).to.be.below(2000)
+    expect(r.stderr).to.include('argocd/app-00000')
+    expect(r.stderr).to.match(/9,99\d more/)
+  })
+
   it('--debug prints the API request, the response status and the Status body', async () => {
     const ro = server.writeKubeconfig(tempDir())
     const r = await runCli(['unstick', 'wealist-apps-prod', '--kubeconfig', ro, '--context', 'readonly', '--yes', '--debug'], {env})
