@@ -89,6 +89,23 @@ export function backupDir(): string {
 const refused = (dir: string, what: string) => new DoctorError('REFUSED', `The backup directory ${dir} ${what}; argo-doctor does not write backups there, so nothing was changed.`,
   `Use a private directory: chmod 700 it (owned by you), or set ARGO_DOCTOR_BACKUP_DIR to one (argo-doctor creates it with mode 700).`)
 
+/** A full disk or quota: the directory is fine, there is no room in it. */
+const noRoom = (error: unknown): string | undefined => {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'ENOSPC' ? 'the disk is full (ENOSPC)' : code === 'EDQUOT' ? 'the disk quota is exceeded (EDQUOT)' : undefined
+}
+
+/** Why a backup write failed, as the user should read it (the disk, not the directory's mode, when that is the cause). */
+const writeFailed = (dir: string, what: string, error: unknown) => {
+  const full = noRoom(error)
+  if (!full) return refused(dir, `does not accept the ${what} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  return new DoctorError('REFUSED', `The ${what} could not be written to ${dir}: ${full}. Nothing was changed, and nothing partial was left there.`,
+    'Free some space on that disk, or set ARGO_DOCTOR_BACKUP_DIR to a private directory on another one.')
+}
+
+/** An error's reason for a warning: "the disk is full (ENOSPC)" rather than the raw system message when that is the cause. */
+const reason = (error: unknown) => noRoom(error) ?? (error as Error).message
+
 /** Create the directory (mode 700) or check the existing one: a real directory (no symlink), owned by us, not writable by group or others. */
 export async function ensureBackupDir(dir = backupDir()): Promise<string> {
   let stat = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
@@ -121,8 +138,12 @@ async function createFile(path: string, text: string | string[]): Promise<void> 
   try {
     // Parts are written one after the other: a batch backup's objects are never copied into one more string.
     for (const part of typeof text === 'string' ? [text] : text) await handle.writeFile(part, 'utf8')
-  } finally {
     await handle.close()
+  } catch (error) {
+    // A file we could not finish (a full disk) is never left behind: it is ours (O_EXCL), remove it.
+    await handle.close().catch(() => {})
+    await unlink(path).catch(() => {})
+    throw error
   }
 }
 
@@ -208,7 +229,7 @@ export async function writeBackup(input: BackupInput): Promise<BackupHandle> {
       const code = (error as NodeJS.ErrnoException).code
       // Something is already at that name (ours from the same second, or planted): never reuse it, take the next name.
       if ((code === 'EEXIST' || code === 'ELOOP') && n < 20) continue
-      throw refused(dir, `does not accept the backup file (${code ?? (error as Error).message})`)
+      throw writeFailed(dir, 'backup file', error)
     }
   }
 
@@ -234,7 +255,7 @@ export async function writeBackup(input: BackupInput): Promise<BackupHandle> {
     await createFile(recordFile, `${JSON.stringify(record, null, 2)}\n`)
   } catch (error) {
     await unlink(file).catch(() => {})
-    throw refused(dir, `does not accept the change record (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    throw writeFailed(dir, 'change record', error)
   }
 
   const save = async () => replaceFile(recordFile, `${JSON.stringify(record, null, 2)}\n`)
@@ -248,7 +269,7 @@ export async function writeBackup(input: BackupInput): Promise<BackupHandle> {
       try {
         await save()
       } catch (error) {
-        warn(`The change was applied, but its record ${recordFile} could not be updated (${(error as Error).message}); undo cannot use this backup.`)
+        warn(`The change was applied, but its record ${recordFile} could not be updated (${reason(error)}); undo cannot use this backup.`)
       }
     },
     async notApplied(error) {
@@ -406,7 +427,7 @@ export async function writeBatchBackup(input: BatchBackupInput): Promise<BatchBa
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if ((code === 'EEXIST' || code === 'ELOOP') && n < 20) continue
-      throw refused(dir, `does not accept the backup file (${code ?? (error as Error).message})`)
+      throw writeFailed(dir, 'backup file', error)
     }
   }
 
@@ -443,7 +464,7 @@ export async function writeBatchBackup(input: BatchBackupInput): Promise<BatchBa
           dirty = true
           if (warned) return
           warned = true
-          warn(`The changes are being applied, but the batch backup ${file} could not be updated (${(error as Error).message}); its records may still say "pending", and undo refuses those.`)
+          warn(`The changes are being applied, but the batch backup ${file} could not be updated (${reason(error)}); its records may still say "pending", and undo refuses those.`)
         }
       })
       await chain
