@@ -36,7 +36,7 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     'as-of': asOfFlag(),
     related: Flags.boolean({description: 'Single app: also read the few related objects that sharpen the diagnosis (--no-related: only the Application).', default: true, allowNo: true}),
     context: Flags.string({description: 'Kubeconfig context to use; repeat it to explain several clusters at once (one LIST each, in parallel, with a CONTEXT column).', multiple: true, helpGroup: 'CONNECTION'}),
-    'emit-events': Flags.boolean({description: 'Post each finding as a Warning (or Normal, for info) Event on its Application, de-duplicated: a repeated finding bumps the count of its Event (for scheduled scans: the Argo CD UI shows them).'}),
+    'emit-events': Flags.boolean({description: 'Post each finding as a Warning (or Normal, for info) Event on its Application, de-duplicated: one Event per finding an hour, created only, never updated (for scheduled scans: the Argo CD UI shows them).'}),
     'all-contexts': Flags.boolean({description: 'Explain every context of the kubeconfig (with --all or -A; a context that fails does not fail the others).', helpGroup: 'CONNECTION'}),
     details: Flags.boolean({description: 'Many apps: print each app\'s findings after the table (--no-details: the table only).', default: true, allowNo: true}),
     'exit-zero': Flags.boolean({description: 'Exit 0 when the only problem is findings (instead of 20), e.g. a CronJob whose findings go to Events; errors keep their exit codes.'}),

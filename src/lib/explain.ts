@@ -170,14 +170,14 @@ export function renderFleet(io: Io, report: FleetReport, opts: {details?: boolea
 
 /**
  * --emit-events: each finding becomes an Event on its Application (Warning for warning/critical,
- * Normal for info), named after the app and the finding id, so a scan every few minutes bumps the
- * count of one Event instead of flooding the namespace. Never fails the scan: RBAC refusals and
+ * Normal for info), named after the app, the finding id and the hour, so a scan every few minutes
+ * posts one Event an hour per finding instead of flooding the namespace, with create alone. Never fails the scan: RBAC refusals and
  * other errors become one note.
  */
 export async function emitFindingEvents(source: AppSource, apps: ReadonlyArray<{name: string; namespace: string; uid?: string; findings: readonly Finding[]}>): Promise<string> {
   const {createLimiter} = await import('./pipeline.js')
   const limit = createLimiter(8)
-  const counts = {created: 0, updated: 0, failed: 0}
+  const counts = {created: 0, exists: 0, failed: 0}
   let firstError: string | undefined
   await Promise.all(apps.flatMap((app) => app.findings.map((finding) => limit(async () => {
     const reason = `ArgoDoctor${finding.id.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`
@@ -185,13 +185,13 @@ export async function emitFindingEvents(source: AppSource, apps: ReadonlyArray<{
     const title = /[.?!]$/.test(finding.title) ? finding.title : `${finding.title}.`
     const message = `${finding.severity}: ${title}${fix ? ` Fix: ${fix}` : ''} (argo-doctor explain, finding ${finding.id})`
     try {
-      counts[await source.upsertEvent(app, `${app.name}.argo-doctor.${finding.id}`, {reason, message, type: finding.severity === 'info' ? 'Normal' : 'Warning'})]++
+      counts[await source.postFindingEvent(app, `${app.name}.argo-doctor.${finding.id}`, {reason, message, type: finding.severity === 'info' ? 'Normal' : 'Warning'})]++
     } catch (error) {
       counts.failed++
-      firstError ??= (error as {code?: string}).code === 'FORBIDDEN' ? 'RBAC does not allow get/create/update on events (deploy/rbac.yaml grants it)' : (error as Error).message
+      firstError ??= (error as {code?: string}).code === 'FORBIDDEN' ? 'RBAC does not allow create on events (deploy/rbac.yaml grants it)' : (error as Error).message
     }
   }))))
-  const total = counts.created + counts.updated + counts.failed
+  const total = counts.created + counts.exists + counts.failed
   if (total === 0) return 'No findings, so no Events were posted.'
-  return `Posted ${counts.created + counts.updated} of ${total} findings as Events on their Applications (${counts.created} new, ${counts.updated} repeated: count bumped)${firstError ? `; ${counts.failed} could not be posted: ${firstError}` : ''}.`
+  return `Posted ${counts.created + counts.exists} of ${total} findings as Events on their Applications (${counts.created} new, ${counts.exists} already posted this hour)${firstError ? `; ${counts.failed} could not be posted: ${firstError}` : ''}.`
 }

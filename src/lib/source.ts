@@ -62,8 +62,13 @@ export interface AppSource {
   readManaged(app: Application, pick: ManagedPick): Promise<LiveMeta[] | undefined>
   /** Leave a trail in the cluster: a Kubernetes Event on the Application (a file source has no cluster: nothing). */
   recordEvent(app: Application, event: AppEvent): Promise<void>
-  /** An Event that is kept and counted, not repeated: created once under `key`, its count bumped after that. */
-  upsertEvent(target: EventTarget, key: string, event: AppEvent): Promise<'created' | 'updated'>
+  /**
+   * A finding's Event, created once an hour as `<key>.<YYYYMMDDHH>` ('exists' when it already is):
+   * create only, so a scan needs no update on Events — which would let it rewrite any Event in the
+   * namespace, a person's audit trail included. Events live an hour (kube-apiserver --event-ttl),
+   * so at most two are alive per finding, and a finding that is gone stops being posted.
+   */
+  postFindingEvent(target: EventTarget, key: string, event: AppEvent): Promise<'created' | 'exists'>
 }
 
 /** The Application an Event is about. */
@@ -120,7 +125,17 @@ export function clusterSource(cluster: Cluster): AppSource {
       const target = {name: app.metadata.name, namespace: app.metadata.namespace ?? 'argocd', uid: app.metadata.uid, resourceVersion: app.metadata.resourceVersion}
       await cluster.createEvent(target.namespace, eventBody(target, event))
     },
-    upsertEvent: (target, key, event) => cluster.upsertEvent(target.namespace, key, eventBody(target, event)),
+    async postFindingEvent(target, key, event) {
+      const body = eventBody(target, event)
+      const hour = new Date().toISOString().slice(0, 13).replaceAll(/\D/g, '')
+      try {
+        await cluster.createEvent(target.namespace, {...body, metadata: {name: `${key}.${hour}`, namespace: target.namespace}})
+        return 'created'
+      } catch (error) {
+        if (error instanceof DoctorError && error.code === 'CONFLICT') return 'exists'
+        throw error
+      }
+    },
   }
 }
 
@@ -309,7 +324,7 @@ export function fileSource(file: ObjectsFile, path: string): AppSource {
     readRelated: async (app, wants) => relatedFromFile(related, app, wants),
     readManaged: async () => undefined,
     recordEvent: async () => {},
-    upsertEvent: async () => offline(),
+    postFindingEvent: async () => offline(),
     async preview(ref, patch) {
       const {default: jsonpatch} = await import('fast-json-patch')
       try {

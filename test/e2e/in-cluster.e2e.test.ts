@@ -157,12 +157,12 @@ describe('e2e: in-cluster mode (deploy/cronjob.yaml, the ServiceAccount\'s token
       expect(ours).to.have.deep.members([[NS, 'ic-stale', ['controller-stale']], [TEAM, 'ic-team-app', ['controller-stale']], [OTHER, 'ic-other-app', ['controller-stale']]])
       expect(j.notes[0]).to.equal(`In-cluster config: acting as ${SUBJECT} (its token: ${join(saDir, 'token')}), API server ${server}.`)
       const posted = j.notes.find((n: string) => n.startsWith('Posted'))
-      expect(posted).to.match(/; 1 could not be posted: RBAC does not allow get\/create\/update on events/)
+      expect(posted).to.match(/; 1 could not be posted: RBAC does not allow create on events/)
 
       for (const [ns, app] of [[NS, apps[0]], [TEAM, apps[1]]]) {
         const [e] = await events(ns)
         expect(e, `Event in ${ns}`).to.not.equal(undefined)
-        expect(e.metadata.name).to.equal(`${app.metadata.name}.argo-doctor.controller-stale`)
+        expect(e.metadata.name).to.match(new RegExp(`^${app.metadata.name}\\.argo-doctor\\.controller-stale\\.\\d{10}$`))
         expect(e).to.deep.include({type: 'Warning', reason: 'ArgoDoctorControllerStale', count: 1})
         expect(e.involvedObject).to.deep.include({kind: 'Application', name: app.metadata.name, namespace: ns, uid: app.metadata.uid})
       }
@@ -170,15 +170,18 @@ describe('e2e: in-cluster mode (deploy/cronjob.yaml, the ServiceAccount\'s token
       expect(await events(OTHER)).to.deep.equal([]) // no RoleBinding there: nothing written
 
       // Exactly what the CronJob runs — its args, env and runAsUser, read from the manifest (POD_NAMESPACE as the
-      // downward API would fill it): findings are not a failed Job; the Event's count goes up.
+      // downward API would fill it): findings are not a failed Job; within the hour the Event is left as it is (create only).
       const pod = manifestDocs().find((d) => d.kind === 'CronJob').spec.jobTemplate.spec.template.spec
       const [container] = pod.containers
       const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? (e.valueFrom.fieldRef.fieldPath === 'metadata.namespace' ? NS : '')]))
       const again = await inPod(container.args, env, {uid: pod.securityContext.runAsUser})
       expect(again.exitCode, again.stderr).to.equal(0)
       expect((await jsonOut(again.stdout)).summary.warning).to.be.at.least(3)
-      expect((await events(NS))[0].count).to.equal(2)
-      expect((await events(TEAM))[0].count).to.equal(2)
+      for (const ns of [NS, TEAM]) {
+        const after = await events(ns)
+        expect(after.length, ns).to.be.within(1, 2) // 2 only when the hour turned between the runs
+        expect(after.every((e) => e.count === 1), ns).to.equal(true)
+      }
     })
 
     it('the token is forbidden everything else: hard-refresh is refused (exit 5, nothing changed), no Secrets, Pods, gets or writes', async () => {
@@ -202,13 +205,22 @@ describe('e2e: in-cluster mode (deploy/cronjob.yaml, the ServiceAccount\'s token
       }
 
       const list = {apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['list']}
-      expect(await rules(NS)).to.have.deep.members([list, {apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'update']}])
+      expect(await rules(NS)).to.have.deep.members([list, {apiGroups: [''], resources: ['events'], verbs: ['create']}])
       expect(await rules('default')).to.deep.equal([list])
-      for (const args of [['get', 'secrets', '-n', NS], ['get', 'secret', 'argocd-secret', '-n', NS], ['get', 'pods', '-A'], ['get', 'appprojects.argoproj.io', '-n', NS], ['delete', 'events', '--all', '-n', NS], ['get', 'applications.argoproj.io', 'ic-stale', '-n', NS]]) {
+      for (const args of [['get', 'secrets', '-n', NS], ['get', 'secret', 'argocd-secret', '-n', NS], ['get', 'pods', '-A'], ['get', 'appprojects.argoproj.io', '-n', NS], ['delete', 'events', '--all', '-n', NS], ['get', 'applications.argoproj.io', 'ic-stale', '-n', NS], ['get', 'events', '-n', NS]]) {
         const denied = await asScan(args)
         expect(denied.exitCode, args.join(' ')).to.not.equal(0)
         expect(denied.stderr, args.join(' ')).to.include('Forbidden')
       }
+
+      // The audit Event of a person's change cannot be rewritten by the scan: no update, no patch.
+      const audit = JSON.parse(await kubectl(['create', '--validate=false', '-o', 'json', '-f', '-'], JSON.stringify({apiVersion: 'v1', kind: 'Event', metadata: {generateName: 'alice-change.', namespace: NS}, involvedObject: {apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: 'ic-stale', namespace: NS}, reason: 'ManualSyncDisabled', message: 'alice disabled auto-sync', type: 'Normal'})))
+      for (const args of [['replace', '--validate=false', '-f', '-'], ['patch', 'event', audit.metadata.name, '-n', NS, '--type', 'merge', '-p', '{"message":"nothing happened"}']]) {
+        const rewrite = await asScan(args, JSON.stringify({...audit, message: 'nothing happened'}))
+        expect(rewrite.stderr, args[0]).to.include('Forbidden')
+      }
+
+      expect(JSON.parse(await kubectl(['get', 'event', audit.metadata.name, '-n', NS, '-o', 'json'])).message).to.equal('alice disabled auto-sync')
 
       // Events only where the RoleBinding is: not in a namespace without one.
       const forged = await asScan(['create', '--validate=false', '-f', '-'], JSON.stringify({apiVersion: 'v1', kind: 'Event', metadata: {name: 'forged', namespace: 'default'}, involvedObject: {kind: 'Pod', name: 'x', namespace: 'default'}, reason: 'Forged', message: 'no'}))

@@ -59,24 +59,38 @@ describe('explain --emit-events (built CLI against a real HTTP API server)', fun
   })
   afterEach(async () => server.stop())
 
-  it('posts each finding once as a Warning Event on its app; a second scan bumps the count instead of adding Events', async () => {
+  it('posts each finding once as a Warning Event on its app; a second scan within the hour adds nothing and never updates an Event (create only)', async () => {
     const first = await runCli(['explain', '--all', '--emit-events', '--kubeconfig', kubeconfig], {env})
     expect(first.exitCode, first.stderr).to.equal(20)
-    expect(first.stdout).to.match(/Posted 1 of 1 findings as Events on their Applications \(1 new, 0 repeated: count bumped\)/)
+    expect(first.stdout).to.match(/Posted 1 of 1 findings as Events on their Applications \(1 new, 0 already posted this hour\)/)
     const second = await runCli(['explain', '--all', '--emit-events', '--kubeconfig', kubeconfig], {env})
-    expect(second.stdout).to.match(/\(0 new, 1 repeated: count bumped\)/)
-    const event = server.get('v1', 'Event', 'argocd', 'wealist-apps-prod.argo-doctor.self-wait')
-    expect(event).to.include({reason: 'ArgoDoctorSelfWait', type: 'Warning', count: 2})
+    expect(second.stdout).to.match(/\(0 new, 1 already posted this hour\)/)
+    const posts = server.requests.filter((q) => q.path.includes('/events'))
+    expect(posts.map((q) => q.method)).to.deep.equal(['POST', 'POST'])
+    const name: string = posts[0].body.metadata.name
+    expect(name).to.match(/^wealist-apps-prod\.argo-doctor\.self-wait\.\d{10}$/)
+    const event = server.get('v1', 'Event', 'argocd', name)
+    expect(event).to.include({reason: 'ArgoDoctorSelfWait', type: 'Warning', count: 1})
     expect(event.involvedObject).to.include({kind: 'Application', name: 'wealist-apps-prod', uid: server.get(...APP, 'wealist-apps-prod').metadata.uid})
     expect(event.message).to.match(/^critical: .* Fix: argo-doctor unstick wealist-apps-prod -n argocd/)
-    expect(server.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/events'))).to.have.length(1)
+  })
+
+  it('never rewrites an Event it did not create: one already at the name stays as it was', async () => {
+    const hour = new Date().toISOString().slice(0, 13).replaceAll(/\D/g, '')
+    const name = `wealist-apps-prod.argo-doctor.self-wait.${hour}`
+    server.put({apiVersion: 'v1', kind: 'Event', metadata: {name, namespace: 'argocd'}, involvedObject: {kind: 'Application', name: 'wealist-apps-prod', namespace: 'argocd'}, reason: 'ManualChange', message: 'alice paused sync', type: 'Normal', count: 1})
+    const before = structuredClone(server.get('v1', 'Event', 'argocd', name))
+    const r = await runCli(['explain', '--all', '--emit-events', '--kubeconfig', kubeconfig], {env})
+    expect(r.exitCode, r.stderr).to.equal(20)
+    expect(server.get('v1', 'Event', 'argocd', name)).to.deep.equal(before)
+    expect(server.requests.filter((q) => q.path.includes('/events') && q.method !== 'POST')).to.deep.equal([])
   })
 
   it('without RBAC for events the scan still reports (exit 20) and says what could not be posted', async () => {
-    server.failNext({method: 'GET', pathIncludes: '/events/'}, 403, 'Forbidden', 'events is forbidden')
+    server.failNext({method: 'POST', pathIncludes: '/events'}, 403, 'Forbidden', 'events is forbidden')
     const r = await runCli(['explain', 'wealist-apps-prod', '--emit-events', '--kubeconfig', kubeconfig, '--json'], {env})
     expect(r.exitCode, r.stderr).to.equal(20)
-    expect((await jsonOut(r.stdout)).notes.join(' ')).to.match(/Posted \d of \d findings.*1 could not be posted: RBAC does not allow get\/create\/update on events/)
+    expect((await jsonOut(r.stdout)).notes.join(' ')).to.match(/Posted \d of \d findings.*1 could not be posted: RBAC does not allow create on events/)
   })
 
   it('-f with --emit-events is a usage error', async () => {

@@ -71,7 +71,7 @@ function memorySource(apps: Application[], controller: (app: Application) => App
     readRelated: async (app) => relatedFromFile([], app),
     readManaged: async () => undefined,
     recordEvent: async () => {},
-    upsertEvent: async () => 'created' as const,
+    postFindingEvent: async () => 'created' as const,
   }
 }
 

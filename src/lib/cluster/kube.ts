@@ -375,30 +375,6 @@ export class Cluster {
   /** Made once: a batch records an Event per app it changes. */
   private events: CoreV1Api | undefined
 
-  /**
-   * Create the Event `name`, or when it exists bump its count and refresh its message and
-   * lastTimestamp (what the event recorder does for a repeated event): a scan every few minutes
-   * does not flood the namespace.
-   */
-  async upsertEvent(namespace: string, name: string, event: Record<string, any>): Promise<'created' | 'updated'> {
-    const core = this.kc.makeApiClient(CoreV1Api)
-    let existing: Record<string, any> | undefined
-    try {
-      existing = await this.call(this.ctx('get', 'events', namespace, name), () => core.readNamespacedEvent({name, namespace})) as Record<string, any>
-    } catch (error) {
-      if (!(error instanceof DoctorError && error.code === 'NOT_FOUND')) throw error
-    }
-
-    if (!existing) {
-      await this.call(this.ctx('create', 'events', namespace), () => core.createNamespacedEvent({namespace, body: {...event, metadata: {name, namespace}} as never}))
-      return 'created'
-    }
-
-    const body = {...existing, message: event.message, type: event.type, lastTimestamp: event.lastTimestamp, count: Number(existing.count ?? 1) + 1}
-    await this.call(this.ctx('update', 'events', namespace, name), () => core.replaceNamespacedEvent({name, namespace, body: body as never}))
-    return 'updated'
-  }
-
   async getProject(namespace: string, name: string): Promise<Record<string, any>> {
     return this.call(this.ctx('get', `${PROJECTS}.${GROUP}`, namespace, name), () =>
       this.custom.getNamespacedCustomObject({group: GROUP, version: VERSION, namespace, plural: PROJECTS, name}))
