@@ -151,8 +151,13 @@ describe('explain on a fleet: one streamed, unpaginated LIST, paging when that d
       expect(r.stderr).to.match(/The API server has no applications\.argoproj\.io resource \(context "x"\)/)
     })
 
-    it('400 (a bad selector) → exit 9 with the server\'s message', async () => {
-      const r = await runCli(['explain', '-A', '-l', 'a b', '--kubeconfig', kubeconfig], {env})
+    it('a bad selector is a usage error before any request (exit 2); a 400 from the server → exit 9 with its message', async () => {
+      const bad = await runCli(['explain', '-A', '-l', 'a b', '--kubeconfig', kubeconfig], {env})
+      expect(bad.exitCode).to.equal(2)
+      expect(bad.stderr).to.include('"a b" is not a valid label selector')
+      expect(appLists(server)).to.deep.equal([])
+      server.failNext({method: 'GET', pathIncludes: '/applications', watch: false}, 400, 'BadRequest', 'unable to parse requirement: found \'b\', expected: in, notin, =, ==, !=, gt, lt')
+      const r = await runCli(['explain', '-A', '-l', 'team=x', '--kubeconfig', kubeconfig], {env})
       expect(r.exitCode).to.equal(9)
       expect(r.stderr).to.match(/The API server rejected the request \(400\): unable to parse requirement/)
     })
