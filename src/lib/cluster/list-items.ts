@@ -222,7 +222,8 @@ export class ListItemSplitter {
 }
 
 /** What an object that is not a list looks like, for the error: its kind, or its keys. */
-export function describeObject(obj: Record<string, unknown>): string {
+export function describeObject(object: object): string {
+  const obj = object as Record<string, unknown>
   if (typeof obj.kind === 'string') return `kind ${JSON.stringify(obj.kind.slice(0, 64))}${typeof obj.message === 'string' ? `: ${JSON.stringify(obj.message.slice(0, 200))}` : ''}`
   const keys = Object.keys(obj)
   return keys.length === 0 ? 'an empty object' : `keys ${keys.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 64))).join(', ')}`
