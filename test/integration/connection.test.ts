@@ -170,6 +170,19 @@ describe('connection: credentials, TLS and proxies on every path (built CLI agai
     })
   })
 
+  describe('a kubeconfig that is not valid YAML', () => {
+    it('the error names the line and never quotes the file (a token in it stays unprinted), text and JSON', async () => {
+      const path = join(tempDir(), 'kubeconfig')
+      writeFileSync(path, 'apiVersion: v1\nusers:\n- name: u\n  user:\n    token: SeCrEtInTheFile\n   bad: : x\n')
+      for (const output of [[], ['--json']]) {
+        const r = await runCli(['explain', 'x', '--kubeconfig', path, ...output], {env})
+        expect(r.exitCode, r.stdout + r.stderr).to.equal(6)
+        expect(r.stdout + r.stderr).to.include('bad indentation of a mapping entry (6:4)')
+        expect(r.stdout + r.stderr).not.to.include('SeCrEt')
+      }
+    })
+  })
+
   describe('TLS without a user, one configuration for every path', () => {
     before(async () => {
       server = await startFakeApiServer({tls: true, anonymousAs: 'admin'})

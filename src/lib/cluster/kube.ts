@@ -994,7 +994,8 @@ export function loadKubeConfig(opts: Omit<ConnectOptions, 'requestTimeout'>): Ku
     }
   } catch (error) {
     if (error instanceof DoctorError) throw error
-    throw new DoctorError('CONFIG', `Cannot read the kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${(error as Error).message}`, 'Check the file with: kubectl config view')
+    // The first line only: a YAML error goes on with an excerpt of the file, which may hold a token or key.
+    throw new DoctorError('CONFIG', `Cannot read the kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${String((error as Error).message).split('\n')[0]}`, 'Check the file with: kubectl config view')
   }
 
   // -s/--server without a usable kubeconfig: a context of our own, as kubectl does.
