@@ -1,7 +1,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import type {AppRef, Application} from './lib/app.js'
 import type {ConnectionFlags, Outcome} from './lib/plan.js'
-import {describeApi, DoctorError} from './lib/errors.js'
+import {describeApi, DoctorError, scrubSecrets} from './lib/errors.js'
 import {ExitCode} from './lib/exit-codes.js'
 import {interrupted, interruptSummary, markInterrupted} from './lib/interrupt.js'
 import {parseDuration} from './lib/duration.js'
@@ -291,7 +291,7 @@ export abstract class DoctorCommand extends Command {
     else if (err.oclif?.exit === 2 || 'parse' in err) {
       error = new DoctorError('USAGE', oneLine(err.message), `See: ${this.config.bin} ${this.id ?? ''} --help`)
     } else {
-      error = new DoctorError('ERROR', `Unexpected error: ${err.message}`, 'This is a bug in argo-doctor: rerun with --debug and report it.')
+      error = new DoctorError('ERROR', `Unexpected error: ${scrubSecrets(err.message)}`, 'This is a bug in argo-doctor: rerun with --debug and report it.')
     }
 
     // The pipeline reports a signal as INTERRUPTED; SIGTERM has its own exit code.
@@ -307,7 +307,7 @@ export abstract class DoctorCommand extends Command {
 
     if (debug) {
       if (err instanceof DoctorError && err.api) for (const line of describeApi(err.api)) this.io.error(line)
-      this.io.error(`${err.stack ?? err}`)
+      this.io.error(scrubSecrets(`${err.stack ?? err}`))
     }
     process.exitCode = error.exitCode
   }

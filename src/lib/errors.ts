@@ -99,6 +99,25 @@ function describeTarget(ctx: RequestContext): string {
   return ctx.name ? `${kind} "${ctx.name}" in namespace "${ctx.namespace}"` : `${kind} in namespace "${ctx.namespace ?? 'all'}"`
 }
 
+/** Credentials sent this run (bearer tokens): never part of any message. */
+const secrets = new Set<string>()
+
+/** Remember a credential, so that no error message can show it (scrubSecrets). */
+export function keepSecret(value: string): void {
+  if (value.length >= 4) secrets.add(value)
+}
+
+/** `text` with every remembered credential replaced by "[redacted]". */
+export function scrubSecrets(text: string): string {
+  let out = text
+  for (const secret of secrets) out = out.split(secret).join('[redacted]')
+  return out
+}
+
+/** HTTP clients refusing a header, in their words; some of them quote the header's value (node-fetch: "VALUE is not a legal HTTP header value"). */
+const BAD_HEADER = /is not a legal HTTP header (value|name)|Invalid character in header content|Invalid header value|invalid header field/i
+const BAD_HEADER_CODES = new Set(['ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_HTTP_INVALID_HEADER_VALUE'])
+
 /** Turns anything thrown while talking to the API server into a DoctorError (with the request for --debug). */
 export function toDoctorError(err: unknown, ctx: RequestContext): DoctorError {
   if (err instanceof DoctorError) return err
@@ -109,8 +128,16 @@ export function toDoctorError(err: unknown, ctx: RequestContext): DoctorError {
 }
 
 function classify(err: unknown, ctx: RequestContext): DoctorError {
-  const e = err as {code?: unknown; body?: unknown; message?: string; name?: string; cause?: {code?: string}; type?: string}
+  const raw = err as {code?: unknown; body?: unknown; message?: string; name?: string; cause?: {code?: string}; type?: string}
+  // What the error says, without any credential in it; an error about a header never quotes the header.
+  const e = raw && typeof raw === 'object' ? {code: raw.code, body: raw.body, name: raw.name, cause: raw.cause, type: raw.type, syscall: (raw as {syscall?: string}).syscall,
+    message: raw.message === undefined ? undefined : scrubSecrets(String(raw.message))} : raw
   const where = ctx.context ? ` (context "${ctx.context}")` : ''
+  if (BAD_HEADER.test(e?.message ?? '') || (typeof e?.code === 'string' && BAD_HEADER_CODES.has(e.code))) {
+    return new DoctorError('CONFIG', `The credentials for ${ctx.server ?? 'the cluster'}${where} cannot be sent: a request header (the bearer token, or an --as/--as-group name) holds characters HTTP does not allow, such as a line break inside it.`,
+      'Check the token: --token, the kubeconfig user\'s token or tokenFile, or what its exec plugin prints (kubectl config view --minify shows which one is used).')
+  }
+
   if (typeof e?.code === 'number') {
     const status = parseStatus(e.body)
     // JSON-patch apply failures arrive as a generic 422 whose real reason is in details.causes.
@@ -176,5 +203,5 @@ function classify(err: unknown, ctx: RequestContext): DoctorError {
     return new DoctorError('UNREACHABLE', `The API server at ${ctx.server ?? 'the cluster'} did not answer in time${where}.`, 'Check the cluster\'s health or raise --request-timeout.')
   }
 
-  return new DoctorError('ERROR', e?.message ?? String(err), 'Rerun with --debug for details; if it looks like a bug in argo-doctor, report it.')
+  return new DoctorError('ERROR', e?.message ?? scrubSecrets(String(err)), 'Rerun with --debug for details; if it looks like a bug in argo-doctor, report it.')
 }

@@ -155,6 +155,8 @@ export interface FakeApiServer {
   onBeforeAnyPatch?: (req: RecordedRequest) => void | Promise<void>
   /** answer the next matching request with this Status instead */
   failNext(match: FailureMatch, status: number, reason?: string, message?: string): void
+  /** answer the next matching request with this raw body (an HTML error page, a bare `{}`, …) and status */
+  answerNext(match: FailureMatch, status: number, body: string, contentType?: string): void
   /**
    * The next matching LIST is served with chunked encoding (as kube-apiserver streams a large
    * list) but only its first `afterBytes` bytes (on the wire: gzipped when the list is) arrive: then the connection is reset ('reset', a
@@ -206,6 +208,12 @@ export interface FakeApiServerOptions {
    * credentials only for TLS servers, so over plain http kubectl is anonymous.
    */
   tls?: boolean
+  /**
+   * Requests without credentials act as this user instead of system:anonymous (403 on resources):
+   * 'admin' is what `kubectl proxy` in front of an API server looks like, or a cluster that grants
+   * anonymous access.
+   */
+  anonymousAs?: 'admin'
 }
 
 let selfSigned: {key: string; cert: string} | undefined
@@ -522,6 +530,7 @@ interface Watcher {
 interface Failure {
   match: FailureMatch
   status: Status
+  raw?: {status: number; body: string; contentType: string}
 }
 
 interface WriteOpts {
@@ -562,7 +571,7 @@ class FakeApiServerImpl implements FakeApiServer {
   private delayMs = 0
   private now: () => Date
 
-  constructor(opts: FakeApiServerOptions) {
+  constructor(private readonly opts: FakeApiServerOptions) {
     this.rv = opts.startResourceVersion ?? 1000
     this.compactedRv = this.rv
     this.now = opts.now ?? (() => new Date())
@@ -714,6 +723,10 @@ class FakeApiServerImpl implements FakeApiServer {
 
   failNext(match: FailureMatch, status: number, reason?: string, message?: string): void {
     this.failures.push({match, status: genericStatus(status, reason, message)})
+  }
+
+  answerNext(match: FailureMatch, status: number, body: string, contentType = 'application/json'): void {
+    this.failures.push({match, status: genericStatus(status), raw: {status, body, contentType}})
   }
 
   delay(ms: number): void {
@@ -1119,7 +1132,10 @@ class FakeApiServerImpl implements FakeApiServer {
     const fi = this.failures.findIndex((f) => this.matches(f.match, rec))
     if (fi >= 0) {
       const [f] = this.failures.splice(fi, 1)
-      this.sendStatus(res, f.status)
+      if (f.raw) {
+        res.writeHead(f.raw.status, {'Content-Type': f.raw.contentType})
+        res.end(f.raw.body)
+      } else this.sendStatus(res, f.status)
       return
     }
 
@@ -1127,7 +1143,7 @@ class FakeApiServerImpl implements FakeApiServer {
     const auth = headers.authorization
     let user: User
     if (auth === undefined) {
-      user = {name: 'system:anonymous', readonly: true, anonymous: true}
+      user = this.opts.anonymousAs ? TOKENS[`${this.opts.anonymousAs}-token`] : {name: 'system:anonymous', readonly: true, anonymous: true}
     } else {
       const m = /^Bearer\s+(.+)$/i.exec(auth)
       const u = m ? TOKENS[m[1].trim()] : undefined

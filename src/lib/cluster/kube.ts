@@ -3,15 +3,18 @@
  * @kubernetes/client-node is heavy, so this file is only ever loaded with a dynamic import.
  */
 import {existsSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {Agent as HttpAgent} from 'node:http'
+import {BlockList, isIP} from 'node:net'
+import {dirname, isAbsolute, join} from 'node:path'
 import {createGunzip, gunzipSync} from 'node:zlib'
+import {load as loadYaml} from 'js-yaml'
 import {defaultKubeconfigPaths, isEmptyFile, serviceAccountDir, serviceAccountNamespace, serviceEnv, tokenSubject} from './in-cluster.js'
 import {
   ApiException, AutoscalingV2Api, BatchV1Api, CoreV1Api, CustomObjectsApi, fetch, KubeConfig, KubernetesObjectApi, Watch,
 } from './client-node.js'
-import {ListItemSplitter, type ListEnvelope} from './list-items.js'
+import {describeObject, ListItemSplitter, type ListEnvelope} from './list-items.js'
 import {APPS, FLEET_PAGE_SIZE, GROUP, PROJECTS, VERSION, type AppRef, type Application} from '../app.js'
-import {DoctorError, toDoctorError, type RequestContext} from '../errors.js'
+import {DoctorError, keepSecret, toDoctorError, type RequestContext} from '../errors.js'
 import type {JsonPatchOp} from '../plan.js'
 import type {LiveMeta, ResourceKey} from '../deletion.js'
 
@@ -31,39 +34,166 @@ export interface ConnectOptions {
   asGroups?: string[]
 }
 
-/** The kubeconfig, plus an Impersonate-Group header (client-node knows only Impersonate-User). */
+/**
+ * The kubeconfig, with what client-node does differently from kubectl put right, in the steps every
+ * request goes through (API clients, the streamed LIST and watches alike): one TLS, proxy and
+ * credential configuration for every path.
+ */
 class DoctorKubeConfig extends KubeConfig {
   impersonateGroup: string | undefined
   /** Loaded from the pod's service account (no kubeconfig): where its token is, and the subject the token names. */
   inCluster: InClusterIdentity | undefined
+  /** Who the requests act as, for records (--as, else the kubeconfig user, else the token's subject). */
+  identity: string | undefined
 
   constructor() {
     super()
     // applyOptions (private in the typings) is the one step both API clients and watches go through.
-    const self = this as unknown as {applyOptions: (opts: {headers?: Record<string, string>}) => Promise<void>}
+    const self = this as unknown as {
+      applyOptions: (opts: {headers?: Record<string, string>}) => Promise<void>
+      applyHTTPSOptions: (opts: {rejectUnauthorized?: boolean; servername?: string; ca?: Buffer}) => void
+      authenticators: Array<{getCredential?: (user: {name: string}) => Promise<ExecCredential | null>}>
+    }
     const applyOptions = self.applyOptions.bind(this)
     self.applyOptions = async (opts) => {
       await applyOptions(opts)
-      if (this.impersonateGroup !== undefined) opts.headers = {...opts.headers, 'Impersonate-Group': this.impersonateGroup}
+      const headers = opts.headers ?? {}
+      // A token as read from a file, a flag or a plugin may end in a newline: trimmed, as client-go
+      // trims token files (and remembered, so no error message can ever show it).
+      const bearer = /^Bearer\s+([\s\S]*)$/.exec(headers.Authorization ?? '')
+      if (bearer) {
+        const token = bearer[1].trim()
+        keepSecret(token)
+        headers.Authorization = `Bearer ${token}`
+      }
+
+      if (this.impersonateGroup !== undefined) headers['Impersonate-Group'] = this.impersonateGroup
+      opts.headers = headers
+    }
+
+    // client-node applies the cluster's TLS settings (CA, insecure-skip-tls-verify, tls-server-name)
+    // only when the context has a user: a context without one (kubectl proxy, a public CA) lost them.
+    const applyHTTPSOptions = self.applyHTTPSOptions.bind(this)
+    self.applyHTTPSOptions = (opts) => {
+      if (this.getCurrentUser()) return applyHTTPSOptions(opts)
+      const cluster = this.getCurrentCluster()
+      if (!cluster) return
+      if (cluster.skipTLSVerify) opts.rejectUnauthorized = false
+      if (cluster.tlsServerName) opts.servername = cluster.tlsServerName
+      const ca = cluster.caFile ? readFileSync(cluster.caFile) : cluster.caData ? Buffer.from(cluster.caData, 'base64') : undefined
+      if (ca) opts.ca = ca
+    }
+
+    // An exec plugin's credential without an expirationTimestamp is good for the life of the process
+    // (client-go's exec authenticator); client-node ran the plugin again for every request. One run
+    // at a time per user, too: a batch's first requests all wait for the same one.
+    const exec = self.authenticators.find((a) => typeof a.getCredential === 'function' && 'tokenCache' in a)
+    if (exec?.getCredential) {
+      const getCredential = exec.getCredential.bind(exec)
+      const credentials = new Map<string, Promise<ExecCredential | null>>()
+      exec.getCredential = async (user) => {
+        const cached = credentials.get(user.name)
+        if (cached) {
+          const credential = await cached.catch(() => null)
+          const expires = credential?.status?.expirationTimestamp
+          if (credential && (!expires || Date.parse(expires) > Date.now())) return credential
+        }
+
+        const fresh = getCredential(user)
+        credentials.set(user.name, fresh)
+        fresh.catch(() => credentials.delete(user.name))
+        return fresh
+      }
     }
 
     // client-node makes a new https.Agent for every request: every request paid a TCP connection
     // and a TLS handshake (most of a bulk write's CPU). One keep-alive agent per set of TLS
     // options instead (credentials that rotate — an exec plugin's client certificate — get a new one).
+    // The proxy: the kubeconfig's proxy-url, else $HTTPS_PROXY/$HTTP_PROXY/$NO_PROXY as kubectl reads
+    // them; plain http (kubectl proxy) is allowed, as kubectl allows it.
     const agents = new Map<string, unknown>()
-    const maker = this as unknown as {createAgent: (cluster: unknown, options: Record<string, unknown>) => unknown}
+    const maker = this as unknown as {createAgent: (cluster: {server?: string; proxyUrl?: string} | null, options: Record<string, unknown>) => unknown}
     const createAgent = maker.createAgent.bind(this)
     maker.createAgent = (cluster, options) => {
-      const key = JSON.stringify([(cluster as {server?: string} | null)?.server, ...['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) => String(options[k] ?? ''))])
+      const server = cluster?.server ?? ''
+      const proxyUrl = cluster?.proxyUrl || proxyFromEnvironment(server)
+      const key = JSON.stringify([server, proxyUrl, ...['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) => String(options[k] ?? ''))])
       let agent = agents.get(key)
       if (!agent) {
-        agent = createAgent(cluster, {...options, keepAlive: true})
+        const withKeepAlive = {...options, keepAlive: true}
+        agent = !proxyUrl && server.startsWith('http:') ? new HttpAgent(withKeepAlive) : createAgent(cluster && {...cluster, proxyUrl}, withKeepAlive)
         agents.set(key, agent)
       }
 
       return agent
     }
   }
+}
+
+/** The part of a client.authentication.k8s.io ExecCredential the cache looks at. */
+interface ExecCredential {
+  status?: {expirationTimestamp?: string}
+}
+
+/**
+ * The proxy for a request to `server`, as Go's http.ProxyFromEnvironment picks it (what kubectl
+ * uses): $HTTPS_PROXY for https, $HTTP_PROXY for http (upper case first, then lower case), unless
+ * $NO_PROXY matches the host — "*", a host name and its subdomains (with a leading "." or "*.": only its subdomains), an IP
+ * address, a CIDR range, each optionally with ":port" — or the host is localhost or a loopback
+ * address, which are never proxied. A proxy without a scheme is http://.
+ */
+export function proxyFromEnvironment(server: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  let url: URL
+  try {
+    url = new URL(server)
+  } catch {
+    return undefined
+  }
+
+  const pick = (name: string) => env[name] || env[name.toLowerCase()] || undefined
+  const proxy = url.protocol === 'https:' ? pick('HTTPS_PROXY') : url.protocol === 'http:' ? pick('HTTP_PROXY') : undefined
+  if (!proxy) return undefined
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80')
+  if (host === 'localhost' || (isIP(host) && inCidr(host, isIP(host) === 4 ? '127.0.0.0/8' : '::1/128'))) return undefined
+  for (const raw of (pick('NO_PROXY') ?? '').split(',')) {
+    const entry = raw.trim().toLowerCase()
+    if (!entry) continue
+    if (entry === '*') return undefined
+    if (entry.includes('/')) {
+      if (isIP(host) && inCidr(host, entry)) return undefined
+      continue
+    }
+
+    const m = /^(\[[^\]]+\]|[^:]+|[0-9a-f:]+)(?::(\d+))?$/.exec(isIP(entry) === 6 ? `[${entry}]` : entry)
+    if (!m) continue
+    const name = m[1].replace(/^\[|\]$/g, '')
+    if (m[2] && m[2] !== port) continue
+    if (isIP(name)) {
+      if (name === host) return undefined
+      continue
+    }
+
+    // "example.com" is that host and its subdomains; ".example.com" and "*.example.com" only the subdomains.
+    const subdomainsOnly = /^\*?\./.test(name)
+    const domain = name.replace(/^\*?\./, '')
+    if ((!subdomainsOnly && host === domain) || host.endsWith(`.${domain}`)) return undefined
+  }
+
+  return /^[a-z][a-z\d+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`
+}
+
+/** Whether the IP address `ip` is in the CIDR range `cidr` (same family only). */
+function inCidr(ip: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.split('/')
+  const family = isIP(base)
+  if (!family || family !== isIP(ip)) return false
+  const bits = Number(bitsText)
+  const width = family === 4 ? 32 : 128
+  if (!Number.isInteger(bits) || bits < 0 || bits > width) return false
+  const list = new BlockList()
+  list.addSubnet(base, bits, family === 4 ? 'ipv4' : 'ipv6')
+  return list.check(ip, family === 4 ? 'ipv4' : 'ipv6')
 }
 
 export interface InClusterIdentity {
@@ -123,6 +253,7 @@ const APP_RESOURCE = `${APPS}.${GROUP}`
 export class Cluster {
   readonly server: string
   readonly contextName: string
+  /** Who the requests act as, as Events, backups and operation.initiatedBy record it: --as, else the kubeconfig user, else the token's subject. */
   readonly user: string | undefined
   /** Set when the config is the pod's service account (see loadKubeConfig). */
   readonly inCluster: InClusterIdentity | undefined
@@ -131,7 +262,8 @@ export class Cluster {
   constructor(private readonly kc: KubeConfig, private readonly opts: ConnectOptions) {
     this.server = kc.getCurrentCluster()?.server ?? 'unknown server'
     this.contextName = kc.getCurrentContext()
-    this.user = kc.getCurrentUser()?.name
+    const userName = kc.getCurrentUser()?.name
+    this.user = (kc instanceof DoctorKubeConfig ? kc.identity : undefined) ?? (userName?.startsWith(SERVER_ONLY) ? undefined : userName)
     this.inCluster = kc instanceof DoctorKubeConfig ? kc.inCluster : undefined
     this.custom = kc.makeApiClient(CustomObjectsApi)
   }
@@ -170,7 +302,12 @@ export class Cluster {
     const common = {group: GROUP, version: VERSION, plural: APPS, labelSelector: opts.labelSelector, limit: opts.limit, _continue: opts.continue}
     const list = await this.call(rc, () => opts.namespace
       ? this.custom.listNamespacedCustomObject({...common, namespace: opts.namespace})
-      : this.custom.listClusterCustomObject(common)) as {items?: Application[]; metadata?: {continue?: string; resourceVersion?: string}}
+      : this.custom.listClusterCustomObject(common).catch((error: unknown) => {
+        throw notJson(error) ? notAList(rc, 'a body that is not JSON') : error
+      })) as {items?: Application[] | null; metadata?: {continue?: string; resourceVersion?: string}}
+    // A proxy's error page or a Status with status 200 is no list: never "no applications".
+    if (!list || typeof list !== 'object' || Array.isArray(list)) throw notAList(rc, 'a body that is not a JSON object')
+    if (!Array.isArray(list.items) && list.items !== null) throw notAList(rc, list.items === undefined ? describeObject(list) : 'items that are not an array')
     return {items: list.items ?? [], continue: list.metadata?.continue || undefined, resourceVersion: list.metadata?.resourceVersion}
   }
 
@@ -752,6 +889,18 @@ export class Cluster {
 
 const ignore = () => {}
 
+/** A LIST answered with something that is not a list: the server (or something in front of it) is not answering as the API does. */
+function notAList(rc: RequestContext, what: string): DoctorError {
+  const where = rc.context ? ` (context "${rc.context}")` : ''
+  return new DoctorError('UNREACHABLE', `The API server at ${rc.server} answered the LIST of Applications in ${rc.namespace} with ${what}, not a list${where}.`,
+    'A proxy or load balancer in front of the API server may be failing: retry, and compare with: kubectl get applications.argoproj.io -A')
+}
+
+/** client-node could not parse the body as JSON (an HTML page, plain text). */
+function notJson(error: unknown): boolean {
+  return error instanceof SyntaxError || /ObjectSerializer|not supported by|Unexpected token|is not valid JSON/i.test((error as Error)?.message ?? '')
+}
+
 /** The unpaginated LIST did not work out in a way paging may: the message says why. */
 class FallBack extends Error {
   name = 'FallBack'
@@ -821,7 +970,8 @@ export function loadKubeConfig(opts: Omit<ConnectOptions, 'requestTimeout'>): Ku
     }
   } catch (error) {
     if (error instanceof DoctorError) throw error
-    throw new DoctorError('CONFIG', `Cannot read the kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${(error as Error).message}`, 'Check the file with: kubectl config view')
+    // The first line only: a YAML error goes on with an excerpt of the file, which may hold a token or key.
+    throw new DoctorError('CONFIG', `Cannot read the kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${String((error as Error).message).split('\n')[0]}`, 'Check the file with: kubectl config view')
   }
 
   // -s/--server without a usable kubeconfig: a context of our own, as kubectl does.
@@ -845,12 +995,64 @@ export function loadKubeConfig(opts: Omit<ConnectOptions, 'requestTimeout'>): Ku
     throw new DoctorError('CONFIG', 'The kubeconfig has no current context.', 'Pass --context, or run: kubectl config use-context <name>')
   }
 
+  useTokenFiles(kc, opts.kubeconfig ? [opts.kubeconfig] : defaultKubeconfigPaths().filter((p) => existsSync(p) && !isEmptyFile(p)))
   applyOverrides(kc, opts)
-  if (!kc.getCurrentCluster()) {
+  const cluster = kc.getCurrentCluster()
+  if (!cluster) {
     throw new DoctorError('CONFIG', `Context "${kc.getCurrentContext()}" names a cluster that is not in the kubeconfig.`, 'Fix the kubeconfig: kubectl config view')
   }
 
+  const user = kc.getCurrentUser()
+  const tokenFile = user?.authProvider?.config?.tokenFile as string | undefined
+  if (tokenFile && !existsSync(tokenFile)) {
+    throw new DoctorError('CONFIG', `The token file ${tokenFile} of kubeconfig user "${user!.name}" does not exist.`, 'Fix tokenFile in the kubeconfig (a relative path is relative to the kubeconfig file), or pass --token.')
+  }
+
+  // Plain http without insecure-skip-tls-verify (kubectl proxy): no credentials go out, as with kubectl.
+  if (user && cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
+    kc.loadFromOptions({
+      clusters: kc.clusters,
+      users: kc.users.map((u) => (u.name === user.name ? {name: u.name, impersonateUser: u.impersonateUser} : u)),
+      contexts: kc.contexts,
+      currentContext: kc.getCurrentContext(),
+    })
+  }
+
   return kc
+}
+
+/**
+ * client-go's `tokenFile` (client-node knows only its own `token-file`): a user without a token reads
+ * it from that file, relative to the kubeconfig that names it, re-read every minute and trimmed
+ * (as the in-cluster token). Where several files name a user, the first wins, as in kubectl.
+ */
+function useTokenFiles(kc: DoctorKubeConfig, files: string[]): void {
+  const found = new Map<string, string>()
+  for (const file of files) {
+    let doc: {users?: Array<{name?: unknown; user?: {tokenFile?: unknown}}>} | undefined
+    try {
+      doc = loadYaml(readFileSync(file, 'utf8')) as typeof doc
+    } catch {
+      continue // client-node has read it already; what it made of it stands
+    }
+
+    for (const u of Array.isArray(doc?.users) ? doc.users : []) {
+      const path = u?.user?.tokenFile
+      if (typeof u?.name !== 'string' || typeof path !== 'string' || !path || found.has(u.name)) continue
+      found.set(u.name, isAbsolute(path) ? path : join(dirname(file), path))
+    }
+  }
+
+  if (found.size === 0) return
+  kc.loadFromOptions({
+    clusters: kc.clusters,
+    users: kc.users.map((u) => {
+      const tokenFile = found.get(u.name)
+      return tokenFile && !u.token && !u.exec && !u.authProvider ? {...u, authProvider: {name: 'tokenFile', config: {tokenFile}}} : u
+    }),
+    contexts: kc.contexts,
+    currentContext: kc.getCurrentContext(),
+  })
 }
 
 export const IN_CLUSTER = 'in-cluster'
@@ -911,6 +1113,8 @@ function applyOverrides(kc: DoctorKubeConfig, opts: Omit<ConnectOptions, 'reques
 
   kc.impersonateGroup = groups[0]
   if (!changes) return
+  const named = opts.user ?? kc.getContextObject(kc.getCurrentContext())?.user
+  kc.identity = opts.as ?? (named && named !== SERVER_ONLY && kc.getUser(named) ? named : undefined) ?? tokenSubject(opts.token ?? kc.getUser(named ?? '')?.token ?? '')
   const current = kc.getContextObject(kc.getCurrentContext())!
   if (opts.cluster && !kc.getCluster(opts.cluster)) {
     throw new DoctorError('CONFIG', `Cluster "${opts.cluster}" is not in the kubeconfig.`, `Known clusters: ${kc.clusters.map((c) => c.name).join(', ') || 'none'}.`)

@@ -74,7 +74,8 @@ export class ListItemSplitter {
     let topFrom = this.topString ? 0 : -1
     let backslash = -2
 
-    if (this.escaped) {
+    // The byte after a backslash that ended the previous chunk is escaped (an empty chunk has none: the escape waits).
+    if (this.escaped && n > 0) {
       this.escaped = false
       i = 1
     }
@@ -196,7 +197,8 @@ export class ListItemSplitter {
 
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ListBodyError('the response is not a JSON object')
     const list = parsed as ListEnvelope & {items?: unknown}
-    if (!this.seenItems && list.items !== null && list.items !== undefined) throw new ListBodyError('the list\'s items are not a JSON array')
+    // items: null is an empty list; no items at all (a Status, {}, another object) is not a list.
+    if (!this.seenItems && list.items !== null) throw new ListBodyError(list.items === undefined ? `the response has no items (${describeObject(list)})` : 'the list\'s items are not a JSON array')
     return {apiVersion: list.apiVersion, kind: list.kind, metadata: list.metadata}
   }
 
@@ -217,4 +219,12 @@ export class ListItemSplitter {
     if (this.envelopeBytes > MAX_ENVELOPE_BYTES) throw new ListBodyError('the list\'s metadata is larger than 1 MiB')
     this.envelope.push(piece)
   }
+}
+
+/** What an object that is not a list looks like, for the error: its kind, or its keys. */
+export function describeObject(object: object): string {
+  const obj = object as Record<string, unknown>
+  if (typeof obj.kind === 'string') return `kind ${JSON.stringify(obj.kind.slice(0, 64))}${typeof obj.message === 'string' ? `: ${JSON.stringify(obj.message.slice(0, 200))}` : ''}`
+  const keys = Object.keys(obj)
+  return keys.length === 0 ? 'an empty object' : `keys ${keys.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 64))).join(', ')}`
 }

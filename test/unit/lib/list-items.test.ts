@@ -60,10 +60,39 @@ describe('ListItemSplitter: the items of a streamed List response, one at a time
     for (const r of everyCut(JSON.stringify({apiVersion: 'v1', items, kind: 'List', metadata: {}}))) expect(r.items).to.deep.equal(items)
   })
 
-  it('an empty list, items: null and a list without items give no items', () => {
+  it('an empty list and items: null give no items', () => {
     expect(split('{"apiVersion":"v1","items":[],"kind":"List","metadata":{"continue":""}}').items).to.deep.equal([])
     expect(split('{"items":null,"metadata":{}}').items).to.deep.equal([])
-    expect(split('{"kind":"List","metadata":{"resourceVersion":"1"}}').envelope.metadata).to.deep.equal({resourceVersion: '1'})
+  })
+
+  it('an object without items (a Status, {}) is not a list: an error, never an empty list', () => {
+    for (const text of ['{"kind":"List","metadata":{"resourceVersion":"1"}}', '{}', '{"kind":"Status","apiVersion":"v1","status":"Failure","code":502}']) {
+      expect(() => split(text), text).to.throw(ListBodyError, /no items/)
+    }
+  })
+
+  it('empty chunks anywhere (right after a backslash, inside strings, between items) change nothing: a seeded fuzz', () => {
+    const items = [
+      {message: 'a \\"quoted\\" \\\\ run \\n of \\\\\\ escapes \\" }]'},
+      {message: '\\', b: '\\"', c: 'end\\'},
+      {['k\\"']: ['\\\\', '"', '\\u00e9']},
+    ]
+    const bytes = Buffer.from(JSON.stringify({apiVersion: 'v1', items, kind: 'List', metadata: {resourceVersion: '7'}}), 'utf8')
+    // An empty chunk right after each backslash: the escape must survive it.
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 0x5c) expect(split(bytes, [i + 1, i + 1]).items, `empty chunk after byte ${i}`).to.deep.equal(items)
+    }
+
+    const random = rng(20_261_207)
+    for (let round = 0; round < 2000; round++) {
+      const cuts = Array.from({length: 1 + Math.floor(random() * 12)}, () => Math.floor(random() * (bytes.length + 1)))
+      // Repeat some cuts: each repeat is an empty chunk.
+      for (const at of [...cuts]) if (random() < 0.5) cuts.push(at)
+      cuts.sort((a, b) => a - b)
+      const r = split(bytes, cuts)
+      expect(r.items, `cuts ${cuts.join(',')}`).to.deep.equal(items)
+      expect(r.envelope.metadata).to.deep.equal({resourceVersion: '7'})
+    }
   })
 
   it('"items" as a value, or inside metadata, is not the list\'s items', () => {
