@@ -60,11 +60,15 @@ export interface ChangeRecord {
   error?: string
   /** In a batch backup: the index of the object in the file's items. */
   item?: number
+  /** An undo's record: the id (recordId) of the change it reverted, so that change is never undone twice. */
+  undoes?: string
 }
 
 export interface BackupEntry {
-  /** The change record's path. */
+  /** The change record's path (for a batch: the batch file). */
   file: string
+  /** The record's id: its file name, plus "#<item>" in a batch file (names are never reused). */
+  id: string
   /** The object file's path. */
   objectFile: string
   record: ChangeRecord
@@ -229,6 +233,7 @@ export async function writeBackup(input: BackupInput): Promise<BackupHandle> {
     object: basename(file),
     patch: plan.patch,
     resourceVersion: {before: app.metadata.resourceVersion},
+    undoes: plan.undoes,
   }
   try {
     await createFile(recordFile, `${JSON.stringify(record, null, 2)}\n`)
@@ -297,7 +302,7 @@ export async function readBackup(path: string, ref?: AppRef): Promise<BackupEntr
   }
 
   const record = parseRecord(text, recordFile)
-  return {file: recordFile, objectFile: join(dirname(recordFile), record.object), record}
+  return {file: recordFile, id: basename(recordFile), objectFile: join(dirname(recordFile), record.object), record}
 }
 
 /** The app's change records in the backup directory, oldest first. Symlinks and other people's files are skipped. */
@@ -320,7 +325,7 @@ export async function listBackups(ref: AppRef, dir = backupDir()): Promise<Backu
     try {
       if (isBatchName(name)) {
         for (const record of (await readBatchRecords(file)).records) {
-          if (record.app.name === ref.name && record.app.namespace === ref.namespace) entries.push({file, objectFile: file, record})
+          if (record.app.name === ref.name && record.app.namespace === ref.namespace) entries.push({file, id: `${name}#${record.item ?? 0}`, objectFile: file, record})
         }
 
         continue
@@ -328,13 +333,31 @@ export async function listBackups(ref: AppRef, dir = backupDir()): Promise<Backu
 
       const record = parseRecord(await readPrivate(file), file)
       if (record.app.name !== ref.name || record.app.namespace !== ref.namespace) continue
-      entries.push({file, objectFile: join(dir, record.object), record})
+      entries.push({file, id: name, objectFile: join(dir, record.object), record})
     } catch {
       continue
     }
   }
 
   return entries.sort((a, b) => a.record.time.localeCompare(b.record.time) || a.file.localeCompare(b.file))
+}
+
+/**
+ * Which of these changes an applied undo has reverted: change id → the undo's entry. Undo records
+ * name what they reverted (`undoes`); records written before that field existed are matched by the
+ * summary argo-doctor gave them ("undo <recipe> of <time> (…").
+ */
+export function undoneBy(entries: readonly BackupEntry[]): Map<string, BackupEntry> {
+  const done = new Map<string, BackupEntry>()
+  for (const undo of entries) {
+    if (undo.record.recipe !== 'undo' || undo.record.state !== 'applied') continue
+    const target = undo.record.undoes === undefined
+      ? entries.find((e) => e.record.recipe !== 'undo' && e.record.state === 'applied' && !done.has(e.id) && undo.record.summary.startsWith(`undo ${e.record.recipe} of ${e.record.time} (`))?.id
+      : undo.record.undoes
+    if (target !== undefined && !done.has(target)) done.set(target, undo)
+  }
+
+  return done
 }
 
 // ---------------------------------------------------------------- batch backups
@@ -396,7 +419,7 @@ export async function writeBatchBackup(input: BatchBackupInput): Promise<BatchBa
         app: {namespace: app.metadata.namespace ?? '', name: app.metadata.name},
         recipe: plan.recipe, action: plan.action, summary: plan.summary, time, user,
         kubeUser: input.kubeUser, context: input.context, server: input.server,
-        object: basename(file), item, patch: plan.patch, resourceVersion: {before: app.metadata.resourceVersion},
+        object: basename(file), item, patch: plan.patch, resourceVersion: {before: app.metadata.resourceVersion}, undoes: plan.undoes,
       })
     }
 
@@ -509,5 +532,5 @@ async function readBatchEntry(path: string, ref: AppRef | undefined): Promise<Ba
       : `${path} is a batch backup of ${records.length} applications; name the app to undo.`, 'List the app\'s backups with: undo APP --list')
   }
 
-  return {file: path, objectFile: path, record}
+  return {file: path, id: `${basename(path)}#${record.item ?? 0}`, objectFile: path, record}
 }

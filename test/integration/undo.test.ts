@@ -56,11 +56,45 @@ describe('undo (built CLI against a real HTTP API server)', function () {
     expect(list.exitCode).to.equal(0)
     expect((await jsonOut(list.stdout)).backups.map((b: {recipe: string; state: string}) => `${b.recipe}:${b.state}`)).to.deep.equal(['ignore-status:applied', 'undo:applied'])
     const text = await cli(['undo', PLATFORM, '--list'])
-    expect(text.stdout).to.match(/^TIME\s+RECIPE\s+STATE\s+RESOURCEVERSION\s+BACKUP$/m)
+    expect(text.stdout).to.match(/^TIME\s+RECIPE\s+STATE\s+RESOURCEVERSION\s+UNDONE\s+BACKUP$/m)
 
     const again = await cli(['undo', PLATFORM, '--yes'])
     expect(again.exitCode, again.stdout + again.stderr).to.equal(13)
     expect(again.stdout).to.include('Nothing to undo')
+  })
+
+  it('never undoes a change twice: a teammate re-adds what the first undo removed; a second undo leaves it (exit 13); --list says which change is undone', async () => {
+    const fix = await cli(['ignore-status', PLATFORM, '--yes', '--no-wait'])
+    expect(fix.exitCode, fix.stdout + fix.stderr).to.equal(0)
+    const fixed = stored(PLATFORM).spec
+    const undo = await cli(['undo', PLATFORM, '--yes', '--no-wait'])
+    expect(undo.exitCode, undo.stdout + undo.stderr).to.equal(0)
+    // a teammate puts the very same entries (and sync option) back by hand
+    server.mutate(...APP, PLATFORM, (o) => {
+      o.spec.ignoreDifferences = structuredClone(fixed.ignoreDifferences)
+      o.spec.syncPolicy = structuredClone(fixed.syncPolicy)
+    })
+    const teammates = stored(PLATFORM)
+    const writesBefore = writes().length
+
+    const again = await cli(['undo', PLATFORM, '--yes', '--no-wait'])
+    expect(again.exitCode, again.stdout + again.stderr).to.equal(13)
+    expect(again.stdout).to.match(/Nothing to undo: .*already undone/)
+    expect(writes()).to.have.length(writesBefore)
+    expect(stored(PLATFORM).spec).to.deep.equal(teammates.spec)
+
+    // naming the undone change explicitly is refused too
+    const list = await jsonOut((await cli(['undo', PLATFORM, '--list', '--json'])).stdout)
+    const [change, undoRecord] = list.backups
+    expect(change.undoneBy, 'the ignore-status change is marked undone').to.equal(undoRecord.id)
+    expect(undoRecord.undoes).to.equal(change.id)
+    const named = await cli(['undo', PLATFORM, '--yes', '--backup', change.record])
+    expect(named.exitCode, named.stdout + named.stderr).to.equal(14)
+    expect(named.stdout).to.match(/already undone by .*\.change\.json/)
+    expect(writes()).to.have.length(writesBefore)
+    const text = await cli(['undo', PLATFORM, '--list'])
+    expect(text.stdout).to.match(/^TIME\s+RECIPE\s+STATE\s+RESOURCEVERSION\s+UNDONE\s+BACKUP$/m)
+    expect(text.stdout).to.match(/ignore-status\s+applied\s+\S+ → \S+\s+by undo of 2025-12-31T06:00:00\.000Z/)
   })
 
   it('after unstick --exclude-self: removes the exclude, leaves the status the controller wrote since and does not restore the stuck operation', async () => {
