@@ -282,7 +282,39 @@ function checkRecord(record: ChangeRecord, file: string): ChangeRecord {
     throw new DoctorError('USAGE', `${file} is not an argo-doctor change record (kind ${RECORD_KIND}, version 1).`, 'Pass the .json or .change.json file argo-doctor printed as "Backup of the live object", or use --list.')
   }
 
+  // undo restores `touched[].before`: only paths its own patch changed (as touchedPaths records them) may be there.
+  const changed = record.patch.filter((op) => op?.op !== 'test' && typeof op.path === 'string').map((op) => op.path)
+  const stray = (record.touched ?? []).filter((t) => !changed.some((p) => p === t?.path || p.slice(0, p.lastIndexOf('/')) === t?.path))
+  if (!Array.isArray(record.touched ?? []) || stray.length > 0) {
+    throw new DoctorError('USAGE', `${file} is not a consistent change record: it would restore ${stray.map((t) => dottedPointer(String(t?.path))).join(', ')}, which is not changed by its own patch; nothing was changed.`,
+      'Use a record argo-doctor wrote (undo APP --list shows them).')
+  }
+
   return record
+}
+
+const dottedPointer = (pointer: string) => pointer.slice(1).replaceAll('/', '.')
+
+/**
+ * A backup named on the command line is trusted like the ones --list finds: a regular file (no
+ * symlink) owned by us, not writable by group or others, in a directory that is ours and not
+ * writable by group or others (nobody else could have planted or edited it).
+ */
+async function checkOwnFile(path: string): Promise<void> {
+  const uid = process.getuid?.()
+  const refuse = (what: string) => new DoctorError('REFUSED', `The backup ${path} is refused: ${what}; argo-doctor only undoes records nobody else could have written, so nothing was changed.`,
+    'Use a backup from your own private backup directory (undo APP --list shows them).')
+  const check = async (target: string, kind: 'file' | 'directory') => {
+    const stat = await lstat(target).catch(() => undefined)
+    if (!stat) return // a missing file gets its own message when it is read
+    const name = kind === 'file' ? 'it' : `its directory ${target}`
+    if (stat.isSymbolicLink()) throw refuse(`${name} is a symbolic link`)
+    if (uid !== undefined && stat.uid !== uid) throw refuse(`${name} is owned by uid ${stat.uid}, not by you (uid ${uid})`)
+    if ((stat.mode & 0o022) !== 0) throw refuse(`${name} is writable by ${(stat.mode & 0o002) ? 'everyone' : 'its group'} (mode ${(stat.mode & 0o777).toString(8).padStart(3, '0')})`)
+  }
+
+  await check(path, 'file')
+  await check(dirname(path), 'directory')
 }
 
 /**
@@ -292,6 +324,7 @@ function checkRecord(record: ChangeRecord, file: string): ChangeRecord {
 export async function readBackup(path: string, ref?: AppRef): Promise<BackupEntry> {
   if (isBatchName(basename(path))) return readBatchEntry(path, ref)
   const recordFile = path.endsWith(RECORD_SUFFIX) ? path : path.replace(/(\.json|\.ya?ml)?$/, RECORD_SUFFIX)
+  await checkOwnFile(recordFile)
   let text: string
   try {
     text = await readPrivate(recordFile)
@@ -515,6 +548,7 @@ export async function readBatchRecords(path: string): Promise<{header: Record<st
 }
 
 async function readBatchEntry(path: string, ref: AppRef | undefined): Promise<BackupEntry> {
+  await checkOwnFile(path)
   let records: ChangeRecord[]
   try {
     ({records} = await readBatchRecords(path))
