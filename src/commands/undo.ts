@@ -10,7 +10,7 @@ export default class Undo extends DoctorCommand {
   static summary = 'Revert the last change argo-doctor made to an app, and only that change.'
   static description = `Every change argo-doctor writes is backed up first, with a record of the JSON patch it applied. undo computes the inverse of that patch for the paths it touched and applies it as a guarded JSON patch (each path must still hold what argo-doctor wrote), with the same preview, confirmation, backup and verification as every other change.
 It refuses (exit 14), showing the paths, when someone changed one of those paths since: it never reverts anyone else's change, and it never restores the whole object. Controller-owned state is left alone: status (e.g. the operationState unstick cleared), the operation, and refresh requests.
-Without --backup it picks the app's newest applied change that is not already reverted (earlier undos are skipped); --list shows them all.`
+Without --backup it picks the app's newest applied change that is not already reverted (earlier undos are skipped). A change an undo already reverted is never undone again; --list shows them all and which are undone.`
   static examples = [
     '<%= config.bin %> undo my-app --list',
     '<%= config.bin %> undo my-app --dry-run',
@@ -37,10 +37,13 @@ Without --backup it picks the app's newest applied change that is not already re
       if (!args.app && !flags.filename) throw new DoctorError('USAGE', 'Name the Application: APP argument missing.', `Example: ${this.binName} undo my-app -n argocd --list`)
       const ref = args.app ? {name: args.app, namespace: flags.namespace} : await this.resolveRef((await this.fileOrCluster(flags)).source, undefined, flags)
       const entries = await backups.listBackups(ref)
-      const rows = entries.map((e) => [e.record.time, e.record.recipe, e.record.state, `${e.record.resourceVersion.before ?? '?'} → ${e.record.resourceVersion.after ?? '?'}`, e.objectFile])
+      const undone = backups.undoneBy(entries)
+      const rows = entries.map((e) => [e.record.time, e.record.recipe, e.record.state, `${e.record.resourceVersion.before ?? '?'} → ${e.record.resourceVersion.after ?? '?'}`,
+        undone.has(e.id) ? `by undo of ${undone.get(e.id)!.record.time}` : '', e.objectFile])
       if (entries.length === 0) this.io.out(`No backups of ${ref.namespace}/${ref.name} in ${backups.backupDir()}.`)
-      else this.io.out(renderTable(['TIME', 'RECIPE', 'STATE', 'RESOURCEVERSION', 'BACKUP'], rows))
-      const json = entries.map((e) => ({time: e.record.time, recipe: e.record.recipe, action: e.record.action, state: e.record.state, summary: e.record.summary, resourceVersion: e.record.resourceVersion, backup: e.objectFile, record: e.file}))
+      else this.io.out(renderTable(['TIME', 'RECIPE', 'STATE', 'RESOURCEVERSION', 'UNDONE', 'BACKUP'], rows))
+      const json = entries.map((e) => ({time: e.record.time, recipe: e.record.recipe, action: e.record.action, state: e.record.state, summary: e.record.summary, resourceVersion: e.record.resourceVersion,
+        backup: e.objectFile, record: e.file, id: e.id, undoes: e.record.undoes, undoneBy: undone.get(e.id)?.id}))
       return {json: {command: 'undo', app: ref, backups: json}, exitCode: ExitCode.OK}
     }
 
@@ -50,16 +53,22 @@ Without --backup it picks the app's newest applied change that is not already re
     const env = this.pipelineEnv(source, flags)
 
     let chosen: Awaited<ReturnType<typeof backups.readBackup>>
+    // Changes an applied undo already reverted are never undone again (someone may have put the same thing back since).
+    const recorded = await backups.listBackups(ref)
+    const undone = backups.undoneBy(recorded)
     if (flags.backup) {
       chosen = await backups.readBackup(flags.backup, ref)
     } else {
-      const all = (await backups.listBackups(ref)).filter((e) => e.record.state === 'applied' && e.record.recipe !== 'undo').reverse()
+      const applied = recorded.filter((e) => e.record.state === 'applied' && e.record.recipe !== 'undo')
+      const all = applied.filter((e) => !undone.has(e.id)).reverse()
       if (all.length === 0) {
-        this.io.out(`undo: ${ref.namespace}/${ref.name} — nothing to do: no applied argo-doctor change of this app is recorded in ${backups.backupDir()}.`)
+        this.io.out(`undo: ${ref.namespace}/${ref.name} — ${applied.length > 0
+          ? `Nothing to undo: every applied argo-doctor change of this app recorded in ${backups.backupDir()} is already undone (undo --list shows them).`
+          : `nothing to do: no applied argo-doctor change of this app is recorded in ${backups.backupDir()}.`}`)
         return {json: {command: 'undo', app: ref, status: 'nothing-to-do', exitCode: ExitCode.NOTHING_TO_DO, steps: []}, exitCode: ExitCode.NOTHING_TO_DO}
       }
 
-      // The newest change that is not already reverted (an earlier undo restored it).
+      // The newest change not undone yet that still has something to revert.
       const current = await source.read(ref)
       chosen = all.find((e) => {
         const a = analyzeUndo(current, e.record)
@@ -68,7 +77,8 @@ Without --backup it picks the app's newest applied change that is not already re
     }
 
     this.io.info(`Undoing ${chosen.record.recipe} of ${chosen.record.time} (${chosen.file}).`)
-    const build = (app: Application) => buildUndoPlan(app, {record: chosen.record, backupFile: chosen.file})
+    const by = undone.get(chosen.id)
+    const build = (app: Application) => buildUndoPlan(app, {record: chosen.record, backupFile: chosen.file, id: chosen.id, undoneBy: by && {file: by.file, time: by.record.time}})
     const result = await runRecipe(env, ref, build)
     return {json: {command: 'undo', app: ref, undoes: chosen.file, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
   }

@@ -60,11 +60,15 @@ export interface ChangeRecord {
   error?: string
   /** In a batch backup: the index of the object in the file's items. */
   item?: number
+  /** An undo's record: the id (recordId) of the change it reverted, so that change is never undone twice. */
+  undoes?: string
 }
 
 export interface BackupEntry {
-  /** The change record's path. */
+  /** The change record's path (for a batch: the batch file). */
   file: string
+  /** The record's id: its file name, plus "#<item>" in a batch file (names are never reused). */
+  id: string
   /** The object file's path. */
   objectFile: string
   record: ChangeRecord
@@ -250,6 +254,7 @@ export async function writeBackup(input: BackupInput): Promise<BackupHandle> {
     object: basename(file),
     patch: plan.patch,
     resourceVersion: {before: app.metadata.resourceVersion},
+    undoes: plan.undoes,
   }
   try {
     await createFile(recordFile, `${JSON.stringify(record, null, 2)}\n`)
@@ -298,7 +303,39 @@ function checkRecord(record: ChangeRecord, file: string): ChangeRecord {
     throw new DoctorError('USAGE', `${file} is not an argo-doctor change record (kind ${RECORD_KIND}, version 1).`, 'Pass the .json or .change.json file argo-doctor printed as "Backup of the live object", or use --list.')
   }
 
+  // undo restores `touched[].before`: only paths its own patch changed (as touchedPaths records them) may be there.
+  const changed = record.patch.filter((op) => op?.op !== 'test' && typeof op.path === 'string').map((op) => op.path)
+  const stray = (record.touched ?? []).filter((t) => !changed.some((p) => p === t?.path || p.slice(0, p.lastIndexOf('/')) === t?.path))
+  if (!Array.isArray(record.touched ?? []) || stray.length > 0) {
+    throw new DoctorError('USAGE', `${file} is not a consistent change record: it would restore ${stray.map((t) => dottedPointer(String(t?.path))).join(', ')}, which is not changed by its own patch; nothing was changed.`,
+      'Use a record argo-doctor wrote (undo APP --list shows them).')
+  }
+
   return record
+}
+
+const dottedPointer = (pointer: string) => pointer.slice(1).replaceAll('/', '.')
+
+/**
+ * A backup named on the command line is trusted like the ones --list finds: a regular file (no
+ * symlink) owned by us, not writable by group or others, in a directory that is ours and not
+ * writable by group or others (nobody else could have planted or edited it).
+ */
+async function checkOwnFile(path: string): Promise<void> {
+  const uid = process.getuid?.()
+  const refuse = (what: string) => new DoctorError('REFUSED', `The backup ${path} is refused: ${what}; argo-doctor only undoes records nobody else could have written, so nothing was changed.`,
+    'Use a backup from your own private backup directory (undo APP --list shows them).')
+  const check = async (target: string, kind: 'file' | 'directory') => {
+    const stat = await lstat(target).catch(() => undefined)
+    if (!stat) return // a missing file gets its own message when it is read
+    const name = kind === 'file' ? 'it' : `its directory ${target}`
+    if (stat.isSymbolicLink()) throw refuse(`${name} is a symbolic link`)
+    if (uid !== undefined && stat.uid !== uid) throw refuse(`${name} is owned by uid ${stat.uid}, not by you (uid ${uid})`)
+    if ((stat.mode & 0o022) !== 0) throw refuse(`${name} is writable by ${(stat.mode & 0o002) ? 'everyone' : 'its group'} (mode ${(stat.mode & 0o777).toString(8).padStart(3, '0')})`)
+  }
+
+  await check(path, 'file')
+  await check(dirname(path), 'directory')
 }
 
 /**
@@ -308,6 +345,7 @@ function checkRecord(record: ChangeRecord, file: string): ChangeRecord {
 export async function readBackup(path: string, ref?: AppRef): Promise<BackupEntry> {
   if (isBatchName(basename(path))) return readBatchEntry(path, ref)
   const recordFile = path.endsWith(RECORD_SUFFIX) ? path : path.replace(/(\.json|\.ya?ml)?$/, RECORD_SUFFIX)
+  await checkOwnFile(recordFile)
   let text: string
   try {
     text = await readPrivate(recordFile)
@@ -318,7 +356,7 @@ export async function readBackup(path: string, ref?: AppRef): Promise<BackupEntr
   }
 
   const record = parseRecord(text, recordFile)
-  return {file: recordFile, objectFile: join(dirname(recordFile), record.object), record}
+  return {file: recordFile, id: basename(recordFile), objectFile: join(dirname(recordFile), record.object), record}
 }
 
 /** The app's change records in the backup directory, oldest first. Symlinks and other people's files are skipped. */
@@ -341,7 +379,7 @@ export async function listBackups(ref: AppRef, dir = backupDir()): Promise<Backu
     try {
       if (isBatchName(name)) {
         for (const record of (await readBatchRecords(file)).records) {
-          if (record.app.name === ref.name && record.app.namespace === ref.namespace) entries.push({file, objectFile: file, record})
+          if (record.app.name === ref.name && record.app.namespace === ref.namespace) entries.push({file, id: `${name}#${record.item ?? 0}`, objectFile: file, record})
         }
 
         continue
@@ -349,13 +387,31 @@ export async function listBackups(ref: AppRef, dir = backupDir()): Promise<Backu
 
       const record = parseRecord(await readPrivate(file), file)
       if (record.app.name !== ref.name || record.app.namespace !== ref.namespace) continue
-      entries.push({file, objectFile: join(dir, record.object), record})
+      entries.push({file, id: name, objectFile: join(dir, record.object), record})
     } catch {
       continue
     }
   }
 
   return entries.sort((a, b) => a.record.time.localeCompare(b.record.time) || a.file.localeCompare(b.file))
+}
+
+/**
+ * Which of these changes an applied undo has reverted: change id → the undo's entry. Undo records
+ * name what they reverted (`undoes`); records written before that field existed are matched by the
+ * summary argo-doctor gave them ("undo <recipe> of <time> (…").
+ */
+export function undoneBy(entries: readonly BackupEntry[]): Map<string, BackupEntry> {
+  const done = new Map<string, BackupEntry>()
+  for (const undo of entries) {
+    if (undo.record.recipe !== 'undo' || undo.record.state !== 'applied') continue
+    const target = undo.record.undoes === undefined
+      ? entries.find((e) => e.record.recipe !== 'undo' && e.record.state === 'applied' && !done.has(e.id) && undo.record.summary.startsWith(`undo ${e.record.recipe} of ${e.record.time} (`))?.id
+      : undo.record.undoes
+    if (target !== undefined && !done.has(target)) done.set(target, undo)
+  }
+
+  return done
 }
 
 // ---------------------------------------------------------------- batch backups
@@ -417,7 +473,7 @@ export async function writeBatchBackup(input: BatchBackupInput): Promise<BatchBa
         app: {namespace: app.metadata.namespace ?? '', name: app.metadata.name},
         recipe: plan.recipe, action: plan.action, summary: plan.summary, time, user,
         kubeUser: input.kubeUser, context: input.context, server: input.server,
-        object: basename(file), item, patch: plan.patch, resourceVersion: {before: app.metadata.resourceVersion},
+        object: basename(file), item, patch: plan.patch, resourceVersion: {before: app.metadata.resourceVersion}, undoes: plan.undoes,
       })
     }
 
@@ -513,6 +569,7 @@ export async function readBatchRecords(path: string): Promise<{header: Record<st
 }
 
 async function readBatchEntry(path: string, ref: AppRef | undefined): Promise<BackupEntry> {
+  await checkOwnFile(path)
   let records: ChangeRecord[]
   try {
     ({records} = await readBatchRecords(path))
@@ -530,5 +587,5 @@ async function readBatchEntry(path: string, ref: AppRef | undefined): Promise<Ba
       : `${path} is a batch backup of ${records.length} applications; name the app to undo.`, 'List the app\'s backups with: undo APP --list')
   }
 
-  return {file: path, objectFile: path, record}
+  return {file: path, id: `${basename(path)}#${record.item ?? 0}`, objectFile: path, record}
 }

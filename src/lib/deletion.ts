@@ -196,12 +196,64 @@ export function finalizerRole(name: string): FinalizerRole {
   return 'foreign'
 }
 
-/** DeletionError/ComparisonError texts that say the destination cluster is not configured any more. */
-const CLUSTER_GONE = /cluster "[^"]*" not found|there are no clusters with this (?:name|URL)|error getting cluster by (?:server|name|URL)|unable to find destination server|cluster "[^"]*" is disabled|has not been configured/i
+/*
+ * What a DeletionError says, matched on the controller's own wording only (the condition holds
+ * finalizeApplicationDeletion's error, argo-cd controller/appcontroller.go v3.2.11 and v3.6.2).
+ * Other conditions (a ComparisonError from a Helm chart that mentions a "cluster", …) never count.
+ */
+
+/**
+ * The destination cluster is not configured: util/db GetCluster `cluster %q not found` (a gRPC
+ * NotFound status, so "rpc error: code = NotFound desc = …"), optionally wrapped by util/argo
+ * GetDestinationCluster ("error getting cluster by server %q: …", "error getting cluster by URL: …");
+ * util/argo GetDestinationServer "there are no clusters with this name: %s". Current controllers drop
+ * the finalizers themselves in this case; older ones (and a failed finalizer update) leave this error.
+ */
+const CLUSTER_GONE = [
+  /^(?:error getting cluster by (?:server "[^"]*"|URL): )?rpc error: code = NotFound desc = cluster "[^"]*" not found$/,
+  /^(?:unable to find destination server: )?there are no clusters with this (?:name|URL): \S+$/,
+]
 /** Texts that say the destination's API server cannot be reached (or refuses Argo CD's credentials). */
 const CLUSTER_UNREACHABLE = /dial tcp|no such host|connection refused|i\/o timeout|context deadline exceeded|TLS handshake timeout|network is unreachable|no route to host|failed to sync cluster|the server has asked for the client to provide credentials|Unauthorized|x509: /i
-/** Hooks of a PreDelete/PostDelete stage cannot be created or run. */
-const HOOKS_CANNOT_RUN = /(?:pre|post)-delete hooks?|namespaces? "[^"]*" not found|Forbidden|forbidden/i
+/**
+ * Errors that only the pre-/post-delete hook stage returns. PreDelete (v3.6.2): "error executing
+ * pre-delete hooks: …", "error cleaning up pre-delete hooks: …". Both stages, from executeHooks
+ * (controller/hook.go v3.6.2): "<PreDelete|PostDelete> hook(s) failed: …", "<type> hook <key> is not
+ * permitted: …", "failed to determine scope of <type> hook …", "failed to set app instance tracking
+ * on <type> hook …". Post-delete errors are otherwise returned unwrapped (v3.2.11 and v3.6.2), so
+ * those are told by the stage the finalizers put the app in (see deletionStage).
+ */
+const HOOK_STAGE_ERROR = [
+  /^error (?:executing|cleaning up) pre-delete hooks: /,
+  /^(?:PreDelete|PostDelete) hook\(s\) failed: /,
+  /^(?:PreDelete|PostDelete) hook \S.* is not permitted: /,
+  /^failed to (?:determine scope of|set app instance tracking on) (?:PreDelete|PostDelete) hook /,
+]
+
+export type DeletionStage = 'pre-delete' | 'cascade' | 'post-delete' | 'pre-delete-cleanup' | 'post-delete-cleanup' | 'none'
+
+/**
+ * The stage finalizeApplicationDeletion is in, from the finalizers it has left, in the controller's
+ * order: pre-delete hooks, cascading delete, post-delete hooks, then the hooks' cleanup.
+ */
+export function deletionStage(finalizers: readonly string[]): DeletionStage {
+  const has = (re: RegExp) => finalizers.some((f) => re.test(f))
+  if (has(/^pre-delete-finalizer\.argocd\.argoproj\.io$/)) return 'pre-delete'
+  if (has(CASCADE)) return 'cascade'
+  if (has(/^post-delete-finalizer\.argocd\.argoproj\.io$/)) return 'post-delete'
+  if (has(/^pre-delete-finalizer\.argocd\.argoproj\.io\/cleanup$/)) return 'pre-delete-cleanup'
+  if (has(/^post-delete-finalizer\.argocd\.argoproj\.io\/cleanup$/)) return 'post-delete-cleanup'
+  return 'none'
+}
+
+/** Which hook stage returned this DeletionError, if one did. */
+export function hookStageOf(error: string, stage: DeletionStage): 'pre-delete' | 'post-delete' | undefined {
+  if (HOOK_STAGE_ERROR.some((re) => re.test(error))) return /^error \w+(?: up)? pre-delete|^PreDelete |(?:of|on) PreDelete hook /.test(error) ? 'pre-delete' : 'post-delete'
+  // Only post-delete hooks run in these stages, and their errors come back unwrapped.
+  return stage === 'post-delete' || stage === 'post-delete-cleanup' ? 'post-delete' : undefined
+}
+
+export const isClusterGoneError = (error: string): boolean => CLUSTER_GONE.some((re) => re.test(error.trim()))
 
 export interface DeletionFacts {
   deleting: boolean
@@ -213,7 +265,8 @@ export interface DeletionFacts {
   inCluster: boolean
   clusterGone: boolean
   clusterUnreachable: boolean
-  hooksCannotRun: boolean
+  /** The DeletionError came from this hook stage (its hooks cannot run or be cleaned up). */
+  hookStageError?: 'pre-delete' | 'post-delete'
   operationSet: boolean
   controllerAlive: boolean
   reconciledAgoSeconds?: number
@@ -233,12 +286,12 @@ export function deletionFacts(app: Application, now: Date, opts: {live?: readonl
   const meta = app.metadata
   const finalizers = (meta.finalizers ?? []).map((name, index) => ({index, name, role: finalizerRole(name)}))
   const conditions = app.status?.conditions ?? []
-  const errors = conditions.filter((c) => c.type === 'DeletionError').map((c) => printable(c.message ?? '')).filter(Boolean)
-  const allText = conditions.map((c) => c.message ?? '').join('\n')
+  const rawErrors = conditions.filter((c) => c.type === 'DeletionError').map((c) => c.message ?? '').filter(Boolean)
+  const errors = rawErrors.map((e) => printable(e))
   const dest = app.spec?.destination ?? {}
   const destination = printable(dest.server ?? (dest.name ? `name ${dest.name}` : '(none)'))
   const inCluster = dest.server === IN_CLUSTER_SERVER || dest.name === 'in-cluster'
-  const clusterGone = CLUSTER_GONE.test(allText)
+  const clusterGone = rawErrors.some((e) => isClusterGoneError(e))
   const clusterUnreachable = !clusterGone && errors.some((e) => CLUSTER_UNREACHABLE.test(e))
   const reconciledAgoSeconds = secondsSince(app.status?.reconciledAt, now)
   const live = opts.live ?? []
@@ -252,7 +305,7 @@ export function deletionFacts(app: Application, now: Date, opts: {live?: readonl
     .filter((r) => !r.hook || findLive(live, r)?.state === 'found')
     .map((r) => ({...r, live: findLive(live, r)}))
     .filter((r) => r.live?.state !== 'missing')
-  const hookStage = finalizers.some((f) => f.role === 'pre-delete' || f.role === 'post-delete')
+  const stage = deletionStage(meta.finalizers ?? [])
   return {
     deleting: Boolean(meta.deletionTimestamp),
     deletionAgeSeconds: secondsSince(meta.deletionTimestamp, now),
@@ -263,7 +316,7 @@ export function deletionFacts(app: Application, now: Date, opts: {live?: readonl
     inCluster,
     clusterGone,
     clusterUnreachable,
-    hooksCannotRun: hookStage && !clusterGone && !clusterUnreachable && errors.some((e) => HOOKS_CANNOT_RUN.test(e)),
+    hookStageError: clusterGone || clusterUnreachable || rawErrors.length !== 1 ? undefined : hookStageOf(rawErrors[0], stage),
     operationSet: app.operation !== undefined && app.operation !== null,
     controllerAlive: reconciledAgoSeconds !== undefined && reconciledAgoSeconds <= opts.controllerFreshSeconds,
     reconciledAgoSeconds,

@@ -303,7 +303,8 @@ export async function runSteps(env: PipelineEnv, ref: AppRef, first: Step, opts:
     try {
       result = await runRecipe(env, ref, step.build, {
         ...opts,
-        preApproved: opts.preApproved || (results.length > 0 && step.preApproved),
+        // The caller's approval covers the step it approved; a later step only when marked preApproved.
+        preApproved: results.length === 0 ? opts.preApproved : step.preApproved,
         approvedKey: results.length === 0 ? opts.approvedKey : undefined,
         firstRead: results.length === 0 ? opts.firstRead : undefined,
         verifyTimeoutSeconds: step.verifyTimeoutSeconds,
@@ -408,6 +409,8 @@ export async function runBatch(env: PipelineEnv, refs: AppRef[], first: Step, op
   const skipped = refs.length - wave.length
   io.out()
   io.out(`${wave.length} of ${refs.length} application${refs.length === 1 ? '' : 's'} would change${skipped ? ` (${skipped} with nothing to do, refused or unreadable)` : ''}.`)
+  // What the rest of the sequence may do (e.g. unstick's fallback to clearing), said before the one confirmation.
+  for (const line of new Set(wave.flatMap((item) => item.step.rest?.(item.result) ?? []))) io.out(line)
   if (opts.max !== undefined && wave.length > opts.max) {
     throw new DoctorError('REFUSED', `${wave.length} applications would be changed, more than --max ${opts.max}; nothing was written.`, 'Narrow the selection (-l, names) or raise --max.')
   }
@@ -435,10 +438,11 @@ export async function runBatch(env: PipelineEnv, refs: AppRef[], first: Step, op
   let firstWave = true
   while (wave.length > 0) {
     if (!firstWave) {
-      // A later step of the sequence: covered by the confirmation, proved by a dry run all the same.
+      // A later step of the sequence: proved by a dry run; covered by the confirmation only when marked preApproved.
       const refusedBy = await proveAccepted(batchEnv, wave)
       for (const [item, error] of refusedBy) failEntry(io, item.entry, error)
       wave = wave.filter((item) => !refusedBy.has(item))
+      wave = await confirmLaterStep(env, wave, opts.verb)
     }
 
     const {written, conflicted} = await writeBatch(batchEnv, wave, firstWave)
@@ -517,7 +521,7 @@ async function planBatch(env: PipelineEnv, targets: BatchTarget[], announce: boo
         return undefined
       }
 
-      if (announce) io.out(oneLine(`${ref.namespace}/${ref.name}: ${outcome.summary}`))
+      if (announce || !step.preApproved) io.out(oneLine(`${ref.namespace}/${ref.name}: ${outcome.summary}`))
       const result: StepResult = {
         recipe: outcome.recipe,
         action: outcome.action,
@@ -541,6 +545,25 @@ async function planBatch(env: PipelineEnv, targets: BatchTarget[], announce: boo
     }
   }))
   return items.filter((item): item is BatchItem => item !== undefined)
+}
+
+/**
+ * A later step of a batch sequence that is not covered by the first confirmation (unstick's fallback
+ * from terminating to clearing): its per-app lines and dry run were shown; ask again, as for one app
+ * (--yes answers yes). Returns the items to write; declined ones are settled as declined.
+ */
+async function confirmLaterStep(env: PipelineEnv, wave: BatchItem[], verb: string): Promise<BatchItem[]> {
+  const ask = wave.filter((item) => !item.step.preApproved)
+  if (ask.length === 0 || env.yes) return wave
+  const actions = [...new Set(ask.map((item) => item.plan.action))].join(', ')
+  if (await confirmChange(env.io, `${verb}: ${actions === 'clear-operation' ? 'Clear the operation of' : `${actions} for`} these ${ask.length} application${ask.length === 1 ? '' : 's'}?`)) return wave
+  env.io.out('Not applied: nothing more was changed.')
+  for (const item of ask) {
+    Object.assign(item.result, {status: 'declined', exitCode: ExitCode.DECLINED})
+    settleEntry(item.entry)
+  }
+
+  return wave.filter((item) => !ask.includes(item))
 }
 
 /**

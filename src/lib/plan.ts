@@ -42,6 +42,8 @@ export interface Plan {
   /** Advice that is not part of the change (e.g. the permanent fix). */
   notes: string[]
   verify: Verify
+  /** undo only: the id (see backup.ts recordId) of the change record this plan reverts; kept in its own record. */
+  undoes?: string
 }
 
 /** The recipe decided there is nothing to change (exit NOTHING_TO_DO) or that it must not (exit REFUSED). */

@@ -45,6 +45,17 @@ describe('approve-prune (built CLI against a real HTTP API server)', function ()
     expect(reads.map((q) => q.path).sort()).to.deep.equal(['/apis/batch/v1/namespaces/batch/cronjobs/nightly-report', '/apis/batch/v1/namespaces/batch/cronjobs/quarterly-export'])
   })
 
+  it('an operation whose startedAt is in 2099: refused (exit 14), no deletion-approved written', async () => {
+    server.mutate(...APP, 'legacy-crons', (o) => {
+      o.status.operationState.startedAt = '2099-01-01T00:00:00Z'
+    })
+    const r = await runCli(args('--yes', '--timeout', '5s'), {env: {...env, ARGO_DOCTOR_BACKUP_DIR: tempDir()}})
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(14)
+    expect(r.stdout).to.match(/says it started at 2099-01-01T00:00:00Z/)
+    expect(server.requests.filter((q) => q.method === 'PATCH')).to.have.length(0)
+    expect(stored().metadata.annotations?.[KEY]).to.equal(undefined)
+  })
+
   it('--yes writes the approval and waits until the controller (played here) pruned them and finished the sync', async () => {
     const controller = setInterval(() => {
       const app = stored()

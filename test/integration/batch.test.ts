@@ -320,6 +320,26 @@ describe('batches: -l/--all at scale (built CLI against a real HTTP API server)'
     for (const name of names) expect(server.get(...APP, name).status.operationState.phase).to.equal('Failed')
   })
 
+  it('bulk unstick --yes whose terminate times out: the first preview says the fallback may follow; the fallback is previewed per app and dry-run before it clears', async () => {
+    for (const name of names.slice(0, 3)) {
+      const app = hookStuckApp()
+      app.metadata.name = name
+      server.put(app)
+    }
+
+    const r = await cli(['unstick', '--all', '--yes', '--terminate-timeout', '1s', '--timeout', '1s'])
+    const out = String(r.stdout)
+    const confirmAt = out.indexOf('3 of 3 applications would change.')
+    const fallbackAt = out.indexOf('did not finish')
+    expect(confirmAt, out).to.be.greaterThan(-1)
+    expect(fallbackAt, out).to.be.greaterThan(confirmAt)
+    expect(out.slice(confirmAt, fallbackAt)).to.match(/argo-doctor then clears the operation instead \(previewed and confirmed again; --yes answers yes\)/)
+    const fallback = out.slice(fallbackAt)
+    for (const name of names.slice(0, 3)) expect(fallback).to.include(`argocd/${name}: Clear the stuck sync of ${name}`)
+    expect(String(r.stderr).match(/Server dry run \(dryRun=All\) of the change to argocd\/app-0\d: accepted/g), 'terminate and clear each proved').to.have.length(2)
+    for (const name of names.slice(0, 3)) expect(server.get(...APP, name).status.operationState).to.equal(undefined)
+  })
+
   it('bulk unstick that clears the operations: one write each, one backup file, every stuck sync cleared', async () => {
     for (const name of names) {
       const app = selfWaitApp()

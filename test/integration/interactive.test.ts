@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
 import {tempDir} from '../support/cli.js'
 import {cliInPty} from '../support/pty.js'
-import {NOW, selfWaitApp} from '../fixtures/apps.js'
+import {hookStuckApp, NOW, selfWaitApp} from '../fixtures/apps.js'
 
 const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
 const PROMPT = /Apply this change to argocd\/wealist-apps-prod\?/
@@ -47,6 +47,36 @@ describe('interactive confirmation in a real terminal', function () {
     expect(after.status.operationState).to.equal(undefined)
     const writes = server.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All')
     expect(writes).to.have.length(2) // the first was refused by the resourceVersion guard
+  })
+
+  it('bulk unstick: when the terminate times out, the fallback that clears the operations is previewed and asked again; "no" leaves them (exit 12)', async () => {
+    for (const name of ['pay-a', 'pay-b']) {
+      const app = hookStuckApp()
+      app.metadata.name = name
+      app.metadata.labels = {team: 'pay'}
+      server.put(app)
+    }
+
+    const pty = cliInPty(['unstick', '-l', 'team=pay', '--kubeconfig', kubeconfig, '--terminate-timeout', '1s', '--timeout', '1s'], {ARGO_DOCTOR_NOW: NOW.toISOString(), ARGO_DOCTOR_BACKUP_DIR: tempDir()})
+    try {
+      await pty.waitFor(/Unstick these 2 applications\?/)
+      expect(pty.text).to.match(/then clears the operation instead \(previewed and confirmed again/)
+      pty.type('y\r')
+      await pty.waitFor(/Clear the operation of these 2 applications\?/, 30_000)
+      const fallback = pty.text.slice(pty.text.indexOf('did not finish'))
+      expect(fallback).to.match(/argocd\/pay-a: Clear the stuck sync of pay-a/)
+      expect(fallback).to.match(/Server dry run \(dryRun=All\)/)
+      pty.type('n\r')
+      expect(await pty.exited, pty.text).to.equal(12)
+    } finally {
+      pty.kill()
+    }
+
+    for (const name of ['pay-a', 'pay-b']) {
+      const app = server.get(...APP, name)
+      expect(app.operation, name).to.not.equal(undefined)
+      expect(app.status.operationState.phase, name).to.equal('Terminating')
+    }
   })
 
   it('Ctrl-C at the prompt leaves everything unchanged (exit 130)', async () => {

@@ -65,6 +65,24 @@ describe('unblock-delete (built CLI against a real HTTP API server)', function (
     expect(server.get(...APP, 'edge-us-payments').metadata.finalizers).to.deep.equal(['resources-finalizer.argocd.argoproj.io'])
   })
 
+  for (const [title, finalizers, condition] of [
+    ['a Helm render error (ComparisonError) naming "cluster \\"staging\\" not found in values.clusters"', ['resources-finalizer.argocd.argoproj.io'],
+      {type: 'ComparisonError', message: 'Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = `helm template` failed: error calling fail: cluster "staging" not found in values.clusters'}],
+    ['an RBAC DeletionError ("cannot delete") on an app with the post-delete finalizer', ['resources-finalizer.argocd.argoproj.io', 'post-delete-finalizer.argocd.argoproj.io'],
+      {type: 'DeletionError', message: 'deployments.apps "checkout" is forbidden: User "system:serviceaccount:argocd:argocd-application-controller" cannot delete resource "deployments" in API group "apps" in the namespace "shop"'}],
+  ] as const) {
+    it(`${title}: refused without --force (exit 14), no finalizer removed`, async () => {
+      const app = issueApp('zookeeper-operator')
+      app.metadata.finalizers = [...finalizers]
+      app.status!.conditions = [condition]
+      planted(server, app)
+      const r = await runCli(args('zookeeper-operator', '--yes', '--timeout', '5s'), {env: {...env, ARGO_DOCTOR_BACKUP_DIR: tempDir()}})
+      expect(r.exitCode, r.stdout + r.stderr).to.equal(14)
+      expect(server.requests.filter((q) => q.method === 'PATCH')).to.have.length(0)
+      expect(server.get(...APP, 'zookeeper-operator').metadata.finalizers).to.deep.equal(finalizers)
+    })
+  }
+
   it('refuses (exit 14) an app that is not being deleted, and writes nothing', async () => {
     server.put(issueApp('legacy-crons'))
     const r = await runCli(args('legacy-crons', '--yes', '--force'), {env})

@@ -1,4 +1,4 @@
-import {readdirSync, writeFileSync} from 'node:fs'
+import {chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect} from 'chai'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
@@ -56,11 +56,45 @@ describe('undo (built CLI against a real HTTP API server)', function () {
     expect(list.exitCode).to.equal(0)
     expect((await jsonOut(list.stdout)).backups.map((b: {recipe: string; state: string}) => `${b.recipe}:${b.state}`)).to.deep.equal(['ignore-status:applied', 'undo:applied'])
     const text = await cli(['undo', PLATFORM, '--list'])
-    expect(text.stdout).to.match(/^TIME\s+RECIPE\s+STATE\s+RESOURCEVERSION\s+BACKUP$/m)
+    expect(text.stdout).to.match(/^TIME\s+RECIPE\s+STATE\s+RESOURCEVERSION\s+UNDONE\s+BACKUP$/m)
 
     const again = await cli(['undo', PLATFORM, '--yes'])
     expect(again.exitCode, again.stdout + again.stderr).to.equal(13)
     expect(again.stdout).to.include('Nothing to undo')
+  })
+
+  it('never undoes a change twice: a teammate re-adds what the first undo removed; a second undo leaves it (exit 13); --list says which change is undone', async () => {
+    const fix = await cli(['ignore-status', PLATFORM, '--yes', '--no-wait'])
+    expect(fix.exitCode, fix.stdout + fix.stderr).to.equal(0)
+    const fixed = stored(PLATFORM).spec
+    const undo = await cli(['undo', PLATFORM, '--yes', '--no-wait'])
+    expect(undo.exitCode, undo.stdout + undo.stderr).to.equal(0)
+    // a teammate puts the very same entries (and sync option) back by hand
+    server.mutate(...APP, PLATFORM, (o) => {
+      o.spec.ignoreDifferences = structuredClone(fixed.ignoreDifferences)
+      o.spec.syncPolicy = structuredClone(fixed.syncPolicy)
+    })
+    const teammates = stored(PLATFORM)
+    const writesBefore = writes().length
+
+    const again = await cli(['undo', PLATFORM, '--yes', '--no-wait'])
+    expect(again.exitCode, again.stdout + again.stderr).to.equal(13)
+    expect(again.stdout).to.match(/Nothing to undo: .*already undone/)
+    expect(writes()).to.have.length(writesBefore)
+    expect(stored(PLATFORM).spec).to.deep.equal(teammates.spec)
+
+    // naming the undone change explicitly is refused too
+    const list = await jsonOut((await cli(['undo', PLATFORM, '--list', '--json'])).stdout)
+    const [change, undoRecord] = list.backups
+    expect(change.undoneBy, 'the ignore-status change is marked undone').to.equal(undoRecord.id)
+    expect(undoRecord.undoes).to.equal(change.id)
+    const named = await cli(['undo', PLATFORM, '--yes', '--backup', change.record])
+    expect(named.exitCode, named.stdout + named.stderr).to.equal(14)
+    expect(named.stdout).to.match(/already undone by .*\.change\.json/)
+    expect(writes()).to.have.length(writesBefore)
+    const text = await cli(['undo', PLATFORM, '--list'])
+    expect(text.stdout).to.match(/^TIME\s+RECIPE\s+STATE\s+RESOURCEVERSION\s+UNDONE\s+BACKUP$/m)
+    expect(text.stdout).to.match(/ignore-status\s+applied\s+\S+ → \S+\s+by undo of 2025-12-31T06:00:00\.000Z/)
   })
 
   it('after unstick --exclude-self: removes the exclude, leaves the status the controller wrote since and does not restore the stuck operation', async () => {
@@ -87,6 +121,62 @@ describe('undo (built CLI against a real HTTP API server)', function () {
     expect(after.spec.source).to.deep.equal(original.spec.source)
     expect(after.status).to.deep.equal(controllerStatus)
     expect(after.operation).to.equal(undefined)
+  })
+
+  describe('undo --backup FILE trusts no file it would not have written itself', () => {
+    /** A change record as argo-doctor writes one, for the platform app's destination. */
+    const forged = (touched: unknown[], patch: unknown[]) => ({
+      kind: 'ArgoDoctorChangeRecord', version: 1, state: 'applied', app: {namespace: 'argocd', name: PLATFORM}, recipe: 'ignore-status', action: 'ignore-status',
+      summary: 'x', time: '2025-12-31T05:59:00.000Z', user: 'me', object: 'argocd_x.json', patch, resourceVersion: {before: '1', after: '2'}, touched,
+    })
+    const destination = () => stored(PLATFORM).spec.destination.server
+    const attack = () => forged(
+      [{path: '/spec/destination/server', before: 'https://attacker.example.com', after: destination()}],
+      [{op: 'test', path: '/metadata/resourceVersion', value: '1'}, {op: 'add', path: '/spec/ignoreDifferences/-', value: {kind: 'Service'}}],
+    )
+    const write = (dir: string, record: unknown, mode = 0o600) => {
+      mkdirSync(dir, {recursive: true, mode: 0o700})
+      const file = join(dir, `argocd_${PLATFORM}_2025-12-31T055900.000Z_rv1.change.json`)
+      writeFileSync(file, JSON.stringify(record), {mode})
+      chmodSync(file, mode)
+      return file
+    }
+
+    it('a record whose touched paths are not in its own patch (restores spec.destination.server): refused, nothing written', async () => {
+      const before = destination()
+      const r = await cli(['undo', PLATFORM, '--yes', '--no-wait', '--backup', write(join(tempDir(), 'private'), attack())])
+      expect(r.exitCode, r.stdout + r.stderr).to.equal(2)
+      expect(r.stderr).to.match(/spec\.destination\.server.*not changed by its own patch/)
+      expect(writes()).to.have.length(0)
+      expect(destination()).to.equal(before)
+    })
+
+    it('a record in a world-writable directory, a group-writable record, or one owned by someone else: refused (exit 14), as --list skips them', async () => {
+      // a consistent record (its touched path is in its patch) so only where it lies is wrong
+      const record = forged([{path: '/spec/ignoreDifferences', before: [], after: stored(PLATFORM).spec.ignoreDifferences ?? []}],
+        [{op: 'add', path: '/spec/ignoreDifferences/-', value: {kind: 'Service'}}])
+      const shared = join(tempDir(), 'shared')
+      const inShared = write(shared, record)
+      chmodSync(shared, 0o777)
+      const cases: Array<[string, string, RegExp]> = [
+        ['world-writable directory', inShared, /directory .* is writable by everyone/],
+        ['group-writable file', write(join(tempDir(), 'p'), record, 0o660), /is writable by its group/],
+      ]
+      if (process.getuid?.() === 0) {
+        const foreign = write(join(tempDir(), 'f'), record)
+        chownSync(foreign, 65_534, 65_534)
+        cases.push(['owned by another user', foreign, /is owned by uid 65534/])
+      }
+
+      for (const [what, file, message] of cases) {
+        const r = await cli(['undo', PLATFORM, '--yes', '--no-wait', '--backup', file])
+        expect(r.exitCode, `${what}: ${r.stdout}${r.stderr}`).to.equal(14)
+        expect(r.stderr, what).to.match(message)
+      }
+
+      expect(writes()).to.have.length(0)
+      expect(readFileSync(inShared, 'utf8')).to.include('ArgoDoctorChangeRecord')
+    })
   })
 
   it('refuses (exit 14) with the conflicting paths when someone changed the same path since, and writes nothing', async () => {

@@ -11,6 +11,9 @@ export interface ApprovePruneOptions {
   live?: readonly LiveMeta[]
 }
 
+/** How far ahead of our clock an operation's start may be (clock skew) before approving it is refused. */
+export const MAX_SKEW_SECONDS = 300
+
 /** One line per resource that the approval lets Argo CD delete. */
 export function pendingLines(app: Application, opts: ApprovePruneOptions): string[] {
   const facts = pruneConfirmation(app, opts.now, opts.live)
@@ -52,8 +55,17 @@ export function buildApprovePrunePlan(app: Application, opts: ApprovePruneOption
       `If nothing moves, is the application-controller running? ${explain}`)
   }
 
-  // The controller compares the annotation with its own timestamps: never write a time before them (clock skew).
+  // The controller compares the annotation with its own timestamps: never write a time before them
+  // (clock skew) — but only within a few minutes. Any time that approves an operation "started" far
+  // ahead (a broken or hostile status, a badly wrong clock) stands until then and approves every later
+  // prune too, so there is no safe value to write: refuse.
   const sinceMs = facts.since ? Date.parse(facts.since) : Number.NaN
+  if (!Number.isNaN(sinceMs) && sinceMs > opts.now.getTime() + MAX_SKEW_SECONDS * 1000) {
+    const ahead = humanDuration(Math.round((sinceMs - opts.now.getTime()) / 1000))
+    return noChange('refused', `The ${facts.mode === 'sync' ? `operation of ${name} says it started at ${printable(facts.since!)}` : `deletion of ${name} says it was requested at ${printable(facts.since!)}`}, ${ahead} after this machine's clock (${rfc3339(opts.now)}). Argo CD only honours an approval at or after that time, and such an approval would stay valid until then and approve every later prune and Delete=confirm deletion too, so nothing was written.`,
+      `Check this machine's clock and the cluster's (they should agree within ${MAX_SKEW_SECONDS / 60} minutes). If the status is wrong, clear the operation: ${ourCommand(['unstick', name, '-n', target.namespace])}`)
+  }
+
   const stamp = rfc3339(!Number.isNaN(sinceMs) && sinceMs > opts.now.getTime() ? new Date(sinceMs) : opts.now)
   const path = `/metadata/annotations/${jsonpatch.escapePathComponent(DELETION_APPROVED)}`
   const ops: JsonPatchOp[] = []

@@ -83,14 +83,14 @@ export function buildUnblockDeletePlan(app: Application, opts: UnblockDeleteOpti
   // Which finalizers block, and why.
   let blocking: AppFinalizer[]
   let cause: string
-  const hookStages = facts.argoFinalizers.filter((f) => f.role === 'pre-delete' || f.role === 'post-delete')
+  const hookStages = facts.argoFinalizers.filter((f) => f.role === facts.hookStageError)
   if (facts.clusterGone) {
     blocking = facts.argoFinalizers
     cause = `its destination cluster (${facts.destination}) is no longer configured in Argo CD (the cluster Secret is gone): "${facts.errors[0] ?? 'cluster not found'}". Nothing can be deleted there; newer controllers drop these finalizers themselves in this case, so removing them is what Argo CD would do.`
   } else if (facts.clusterUnreachable) {
     blocking = facts.argoFinalizers
     cause = `its destination cluster (${facts.destination}) cannot be reached, so every attempt to delete its resources fails: "${facts.errors[0]}".`
-  } else if (facts.hooksCannotRun && hookStages.length > 0) {
+  } else if (hookStages.length > 0) {
     blocking = hookStages
     cause = `its ${hookStages.map((f) => f.role === 'pre-delete' ? 'PreDelete' : 'PostDelete').join('/')} hooks cannot run: "${facts.errors[0]}".`
   } else if (opts.force) {

@@ -15,6 +15,10 @@ export interface UndoOptions {
   record: ChangeRecord
   /** The change record's path, for messages. */
   backupFile: string
+  /** The record's id (backup.ts BackupEntry.id); the undo's own record keeps it. */
+  id: string
+  /** The applied undo that already reverted this change, if any. */
+  undoneBy?: {file: string; time: string}
 }
 
 export interface UndoConflict {
@@ -134,6 +138,11 @@ export function buildUndoPlan(app: Application, opts: UndoOptions): Outcome {
     'Compare the app with the backed-up object (the .json next to the record) and restore a field by hand if needed.')
   }
 
+  if (opts.undoneBy) {
+    return noChange('refused', `${what} was already undone by ${opts.undoneBy.file} (undo of ${opts.undoneBy.time}); argo-doctor never undoes a change twice (what is there now was put back by someone since), so nothing was written.`,
+      `To revert that undo instead: undo ${target.name} -n ${target.namespace} --backup ${opts.undoneBy.file}`)
+  }
+
   const analysis = analyzeUndo(app, record)
   const notes = analysis.leftAlone.map((l) => `Left alone: ${dotted(l.path)}: ${l.why}.`)
   if (analysis.alreadyBack.length > 0) notes.push(`Already back to the value before ${what}: ${analysis.alreadyBack.map((p) => dotted(p)).join(', ')}.`)
@@ -162,6 +171,7 @@ export function buildUndoPlan(app: Application, opts: UndoOptions): Outcome {
     guards: describeGuards(patch),
     warnings: [],
     notes,
+    undoes: opts.id,
     verify: touchesSpec
       ? {kind: 'reconcile', description: 'waiting for the controller to re-compare the app', expectSynced: false}
       : {kind: 'none'},

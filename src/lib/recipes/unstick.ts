@@ -266,7 +266,7 @@ export function unstickSteps(opts: UnstickSequenceOptions): Step {
     rest(report) {
       if (report.action !== 'terminate') return restOfResync
       return [
-        `If the controller does not finish terminating within ${opts.terminateTimeoutSeconds}s, argo-doctor then clears the operation (a second preview and confirmation).`,
+        `If the controller does not finish terminating within ${opts.terminateTimeoutSeconds}s, argo-doctor then clears the operation instead (previewed and confirmed again; --yes answers yes).`,
         `Once the operation has ended, argo-doctor ${opts.excludeSelf ? `adds the directory exclude "${opts.excludeSelf}" and ` : ''}hard-refreshes the app.`,
         ...restOfResync,
       ]

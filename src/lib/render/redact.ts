@@ -2,8 +2,11 @@
  * Application sources can carry secrets inline: Helm `values`/`valuesObject`/`parameters`,
  * plugin `env`/`parameters`, jsonnet `extVars`/`tlas`. Argo CD copies the source into
  * status.operationState.operation.sync.source, syncResult.source(s), status.sync.comparedTo and
- * status.history, so a diff of an Application would print them. Everything that renders an
- * object for people or for --json goes through `elideSourceSecrets` first.
+ * status.history, so a diff of an Application would print them. `kubectl apply` (and an
+ * App-of-Apps that applies its children) keeps the whole applied object, as JSON text, in the
+ * kubectl.kubernetes.io/last-applied-configuration annotation: it is parsed and elided the same
+ * way, so the rest of it still shows truthfully. Everything that renders an object for people or
+ * for --json goes through `elideSourceSecrets` first.
  */
 
 export const ELIDED = '<elided by argo-doctor, may hold secrets>'
@@ -50,6 +53,37 @@ function elideSource(source: Record<string, unknown>, where: string, elided: str
   }
 }
 
+/** kubectl's copy of the applied object: JSON text, so the walk below would not see its sources. */
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration'
+
+/**
+ * The annotation with its sources elided, re-serialised only when something was elided (same key
+ * order; kubectl's trailing newline kept). Text that is not a JSON object may hold anything, so it is
+ * elided whole.
+ */
+function elideLastApplied(annotations: Record<string, unknown>, where: string, elided: string[], walk: (node: unknown, where: string) => void): void {
+  const text = annotations[LAST_APPLIED]
+  if (typeof text !== 'string') return
+  const at = `${where}.${LAST_APPLIED}`
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    parsed = undefined
+  }
+
+  if (!isObject(parsed)) {
+    if (text.trim() === '') return
+    annotations[LAST_APPLIED] = ELIDED
+    elided.push(at)
+    return
+  }
+
+  const count = elided.length
+  walk(parsed, at)
+  if (elided.length > count) annotations[LAST_APPLIED] = `${JSON.stringify(parsed)}${text.endsWith('\n') ? '\n' : ''}`
+}
+
 export interface Elided<T> {
   value: T
   /** Dotted paths (e.g. status.operationState.operation.sync.source.helm.values) that were elided. */
@@ -68,6 +102,7 @@ export function elideSourceSecrets<T>(obj: T): Elided<T> {
 
     if (!isObject(node)) return
     if (isSource(node)) elideSource(node, where, elided)
+    if (/(?:^|\.)metadata\.annotations$/.test(where)) elideLastApplied(node, where, elided, walk)
     for (const [key, value] of Object.entries(node)) walk(value, where ? `${where}.${key}` : key)
   }
 
@@ -78,7 +113,7 @@ export function elideSourceSecrets<T>(obj: T): Elided<T> {
 /** One line for people: what was elided and how to see it. */
 export function elisionNote(elided: string[]): string | undefined {
   if (elided.length === 0) return undefined
-  const split = elided.map((path) => /^(.*?)\.((?:helm|plugin|directory)\..*)$/.exec(path) ?? [path, path, ''])
+  const split = elided.map((path) => /^(.*?)\.((?:helm|plugin|directory)\..*)$/.exec(path) ?? [path, path, 'the whole text'])
   const fields = [...new Set(split.map((m) => m[2]).filter(Boolean))]
   const sources = [...new Set(split.map((m) => m[1]))]
   return `Elided (may hold secrets): ${fields.join(', ')} of ${sources.join(', ')}. They are not part of this change; kubectl get applications.argoproj.io NAME -o yaml shows them.`

@@ -2,7 +2,7 @@ import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {expect} from 'chai'
-import {listBackups, readBackup, readBatchRecords, writeBatchBackup} from '../../../src/lib/backup.js'
+import {listBackups, readBackup, readBatchRecords, undoneBy, writeBackup, writeBatchBackup} from '../../../src/lib/backup.js'
 import {DoctorError} from '../../../src/lib/errors.js'
 import {buildHardRefreshPlan} from '../../../src/lib/recipes/hard-refresh.js'
 import {healthyApp, NOW} from '../../fixtures/apps.js'
@@ -61,6 +61,27 @@ describe('batch backups (one file per batch)', () => {
     const entries = await listBackups({name: 'app-7', namespace: 'argocd'})
     expect(entries.map((e) => [e.file, e.record.state])).to.deep.equal([[handle.file, 'applied']])
     expect((await readBackup(handle.file, {name: 'app-8', namespace: 'argocd'})).record.state).to.equal('not-applied')
+  })
+
+  it('a change recorded in a batch file has its own id (file#item); the undo that reverted it names it, so it counts as undone once', async () => {
+    const list = apps(3)
+    const batch = await writeBatchBackup({changes: list.map((app) => ({app, plan: buildHardRefreshPlan(app, NOW)})), now: NOW})
+    batch.applied(1, list[1])
+    batch.applied(2, list[2])
+    await batch.flush(() => {}, true)
+    const [change] = await listBackups({name: 'app-1', namespace: 'argocd'})
+    expect(change.id).to.equal('batch.2026-01-02T001200.000Z.hard-refresh.json#1')
+    expect((await readBackup(batch.file, {name: 'app-1', namespace: 'argocd'})).id).to.equal(change.id)
+    const undoPlan = {...buildHardRefreshPlan(list[1], NOW), recipe: 'undo', action: 'undo', summary: 'undo hard-refresh of x (…)', undoes: change.id}
+    const undo = await writeBackup({app: list[1], plan: undoPlan, now: new Date(NOW.getTime() + 60_000)})
+    expect(undoneBy(await listBackups({name: 'app-1', namespace: 'argocd'})).size, 'a pending undo has not reverted anything').to.equal(0)
+    await undo.applied(list[1], () => {})
+    const entries = await listBackups({name: 'app-1', namespace: 'argocd'})
+    const done = undoneBy(entries)
+    expect([...done.keys()]).to.deep.equal([change.id])
+    expect(done.get(change.id)!.file).to.equal(undo.recordFile)
+    // the same item of the same batch for another app is a different change
+    expect(undoneBy(await listBackups({name: 'app-2', namespace: 'argocd'})).size).to.equal(0)
   })
 
   it('a second batch in the same second gets its own file; a truncated or foreign file is refused with a clear message', async () => {

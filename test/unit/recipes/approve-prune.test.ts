@@ -40,6 +40,20 @@ describe('buildApprovePrunePlan', () => {
     expect(plan.kind === 'plan' && plan.patch[1]).to.deep.include({value: {[KEY]: '2026-01-01T21:30:12Z'}})
   })
 
+  it('an operation "started" far ahead of our clock (2099: a broken or hostile status) is refused: any approval of it would stand until then', () => {
+    const app = issueApp('legacy-crons')
+    app.status!.operationState!.startedAt = '2099-01-01T00:00:00Z'
+    const r = buildApprovePrunePlan(app, {now: NOW})
+    expect(r.kind).to.equal('refused')
+    expect(r.kind !== 'plan' && r.reason).to.include('2099-01-01T00:00:00Z').and.include('nothing was written')
+    // within the skew allowance (5 min) the approval is the operation's start, never later than that
+    app.status!.operationState!.startedAt = '2026-01-02T00:16:00Z'
+    const plan = buildApprovePrunePlan(app, {now: NOW})
+    expect(plan.kind === 'plan' && plan.patch[1]).to.deep.include({value: {[KEY]: '2026-01-02T00:16:00Z'}})
+    app.status!.operationState!.startedAt = '2026-01-02T00:17:01Z'
+    expect(buildApprovePrunePlan(app, {now: NOW}).kind).to.equal('refused')
+  })
+
   it('reads the wording of Argo CD v3.2 ("Waiting for pruning confirmation of batch/v1/CronJob/…", resource-level Prune=confirm only)', () => {
     const app = issueApp('legacy-crons')
     app.status!.operationState!.message = 'Waiting for pruning confirmation of batch/v1/CronJob/nightly-report and 1 more resources'

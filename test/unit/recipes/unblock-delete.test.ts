@@ -135,4 +135,65 @@ describe('buildUnblockDeletePlan', () => {
     const r = buildUnblockDeletePlan(app, opts())
     expect(r.kind !== 'plan' && r.hint).to.match(/Start the controller/)
   })
+
+  describe('matches only the DeletionError, on the controller\'s own wording', () => {
+    const RBAC = 'deployments.apps "checkout" is forbidden: User "system:serviceaccount:argocd:argocd-application-controller" cannot delete resource "deployments" in API group "apps" in the namespace "shop"'
+    const withError = (finalizers: string[], conditions: Array<{type: string; message: string}>) => {
+      const app = quietDeletion()
+      app.metadata.finalizers = finalizers
+      app.status!.conditions = conditions
+      return app
+    }
+
+    it('a Helm render error naming a "cluster … not found" (ComparisonError) is not a missing destination: refused, nothing removed; --force still can', () => {
+      const app = withError(['resources-finalizer.argocd.argoproj.io'], [{type: 'ComparisonError', message: 'Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = Manifest generation error (cached): `helm template` failed: template: shop/templates/ingress.yaml:3:4: executing "shop/templates/ingress.yaml": error calling fail: cluster "staging" not found in values.clusters'}])
+      const r = buildUnblockDeletePlan(app, opts())
+      expect(r.kind).to.equal('refused')
+      expect(r.kind !== 'plan' && r.reason).to.match(/the controller is alive/)
+      expect(buildUnblockDeletePlan(app, opts({force: true})).kind).to.equal('plan')
+    })
+
+    it('the same text inside a DeletionError is not the controller\'s "cluster not found" either', () => {
+      const app = withError(['resources-finalizer.argocd.argoproj.io'], [{type: 'DeletionError', message: 'cluster "staging" not found in values.clusters'}])
+      const r = buildUnblockDeletePlan(app, opts())
+      expect(r.kind).to.equal('refused')
+      expect(r.kind !== 'plan' && r.reason).to.include('The deletion of zookeeper-operator fails')
+    })
+
+    for (const message of [
+      'rpc error: code = NotFound desc = cluster "https://edge-eu-1.k8s.example.com:6443" not found',
+      'error getting cluster by server "https://edge-eu-1.k8s.example.com:6443": rpc error: code = NotFound desc = cluster "https://edge-eu-1.k8s.example.com:6443" not found',
+      'error getting cluster by URL: rpc error: code = NotFound desc = cluster "https://edge-eu-1.k8s.example.com:6443" not found',
+      'there are no clusters with this name: edge-eu-1',
+    ]) {
+      it(`the controller's wording for a missing destination: ${message.slice(0, 60)}…`, () => {
+        const plan = buildUnblockDeletePlan(withError(['resources-finalizer.argocd.argoproj.io'], [{type: 'DeletionError', message}]), opts())
+        expect(plan.kind).to.equal('plan')
+        expect(plan.kind === 'plan' && plan.why).to.match(/no longer configured in Argo CD/)
+      })
+    }
+
+    it('an RBAC DeletionError from the cascading delete on an app with the post-delete finalizer: refused, the PostDelete hooks are not skipped', () => {
+      const app = withError(['resources-finalizer.argocd.argoproj.io', 'post-delete-finalizer.argocd.argoproj.io'], [{type: 'DeletionError', message: RBAC}])
+      const r = buildUnblockDeletePlan(app, opts())
+      expect(r.kind).to.equal('refused')
+      expect(r.kind !== 'plan' && r.reason).to.include('is forbidden')
+    })
+
+    it('the post-delete stage (cascade done): its unwrapped errors are the PostDelete hooks\' and only the post-delete finalizer goes', () => {
+      for (const message of ['namespaces "shop" not found', 'PostDelete hook(s) failed: shop/notify-slack']) {
+        const plan = buildUnblockDeletePlan(withError(['post-delete-finalizer.argocd.argoproj.io', 'post-delete-finalizer.argocd.argoproj.io/cleanup'], [{type: 'DeletionError', message}]), opts())
+        expect(plan.kind, message).to.equal('plan')
+        if (plan.kind !== 'plan') return
+        expect(plan.patch.filter((o) => o.op === 'remove')).to.deep.equal([{op: 'remove', path: '/metadata/finalizers/1'}, {op: 'remove', path: '/metadata/finalizers/0'}])
+        expect(plan.why).to.match(/PostDelete hooks cannot run/)
+      }
+    })
+
+    it('a pre-delete stage error removes the pre-delete finalizer only, never the post-delete one', () => {
+      const app = withError(['pre-delete-finalizer.argocd.argoproj.io', 'resources-finalizer.argocd.argoproj.io', 'post-delete-finalizer.argocd.argoproj.io'], [{type: 'DeletionError', message: 'error executing pre-delete hooks: PreDelete hook batch/Job/shop/drain is not permitted: namespace shop is not permitted in project default'}])
+      const plan = buildUnblockDeletePlan(app, opts())
+      expect(plan.kind === 'plan' && plan.patch.filter((o) => o.op === 'remove')).to.deep.equal([{op: 'remove', path: '/metadata/finalizers/0'}])
+    })
+  })
 })

@@ -15,7 +15,7 @@ function record(touched: TouchedPath[], extra: Partial<ChangeRecord> = {}): Chan
   }
 }
 
-const build = (app: Application, r: ChangeRecord) => buildUndoPlan(app, {record: r, backupFile: '/b/x.change.json'})
+const build = (app: Application, r: ChangeRecord) => buildUndoPlan(app, {record: r, backupFile: '/b/x.change.json', id: 'x.change.json'})
 
 describe('undo recipe', () => {
   it('after ignore-status: restores the list argo-doctor replaced, guarded by what it wrote and the resourceVersion', () => {

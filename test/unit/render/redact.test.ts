@@ -23,6 +23,24 @@ describe('elideSourceSecrets', () => {
     expect(app.spec.sources[0].helm!.values).to.equal('pw: 1')
   })
 
+  it('elides inside kubectl\'s last-applied-configuration (JSON text) and keeps the rest of it; text that is not JSON is elided whole', () => {
+    const LAST = 'kubectl.kubernetes.io/last-applied-configuration'
+    const config = {apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: {name: 'a'}, spec: {source: {repoURL: 'https://charts', chart: 'a', helm: {values: 'pw: s3cret'}}}}
+    const app = {metadata: {name: 'a', annotations: {[LAST]: `${JSON.stringify(config)}\n`, other: 'x'}}}
+    const {value, elided} = elideSourceSecrets(app)
+    expect(JSON.stringify(value)).not.to.include('s3cret')
+    expect(JSON.parse(value.metadata.annotations[LAST])).to.deep.equal({...config, spec: {source: {...config.spec.source, helm: {values: ELIDED}}}})
+    expect(value.metadata.annotations[LAST].endsWith('}\n')).to.equal(true)
+    expect(value.metadata.annotations.other).to.equal('x')
+    expect(elided).to.deep.equal([`metadata.annotations.${LAST}.spec.source.helm.values`])
+    // nothing to elide: the text is left exactly as it was
+    const plain = {metadata: {annotations: {[LAST]: '{"spec": {"source": {"repoURL": "r", "path": "p"}}}\n'}}}
+    expect(elideSourceSecrets(plain).value).to.deep.equal(plain)
+    const broken = elideSourceSecrets({metadata: {annotations: {[LAST]: '{"spec": truncated pw: s3cret'}}})
+    expect(broken.value.metadata.annotations[LAST]).to.equal(ELIDED)
+    expect(elisionNote(broken.elided)).to.include(`the whole text of metadata.annotations.${LAST}`)
+  })
+
   it('says nothing when nothing was elided; otherwise names the fields and the sources', () => {
     expect(elideSourceSecrets({spec: {source: {repoURL: 'r', path: 'p'}}}).elided).to.deep.equal([])
     expect(elisionNote([])).to.equal(undefined)

@@ -40,7 +40,7 @@ export const deletionStuckFinalizer: Matcher = {
     if (approved) evidence.push(ev(`metadata.annotations["${DELETION_APPROVED}"]`, approved, needsApproval.length ? 'older than the deletion: does not approve it' : undefined))
     if (d.clusterGone || d.clusterUnreachable) evidence.push(ev('spec.destination', d.destination, d.clusterGone ? 'not configured in Argo CD any more (cluster Secret gone)' : 'unreachable'))
     // What unblock-delete would remove without --force: the same decision as the recipe.
-    const unblockable = d.clusterGone || d.clusterUnreachable || (d.hooksCannotRun && hooks.length > 0)
+    const unblockable = d.clusterGone || d.clusterUnreachable || d.argoFinalizers.some((f) => f.role === d.hookStageError)
     const command = d.operationSet
       ? ctx.command('unstick')
       : needsApproval.length
