@@ -311,6 +311,50 @@ describe('drift no rule knows', () => {
     expect(f.fix.steps[0]).to.equal("If reflector owns those fields by design, ignore exactly them: argo-doctor ignore-status my-app -n argocd --kind Secret --name tls --resource-namespace my-ns --json-pointer /data/tls.crt --json-pointer /data/tls.key --json-pointer '/metadata/annotations/reflector.v1.k8s.emberstack.com~1reflected-version'")
   })
 
+  it('client-side apply: last-applied-configuration pins the changed field, managedFields name who (the exact command, no <pointer>)', () => {
+    const applied = {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'web', namespace: 'my-ns', labels: {app: 'web'}}, spec: {replicas: 2, template: {spec: {containers: [{name: 'web', image: 'web:1.0', ports: [{containerPort: 80}]}]}}}}
+    const live = {
+      ...applied,
+      metadata: {...applied.metadata, annotations: {'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(applied)}, managedFields: [
+        {manager: 'argocd-controller', operation: 'Update', time: '2026-01-01T23:01:00Z', fieldsV1: {'f:spec': {'f:replicas': {}}}},
+        {manager: 'image-bumper', operation: 'Update', time: '2026-01-01T23:20:00Z', fieldsV1: {'f:spec': {'f:template': {'f:spec': {'f:containers': {'k:{"name":"web"}': {'f:image': {}}}}}}}},
+      ]},
+      // Defaults the API server added are not changes; the image is.
+      spec: {replicas: 2, strategy: {type: 'RollingUpdate'}, template: {spec: {containers: [{name: 'web', image: 'web:1.1', imagePullPolicy: 'IfNotPresent', ports: [{containerPort: 80, protocol: 'TCP'}]}]}}},
+    }
+    const obj = liveObjectOf(live)
+    expect(obj.changedSinceApply).to.deep.equal([{jq: '.spec.template.spec.containers[] | select(.name == "web") | .image'}])
+    const f = one(drifted({group: 'apps', kind: 'Deployment', name: 'web'}), 'unexplained-drift', {notes: [], live: {'apps/Deployment/my-ns/web': {status: 'found', value: obj}}})
+    expect(f.explanation).to.include('Deployment.apps my-ns/web: .spec.template.spec.containers[] | select(.name == "web") | .image changed by image-bumper')
+    expect(f.fix.steps[0]).to.equal(`If image-bumper owns that field by design, ignore exactly it: argo-doctor ignore-status my-app -n argocd --kind Deployment --group apps --name web --resource-namespace my-ns --jq '.spec.template.spec.containers[] | select(.name == "web") | .image'`)
+    expect(f.fix.steps[1]).to.include('--managed-fields-manager image-bumper').and.include('RespectIgnoreDifferences=true')
+    expect(f.fix.steps.join(' ')).not.to.include('<pointer>')
+  })
+
+  it('a change made with kubectl edit is reverted, not ignored', () => {
+    const applied = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cfg', namespace: 'my-ns'}, data: {mode: 'safe', level: 'info'}}
+    const obj = liveObjectOf({...applied, data: {mode: 'fast', level: 'info'}, metadata: {...applied.metadata, annotations: {'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(applied)}, managedFields: [
+      {manager: 'kubectl-edit', operation: 'Update', time: '2026-01-01T23:30:00Z', fieldsV1: {'f:data': {'f:mode': {}}}},
+    ]}})
+    const f = one(drifted({kind: 'ConfigMap', name: 'cfg'}), 'unexplained-drift', {notes: [], live: {'/ConfigMap/my-ns/cfg': {status: 'found', value: obj}}})
+    expect(f.fix.steps[0]).to.match(/^ConfigMap my-ns\/cfg: kubectl-edit is a person's kubectl, not a controller — revert it rather than ignore it: sync \(argo-doctor force-presync my-app -n argocd\)/)
+    expect(f.fix.steps[0]).to.include('--json-pointer /data/mode')
+  })
+
+  it('offline: the live object saved next to the app in a List file pins the field the same way', () => {
+    const applied = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cfg', namespace: 'my-ns'}, data: {mode: 'safe'}}
+    const liveCm = {...applied, data: {mode: 'fast'}, metadata: {...applied.metadata, annotations: {'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(applied)}}}
+    const a = drifted({kind: 'ConfigMap', name: 'cfg'})
+    const related = relatedFromFile([liveCm] as never, a)
+    const f = one(a, 'unexplained-drift', related)
+    expect(f.fix.steps[0]).to.equal('If a writer that left no managedFields entry owns that field by design, ignore exactly it: argo-doctor ignore-status my-app -n argocd --kind ConfigMap --name cfg --resource-namespace my-ns --json-pointer /data/mode')
+  })
+
+  it('last-applied of a Secret is never compared (its data is not read)', () => {
+    const applied = {apiVersion: 'v1', kind: 'Secret', metadata: {name: 's', namespace: 'my-ns'}, data: {k: 'dg=='}}
+    expect(liveObjectOf({...applied, metadata: {...applied.metadata, annotations: {'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(applied)}}}).changedSinceApply).to.equal(undefined)
+  })
+
   it('never claims caBundle drift when the live writer owns another field of a webhook', () => {
     const hook = {group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'policy', namespace: undefined}
     const a = drifted(hook)

@@ -2,7 +2,7 @@ import {humanDuration, secondsSince, type Application, type ResourceResult, type
 import {ARGOCD_FACTS, minutes} from '../../argocd-facts.js'
 import {shellQuote} from '../../plan.js'
 import {matchCatalogue} from '../catalogue/index.js'
-import type {Evidence, Finding, LiveObject, MatchContext, Matcher, Severity} from '../types.js'
+import type {Evidence, FieldRef, Finding, LiveObject, MatchContext, Matcher, Severity} from '../types.js'
 import {conditionEvidence, conditionsOf, ev, evTime, kubectlKind, outOfSync, resourceEvidence, resourceId, resourcesWhere, type Indexed} from '../util.js'
 import {byEntry, catalogueFinding, type CatalogueHit} from './catalogue.js'
 import {operationEvidence} from './operation.js'
@@ -415,6 +415,14 @@ function likelyWriter(r: ResourceStatus): string {
   return 'a controller, a mutating admission webhook, or a manual kubectl edit'
 }
 
+/** kubectl's own field-manager names (kubectl edit/patch/scale … and plain kubectl): a person, not a controller. */
+const MANUAL_WRITER = /^kubectl(?:-(?:edit|patch|replace|scale|set|label|annotate|rollout|create))?$/
+
+/** The same field, or one inside the other (a writer owns a map, the change is a key in it). */
+function sameField(a: FieldRef, b: FieldRef): boolean {
+  return a.jq === b.jq || a.jq.startsWith(`${b.jq}.`) || a.jq.startsWith(`${b.jq}[`) || b.jq.startsWith(`${a.jq}.`) || b.jq.startsWith(`${a.jq}[`)
+}
+
 /** Is the app Synced to what Git says, apart from drift? (same revision as the last successful sync) */
 function sameRevisionAsLastSync(app: Application): boolean {
   const state = app.status?.operationState
@@ -435,23 +443,33 @@ export const unexplainedDrift: Matcher = {
     const evidence: Evidence[] = [ev('status.sync.status', ctx.app.status?.sync?.status ?? null), ev('status.sync.revision', ctx.app.status?.sync?.revision ?? null, 'the revision the last successful sync applied: Git has not changed since')]
     evidence.push(...resourceEvidence(hits, 'status', 4))
     const steps: string[] = []
-    let command: string | null = null
     const described: string[] = []
     for (const {item: r} of hits.slice(0, 3)) {
       const obj = liveOf(ctx, r)
       const entry = ['--kind', r.kind, ...(r.group ? ['--group', r.group] : []), '--name', r.name, ...(r.namespace ? ['--resource-namespace', r.namespace] : [])]
-      const writer = obj?.writers?.[0]
-      if (writer && writer.fields.length > 0) {
-        const fields = writer.fields.slice(0, 4)
-        evidence.push(ev(`${resourceId(r)} metadata.managedFields`, `${writer.manager}: ${fields.map((f) => f.pointer ?? f.jq).join(', ')}`, 'read from the cluster: fields this manager wrote after Argo CD'))
-        const flags = fields.flatMap((f) => (f.pointer ? ['--json-pointer', f.pointer] : ['--jq', f.jq]))
-        const line = ctx.command('ignore-status', ...entry, ...flags)
-        described.push(`${resourceId(r)}: written by ${writer.manager} (${fields.map((f) => f.pointer ?? f.jq).join(', ')})`)
-        steps.push(`If ${writer.manager} owns ${fields.length === 1 ? 'that field' : 'those fields'} by design, ignore exactly them: ${line}`)
-        command ??= line
-      } else {
+      const changed = obj?.changedSinceApply ?? []
+      // The writer that owns a changed field (managedFields) says who changed it; else the newest other writer.
+      const writer = obj?.writers?.find((w) => w.fields.some((f) => changed.some((c) => sameField(c, f)))) ?? obj?.writers?.[0]
+      const fields = (writer && changed.length ? changed.filter((c) => writer.fields.some((f) => sameField(c, f))) : []).concat(changed.length ? [] : (writer?.fields ?? []))
+      const shown = (fields.length ? fields : changed).slice(0, 4)
+      if (shown.length === 0) {
         described.push(`${resourceId(r)}: likely writer ${likelyWriter(r)}`)
         steps.push(`${resourceId(r)}: see which field differs and who wrote it — argocd app diff ${shellQuote(ctx.name)} --app-namespace ${shellQuote(ctx.namespace)}, or kubectl get ${kubectlKind(r.kind, r.group)} ${shellQuote(r.name)}${r.namespace ? ` -n ${shellQuote(r.namespace)}` : ''} --show-managed-fields -o yaml — then ignore exactly that field: ${ctx.command('ignore-status', ...entry, '--json-pointer', '<pointer>')} (or --jq '<path>'), with <pointer> the field, e.g. /data/<key>.`)
+        continue
+      }
+
+      const names = shown.map((f) => f.pointer ?? f.jq).join(', ')
+      if (changed.length) evidence.push(ev(`${resourceId(r)} metadata.annotations.kubectl.kubernetes.io/last-applied-configuration`, names, 'read from the cluster: fields whose live value differs from what Argo CD last applied'))
+      if (writer) evidence.push(ev(`${resourceId(r)} metadata.managedFields`, `${writer.manager}: ${writer.fields.slice(0, 4).map((f) => f.pointer ?? f.jq).join(', ')}`, 'read from the cluster: fields this manager wrote after Argo CD'))
+      const who = writer ? writer.manager : 'a writer that left no managedFields entry'
+      const flags = shown.flatMap((f) => (f.pointer ? ['--json-pointer', f.pointer] : ['--jq', f.jq]))
+      const line = ctx.command('ignore-status', ...entry, ...flags)
+      described.push(`${resourceId(r)}: ${names} changed by ${who}`)
+      if (writer && MANUAL_WRITER.test(writer.manager)) {
+        steps.push(`${resourceId(r)}: ${writer.manager} is a person's kubectl, not a controller — revert it rather than ignore it: sync (${ctx.command('force-presync')}), or set spec.syncPolicy.automated.selfHeal: true so Argo CD reverts such edits itself; ignore it only if the manual value must stay: ${line}`)
+      } else {
+        steps.push(`If ${who} owns ${shown.length === 1 ? 'that field' : 'those fields'} by design, ignore exactly ${shown.length === 1 ? 'it' : 'them'}: ${line}`)
+        if (writer) steps.push(`Or ignore whatever ${writer.manager} writes on it (its managedFields): ${ctx.command('ignore-status', ...entry, '--managed-fields-manager', writer.manager)}; with auto-sync, also add RespectIgnoreDifferences=true to spec.syncPolicy.syncOptions so a sync does not overwrite it.`)
       }
     }
 
