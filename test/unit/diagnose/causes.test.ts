@@ -347,7 +347,7 @@ describe('drift no rule knows', () => {
     const a = drifted({kind: 'ConfigMap', name: 'cfg'})
     const related = relatedFromFile([liveCm] as never, a)
     const f = one(a, 'unexplained-drift', related)
-    expect(f.fix.steps[0]).to.equal('If a writer that left no managedFields entry owns that field by design, ignore exactly it: argo-doctor ignore-status my-app -n argocd --kind ConfigMap --name cfg --resource-namespace my-ns --json-pointer /data/mode')
+    expect(f.fix.steps[0]).to.equal('If a writer the object does not name (no managedFields) owns that field by design, ignore exactly it: argo-doctor ignore-status my-app -n argocd --kind ConfigMap --name cfg --resource-namespace my-ns --json-pointer /data/mode')
   })
 
   it('last-applied of a Secret is never compared (its data is not read)', () => {

@@ -459,9 +459,9 @@ export const unexplainedDrift: Matcher = {
       }
 
       const names = shown.map((f) => f.pointer ?? f.jq).join(', ')
-      if (changed.length) evidence.push(ev(`${resourceId(r)} metadata.annotations.kubectl.kubernetes.io/last-applied-configuration`, names, 'read from the cluster: fields whose live value differs from what Argo CD last applied'))
+      if (changed.length) evidence.push(ev(`${resourceId(r)} metadata.annotations.kubectl.kubernetes.io/last-applied-configuration`, names, 'the live object: fields whose value differs from what Argo CD last applied'))
       if (writer) evidence.push(ev(`${resourceId(r)} metadata.managedFields`, `${writer.manager}: ${writer.fields.slice(0, 4).map((f) => f.pointer ?? f.jq).join(', ')}`, 'read from the cluster: fields this manager wrote after Argo CD'))
-      const who = writer ? writer.manager : 'a writer that left no managedFields entry'
+      const who = writer ? writer.manager : 'a writer the object does not name (no managedFields)'
       const flags = shown.flatMap((f) => (f.pointer ? ['--json-pointer', f.pointer] : ['--jq', f.jq]))
       const line = ctx.command('ignore-status', ...entry, ...flags)
       described.push(`${resourceId(r)}: ${names} changed by ${who}`)
