@@ -478,6 +478,12 @@ describe('causes from the message catalogue (messages from the emitters)', () =>
     expect(f.fix.steps[0]).to.include('kubectl rollout status deployment/web -n my-ns')
   })
 
+  it('an image that cannot be pulled (image_manager.go): info while Progressing, and left out across a fleet', () => {
+    const a = app({status: {sync: {status: 'Synced'}, health: {status: 'Progressing'}, resources: [{group: 'apps', version: 'v1', kind: 'Deployment', name: 'web', namespace: 'my-ns', status: 'Synced', health: {status: 'Progressing', message: 'Back-off pulling image "registry.example.com/web:1.2.4"'}}]}})
+    expect(one(a, 'health-image-pull').severity).to.equal('info')
+    expect(diagnose(a, undefined, NOW, {style, fleet: true}).map((f) => f.id)).not.to.include('health-image-pull')
+  })
+
   it('a resource held by finalizers while deleted (health.go@v3.6.2)', () => {
     const a = app({status: {sync: {status: 'Synced'}, health: {status: 'Progressing'}, resources: [{version: 'v1', kind: 'PersistentVolumeClaim', name: 'data', namespace: 'my-ns', status: 'Synced', health: {status: 'Progressing', message: 'Pending deletion; blocked by finalizers: kubernetes.io/pvc-protection'}}]}})
     const f = one(a, 'deletion-blocked-by-finalizers')

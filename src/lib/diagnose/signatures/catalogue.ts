@@ -95,13 +95,18 @@ export const resourceHealthCause: Matcher = {
       hits.push({match, message, resource: r, item, evidence: ev(`status.resources[${item.index}].health.message`, message, resourceId(r))})
     }
 
-    return byEntry(hits).map((group) => {
+    const out: Finding[] = []
+    for (const group of byEntry(hits)) {
       const items = group.map((h) => (h as (typeof hits)[number]).item)
       const degraded = items.some((i) => i.item.health?.status === 'Degraded') || group[0].match.entry.family === 'deletion'
+      // Across a fleet, a resource still progressing (an image being pulled again) is noise.
+      if (ctx.fleet && !degraded) continue
       const base = items.slice(0, 3).map((i) => ev(`status.resources[${i.index}].health.status`, i.item.health?.status ?? null, resourceId(i.item)))
       const f = catalogueFinding(ctx, group, {severity: degraded ? 'warning' : 'info', base})
       if (group.length > 1) f.title += ` (and ${group.length - 1} more)`
-      return f
-    })
+      out.push(f)
+    }
+
+    return out
   },
 }
