@@ -290,7 +290,7 @@ export const APPLY: CatalogueEntry[] = [
     fix: {steps: ['Read the failed resources\' messages: argocd app get {{q:app}} --app-namespace {{q:appNamespace}} (SYNC RESULT), fix what they name in Git.', THEN_SYNC]},
     docs: SYNC_OPTIONS,
     source: `${GE}/pkg/sync/sync_context.go@v3.6.2`,
-    argocd: 'v3.6.2 appends the failed resources\' messages after a colon',
+    argocd: 'v3.6.2 appends the failed resources\' messages after a colon; v3.2.11 (gitops-engine 5baed56) writes the bare sentence',
     examples: [{message: 'one or more synchronization tasks are not valid (retried 5 times).', from: `format string in ${GE}/pkg/sync/sync_context.go@v3.6.2 with the retry suffix of ${AE}/controller/appcontroller.go@v3.6.2`}],
   },
 ]

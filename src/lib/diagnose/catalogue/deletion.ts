@@ -15,7 +15,7 @@ export const DELETION: CatalogueEntry[] = [
     fix: {steps: ['See who should finish it: kubectl get {{kubectlTarget}} -o jsonpath=\'{.metadata.finalizers}\' and the logs of the controller that owns each finalizer.', 'Fix or reinstall that controller. Only if it is gone for good and nothing needs cleaning up: kubectl patch {{kubectlTarget}} --type=merge -p \'{"metadata":{"finalizers":null}}\' (this skips its cleanup).']},
     docs: 'https://kubernetes.io/docs/concepts/overview/working-with-objects/finalizers/',
     source: `${GE}/pkg/health/health.go@v3.6.2`,
-    argocd: 'v3.6.2 names the finalizers; older releases write only "Pending deletion"',
+    argocd: 'v3.6.2 names the finalizers; v3.2.11 (gitops-engine 5baed56 health.go) writes only "Pending deletion"',
     examples: [{message: 'Pending deletion; blocked by finalizers: kubernetes.io/pvc-protection', from: `format string in ${GE}/pkg/health/health.go@v3.6.2`}],
   },
   {

@@ -11,6 +11,7 @@ export const HOOKS_ENTRIES: CatalogueEntry[] = [
     id: 'hook-resource-missing',
     family: 'hooks',
     pattern: /Resource (?<group>[\w.-]*)\/(?<kind>\w+)\/(?<name>\S+) is missing, it might have been deleted/,
+    argocd: 'written by v3.6.2; v3.2.11 has no such message',
     title: 'Hook {{kind}} {{name}} disappeared before it finished',
     cause: 'The sync was waiting for hook {{kind}} {{name}} and the object is gone: something deleted it before Argo CD saw it complete (a ttlSecondsAfterFinished that is too short, a person, another controller). The sync cannot learn the result and fails.',
     fix: {steps: ['Remove (or raise) ttlSecondsAfterFinished on the hook Job in Git — Argo CD deletes hooks itself with argocd.argoproj.io/hook-delete-policy.', 'Then sync again: {{cmd:force-presync}}']},
@@ -32,13 +33,17 @@ export const HOOKS_ENTRIES: CatalogueEntry[] = [
   {
     id: 'hook-waiting-deletion',
     family: 'hooks',
-    pattern: /waiting for deletion of hook (?<group>[\w.-]*)\/(?<kind>\w+)\/(?<name>\S+)/,
+    pattern: /waiting for deletion of (?:hook )?(?<group>[\w.-]*)\/(?<kind>\w+)\/(?<name>\S+)/,
+    argocd: 'v3.6.2 says "deletion of hook"; v3.2.11 (gitops-engine 5baed56) "deletion of"',
     title: 'Sync waits for the previous hook {{kind}} {{name}} to be deleted',
     cause: 'With hook-delete-policy BeforeHookCreation, the old hook {{kind}} {{name}} is deleted before the new one is created, and the sync waits until it is gone. It stays when a finalizer holds it (its Pods, a foreground deletion, or a controller that is down).',
     fix: {steps: ['See what holds it: kubectl get {{kubectlTarget}} -o jsonpath=\'{.metadata.finalizers}{" "}{.metadata.deletionTimestamp}\'', 'Let the owner of the finalizer finish, or remove the finalizer if nothing needs cleaning up.']},
     docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/#hook-deletion-policies',
     source: `${GE}/pkg/sync/sync_context.go@v3.6.2`,
-    examples: [{message: 'waiting for deletion of hook batch/Job/db-migrate', from: `format string in ${GE}/pkg/sync/sync_context.go@v3.6.2`}],
+    examples: [
+      {message: 'waiting for deletion of hook batch/Job/db-migrate', from: `format string in ${GE}/pkg/sync/sync_context.go@v3.6.2`},
+      {message: 'waiting for deletion of batch/Job/db-migrate', from: 'format string in github.com/argoproj/gitops-engine/pkg/sync/sync_context.go@v0.7.1-0.20251217140045-5baed5604d2d (Argo CD v3.2.11)'},
+    ],
   },
   {
     id: 'hook-syncfail-failed',
