@@ -91,4 +91,15 @@ export const HEALTH_ENTRIES: CatalogueEntry[] = [
     source: 'k8s.io/kubernetes/pkg/kubelet/eviction/helpers.go@v1.32.13',
     examples: [{message: 'The node was low on resource: ephemeral-storage. Threshold quantity: 10Gi, available: 9Gi. Container web was using 2Gi, request is 0, has larger consumption of ephemeral-storage.', from: 'format string in k8s.io/kubernetes/pkg/kubelet/eviction/helpers.go@v1.32.13'}],
   },
+  {
+    id: 'health-external-secret-provider',
+    family: 'health',
+    pattern: /could not get secret data from provider/,
+    title: 'ExternalSecret {{name}} cannot read its secret from the provider',
+    cause: 'The External Secrets operator could not fetch the data of {{resource}} from its SecretStore\'s provider (the key does not exist there, the store\'s credentials are refused, or the store itself is not Ready). Argo CD\'s ExternalSecret health check reports Degraded with that condition message; the target Secret is stale or missing.',
+    fix: {steps: ['Read the detailed error: kubectl describe externalsecret {{q:name}}{{nsFlag}} (Events: "error retrieving secret at .data[N], key: …"), and kubectl get secretstore,clustersecretstore -A (STATUS, READY).', 'Create the key in the provider, fix remoteRef.key in Git, or fix the store\'s credentials.']},
+    docs: 'https://external-secrets.io/latest/guides/common-k8s-secret-types/',
+    source: 'https://github.com/external-secrets/external-secrets/issues/3094',
+    examples: [{message: 'could not get secret data from provider', from: `https://github.com/external-secrets/external-secrets/issues/3094 (the Ready condition's message, shown by ${AE}/resource_customizations/external-secrets.io/ExternalSecret/health.lua@v3.6.2)`}],
+  },
 ]
