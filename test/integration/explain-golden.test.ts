@@ -17,6 +17,8 @@ const CASES: Array<[string, string[]]> = [
   ['explain-db-init-prod', ['explain', 'db-init-prod', '-f', 'examples/wealist-prod.yaml']],
   ['explain-argocd-issues-table', ['explain', '-f', 'examples/argocd-issues.yaml', '--no-details']],
   ['runbook-wealist-prod', ['runbook', '-f', 'examples/wealist-prod.yaml']],
+  ['explain-emitter-messages', ['explain', '-f', 'examples/emitter-messages.yaml']],
+  ['explain-settings-drift', ['explain', 'settings', '-n', 'argocd', '-f', 'examples/emitter-messages.yaml']],
 ]
 
 describe('explain golden output (built CLI)', function () {

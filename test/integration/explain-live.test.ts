@@ -87,6 +87,6 @@ describe('explain reads the resource the message names (built CLI against a real
     const r = await runCli(['explain', 'policy', '--kubeconfig', kubeconfig, '--json'], {env})
     const j = (await jsonOut(r.stdout))
     expect(j.findings.map((f: any) => f.id)).to.deep.equal(['unexplained-drift'])
-    expect(j.findings[0].fix.steps[0]).to.equal(`If kyverno owns that field by design, ignore exactly them: argo-doctor ignore-status policy -n argocd --kind ValidatingWebhookConfiguration --group admissionregistration.k8s.io --name kyverno-policy --jq '.webhooks[] | select(.name == "validate.kyverno.svc") | .failurePolicy' --kubeconfig ${kubeconfig}`)
+    expect(j.findings[0].fix.steps[0]).to.equal(`If kyverno owns that field by design, ignore exactly it: argo-doctor ignore-status policy -n argocd --kind ValidatingWebhookConfiguration --group admissionregistration.k8s.io --name kyverno-policy --jq '.webhooks[] | select(.name == "validate.kyverno.svc") | .failurePolicy' --kubeconfig ${kubeconfig}`)
   })
 })

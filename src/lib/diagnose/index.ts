@@ -13,6 +13,7 @@ import {
   controllerCannotClearV353, hookNeverCompletes, operationInProgress, operationLeftover, operationStuck, operationStuckNoOperation, selfWait, syncFailed, syncRetrying,
 } from './signatures/operation.js'
 import {argocdSecretMissing, controllerStale} from './signatures/platform.js'
+import {resourceHealthCause} from './signatures/catalogue.js'
 import {autoSyncWithoutSelfHeal, comparisonErrorCause, operationAgeUnknown, progressingAfterSync, syncFailedCause, syncWaitsForResource, unexplainedDrift} from './signatures/causes.js'
 export {worstSeverity} from './types.js'
 import {NO_RELATED, SEVERITY_RANK, type CommandStyle, type DiagnoseOptions, type Finding, type MatchContext, type Matcher, type Related} from './types.js'
@@ -44,6 +45,7 @@ export const MATCHERS: readonly Matcher[] = [
   comparisonError,
   syncFailedCause,
   syncFailed,
+  resourceHealthCause,
   sharedResource,
   hpaReplicasDrift,
   operatorDefaultsDrift,

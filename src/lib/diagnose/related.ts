@@ -196,7 +196,9 @@ export function fieldsOf(tree: unknown, limit = 8): FieldRef[] {
   return out
 }
 
-function refOfSegs(segs: Array<{key: string} | {select: Record<string, unknown>} | {value: unknown}>): FieldRef {
+type Seg = {key: string} | {select: Record<string, unknown>} | {value: unknown}
+
+function refOfSegs(segs: Seg[]): FieldRef {
   const plain = segs.every((s) => 'key' in s)
   let jq = ''
   for (const s of segs) {
@@ -233,8 +235,68 @@ export function liveObjectOf(obj: Record<string, any>): LiveObject {
     .filter((m) => m.fields.length > 0)
     .sort((a, b) => String(b.time ?? '').localeCompare(String(a.time ?? '')))
   if (writers.length) out.writers = writers
+  const changed = changedSinceLastApplied(obj)
+  if (changed?.length) out.changedSinceApply = changed
   return out
 }
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration'
+
+/**
+ * Fields Argo CD applied (client-side apply keeps what it applied in the last-applied-configuration
+ * annotation) whose live value differs now: someone changed them after the sync. Only paths are
+ * returned, never values. Secrets are skipped (their data is never read).
+ */
+export function changedSinceLastApplied(obj: Record<string, any>, limit = 8): FieldRef[] | undefined {
+  const text = obj.metadata?.annotations?.[LAST_APPLIED]
+  if (typeof text !== 'string' || (obj.kind === 'Secret' && !String(obj.apiVersion ?? '').includes('/'))) return undefined
+  let applied: unknown
+  try {
+    applied = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+
+  const out: FieldRef[] = []
+  const isMap = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v)
+  // Is everything Argo CD applied still there (the API server adds defaults, which are not changes)?
+  const within = (want: unknown, live: unknown): boolean => {
+    if (isMap(want)) return isMap(live) && Object.entries(want).every(([k, v]) => within(v, live[k]))
+    if (Array.isArray(want)) return Array.isArray(live) && want.length === live.length && want.every((v, i) => within(v, live[i]))
+    return want === live || (want === null && live === undefined) || (typeof want !== 'object' && String(want) === String(live))
+  }
+
+  const walk = (want: unknown, live: unknown, segs: Seg[]) => {
+    if (out.length >= limit || within(want, live)) return
+    const top = segs.length > 0 && 'key' in segs[0] ? segs[0].key : ''
+    if (segs.length === 1 && ['status', 'apiVersion', 'kind'].includes(top)) return
+    const second = segs.length > 1 && 'key' in segs[1] ? segs[1].key : ''
+    if (segs.length === 2 && top === 'metadata' && !['labels', 'annotations'].includes(second)) return
+    if (segs.length === 3 && second === 'annotations' && 'key' in segs[2] && segs[2].key === LAST_APPLIED) return
+    if (isMap(want) && isMap(live)) {
+      for (const [k, v] of Object.entries(want)) walk(v, live[k], [...segs, {key: k}])
+      return
+    }
+
+    // Lists of named elements (containers, env, ports): address the element by name, not by position.
+    if (Array.isArray(want) && Array.isArray(live) && want.every((w) => isMap(w) && typeof w.name === 'string')) {
+      const before = out.length
+      for (const w of want as Array<Record<string, unknown>>) {
+        const l = live.find((x) => isMap(x) && x.name === w.name)
+        if (l === undefined) continue
+        for (const [k, v] of Object.entries(w)) if (k !== 'name') walk(v, (l as Record<string, unknown>)[k], [...segs, {select: {name: w.name}}, {key: k}])
+      }
+
+      if (out.length > before) return
+    }
+
+    out.push(refOfSegs(segs))
+  }
+
+  walk(applied, obj, [])
+  return out
+}
+
 
 function describeFailure(error: unknown): string {
   if (error instanceof DoctorError) {

@@ -104,6 +104,8 @@ export interface LiveObject {
   active?: number
   /** Field managers other than Argo CD's that own fields of the object (from metadata.managedFields), newest first. */
   writers?: Array<{manager: string; operation?: string; time?: string; fields: FieldRef[]}>
+  /** Fields whose live value differs from the last-applied-configuration annotation (what a client-side apply sync wrote). */
+  changedSinceApply?: FieldRef[]
 }
 
 export interface ProjectSummary {

@@ -206,8 +206,16 @@ describe('SyncFailed by cause', () => {
     expect(one(dest, 'sync-failed-namespace-missing').fix.steps[0]).to.include('Add CreateNamespace=true').and.include('managedNamespaceMetadata')
   })
 
-  it('retries exhausted with no other known cause (argo-cd#24020)', () => {
+  it('a Kyverno denial after retries names the policy engine, not only "retries exhausted" (argo-cd#24020)', () => {
     const a = failed('one or more objects failed to apply, reason: admission webhook "validate.kyverno.svc" denied the request (retried 3 times).', [{kind: 'ConfigMap', name: 'x', namespace: 'my-ns', status: 'SyncFailed', message: 'admission webhook "validate.kyverno.svc" denied the request'}], {syncPolicy: {automated: {}, retry: {limit: 3}}})
+    const f = one(a, 'sync-failed-kyverno')
+    expect(f.title).to.equal('Sync failed after 3 retries: a Kyverno policy blocks the resource')
+    expect(f.refines).to.equal('sync-failed')
+    expect(f.fix.steps.join(' ')).to.include('PolicyException')
+  })
+
+  it('retries exhausted with no other known cause', () => {
+    const a = failed('one or more objects failed to apply, reason: the cluster answered something new (retried 3 times).', [{kind: 'ConfigMap', name: 'x', namespace: 'my-ns', status: 'SyncFailed', message: 'the cluster answered something new'}], {syncPolicy: {automated: {}, retry: {limit: 3}}})
     const f = one(a, 'sync-failed-retries-exhausted')
     expect(f.explanation).to.include('retried it 3 time(s) (spec.syncPolicy.retry.limit 3)')
     expect(f.refines).to.equal('sync-failed')
@@ -303,6 +311,50 @@ describe('drift no rule knows', () => {
     expect(f.fix.steps[0]).to.equal("If reflector owns those fields by design, ignore exactly them: argo-doctor ignore-status my-app -n argocd --kind Secret --name tls --resource-namespace my-ns --json-pointer /data/tls.crt --json-pointer /data/tls.key --json-pointer '/metadata/annotations/reflector.v1.k8s.emberstack.com~1reflected-version'")
   })
 
+  it('client-side apply: last-applied-configuration pins the changed field, managedFields name who (the exact command, no <pointer>)', () => {
+    const applied = {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'web', namespace: 'my-ns', labels: {app: 'web'}}, spec: {replicas: 2, template: {spec: {containers: [{name: 'web', image: 'web:1.0', ports: [{containerPort: 80}]}]}}}}
+    const live = {
+      ...applied,
+      metadata: {...applied.metadata, annotations: {'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(applied)}, managedFields: [
+        {manager: 'argocd-controller', operation: 'Update', time: '2026-01-01T23:01:00Z', fieldsV1: {'f:spec': {'f:replicas': {}}}},
+        {manager: 'image-bumper', operation: 'Update', time: '2026-01-01T23:20:00Z', fieldsV1: {'f:spec': {'f:template': {'f:spec': {'f:containers': {'k:{"name":"web"}': {'f:image': {}}}}}}}},
+      ]},
+      // Defaults the API server added are not changes; the image is.
+      spec: {replicas: 2, strategy: {type: 'RollingUpdate'}, template: {spec: {containers: [{name: 'web', image: 'web:1.1', imagePullPolicy: 'IfNotPresent', ports: [{containerPort: 80, protocol: 'TCP'}]}]}}},
+    }
+    const obj = liveObjectOf(live)
+    expect(obj.changedSinceApply).to.deep.equal([{jq: '.spec.template.spec.containers[] | select(.name == "web") | .image'}])
+    const f = one(drifted({group: 'apps', kind: 'Deployment', name: 'web'}), 'unexplained-drift', {notes: [], live: {'apps/Deployment/my-ns/web': {status: 'found', value: obj}}})
+    expect(f.explanation).to.include('Deployment.apps my-ns/web: .spec.template.spec.containers[] | select(.name == "web") | .image changed by image-bumper')
+    expect(f.fix.steps[0]).to.equal(`If image-bumper owns that field by design, ignore exactly it: argo-doctor ignore-status my-app -n argocd --kind Deployment --group apps --name web --resource-namespace my-ns --jq '.spec.template.spec.containers[] | select(.name == "web") | .image'`)
+    expect(f.fix.steps[1]).to.include('--managed-fields-manager image-bumper').and.include('RespectIgnoreDifferences=true')
+    expect(f.fix.steps.join(' ')).not.to.include('<pointer>')
+  })
+
+  it('a change made with kubectl edit is reverted, not ignored', () => {
+    const applied = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cfg', namespace: 'my-ns'}, data: {mode: 'safe', level: 'info'}}
+    const obj = liveObjectOf({...applied, data: {mode: 'fast', level: 'info'}, metadata: {...applied.metadata, annotations: {'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(applied)}, managedFields: [
+      {manager: 'kubectl-edit', operation: 'Update', time: '2026-01-01T23:30:00Z', fieldsV1: {'f:data': {'f:mode': {}}}},
+    ]}})
+    const f = one(drifted({kind: 'ConfigMap', name: 'cfg'}), 'unexplained-drift', {notes: [], live: {'/ConfigMap/my-ns/cfg': {status: 'found', value: obj}}})
+    expect(f.fix.steps[0]).to.match(/^ConfigMap my-ns\/cfg: kubectl-edit is a person's kubectl, not a controller — revert it rather than ignore it: sync \(argo-doctor force-presync my-app -n argocd\)/)
+    expect(f.fix.steps[0]).to.include('--json-pointer /data/mode')
+  })
+
+  it('offline: the live object saved next to the app in a List file pins the field the same way', () => {
+    const applied = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cfg', namespace: 'my-ns'}, data: {mode: 'safe'}}
+    const liveCm = {...applied, data: {mode: 'fast'}, metadata: {...applied.metadata, annotations: {'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(applied)}}}
+    const a = drifted({kind: 'ConfigMap', name: 'cfg'})
+    const related = relatedFromFile([liveCm] as never, a)
+    const f = one(a, 'unexplained-drift', related)
+    expect(f.fix.steps[0]).to.equal('If a writer the object does not name (no managedFields) owns that field by design, ignore exactly it: argo-doctor ignore-status my-app -n argocd --kind ConfigMap --name cfg --resource-namespace my-ns --json-pointer /data/mode')
+  })
+
+  it('last-applied of a Secret is never compared (its data is not read)', () => {
+    const applied = {apiVersion: 'v1', kind: 'Secret', metadata: {name: 's', namespace: 'my-ns'}, data: {k: 'dg=='}}
+    expect(liveObjectOf({...applied, metadata: {...applied.metadata, annotations: {'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(applied)}}}).changedSinceApply).to.equal(undefined)
+  })
+
   it('never claims caBundle drift when the live writer owns another field of a webhook', () => {
     const hook = {group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'policy', namespace: undefined}
     const a = drifted(hook)
@@ -377,5 +429,71 @@ describe('destination-cluster-unavailable: the controller cannot build its cache
 
   it('a plain repo-server timeout is still the repo-server', () => {
     expect(ids(comparison('rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 10.96.0.12:8081: connect: connection refused"'))).to.include('repo-server-unavailable')
+  })
+})
+
+describe('causes from the message catalogue (messages from the emitters)', () => {
+  it('a built-in kind at a removed apiVersion is the removal, not a missing CRD (util/argo/argo.go@v3.6.2 wording)', () => {
+    const msg = 'The Kubernetes API could not find extensions/Ingress for requested resource my-ns/web. Make sure the "Ingress" CRD is installed on the destination cluster.'
+    const a = failed(`one or more synchronization tasks are not valid: ${msg}`, [{group: 'extensions', version: 'v1beta1', kind: 'Ingress', name: 'web', namespace: 'my-ns', status: 'SyncFailed', message: msg}])
+    expect(ids(a)).to.deep.equal(['sync-failed-removed-api'])
+    const f = one(a, 'sync-failed-removed-api')
+    expect(f.title).to.equal('Sync failed: Ingress extensions/v1beta1 was removed in Kubernetes 1.22')
+    expect(f.fix.steps[0]).to.include('apiVersion: networking.k8s.io/v1')
+    expect(f.refines).to.equal('sync-failed')
+  })
+
+  it('a bare "one or more synchronization tasks are not valid" is not called a missing CRD', () => {
+    const a = failed('one or more synchronization tasks are not valid', [])
+    expect(ids(a)).to.deep.equal(['sync-failed-tasks-not-valid'])
+  })
+
+  it('a repo-server whose helm was killed (OOM) is not a Helm error in Git (bitnami/charts#27091)', () => {
+    const a = comparison('Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = `helm template . --name-template api --namespace prod --values /tmp/values.yaml` failed signal: killed')
+    expect(ids(a)).to.deep.equal(['comparison-error-repo-server-killed'])
+    const f = one(a, 'comparison-error-repo-server-killed')
+    expect(f.explanation).to.include('OOM').and.not.include('fixed in Git')
+    expect(f.fix.steps[0]).to.include('argocd-repo-server').and.include('OOMKilled')
+  })
+
+  it('quota exceeded names the quota and the numbers (resourcequota/controller.go@v0.35.0)', () => {
+    const m = 'pods "db-migrate-x" is forbidden: exceeded quota: compute-quota, requested: limits.memory=2Gi, used: limits.memory=7Gi, limited: limits.memory=8Gi'
+    const f = one(failed(`one or more objects failed to apply, reason: ${m}`, [{kind: 'Pod', version: 'v1', name: 'db-migrate-x', namespace: 'my-ns', status: 'SyncFailed', message: m}]), 'sync-failed-quota-exceeded')
+    expect(f.title).to.equal('Sync failed: ResourceQuota compute-quota is exceeded')
+    expect(f.fix.steps[0]).to.equal('See the quota: kubectl describe resourcequota compute-quota -n my-ns')
+  })
+
+  it('annotations too long: server-side apply, with the retry command (both API server wordings)', () => {
+    for (const words of ['must have at most', 'may not be more than']) {
+      const m = `CustomResourceDefinition.apiextensions.k8s.io "prometheuses.monitoring.coreos.com" is invalid: metadata.annotations: Too long: ${words} 262144 bytes`
+      const f = one(failed(`one or more objects failed to apply, reason: ${m}`, [{group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', name: 'prometheuses.monitoring.coreos.com', status: 'SyncFailed', message: m}]), 'sync-failed-annotations-too-long')
+      expect(f.fix.steps[0]).to.equal('Sync it with server-side apply, which stores no such annotation: argo-doctor retry my-app -n argocd --option ServerSideApply=true')
+    }
+  })
+
+  it('a Degraded Deployment past its progress deadline gets the cause from its health message (health_deployment.go@v3.6.2)', () => {
+    const a = app({status: {sync: {status: 'Synced'}, health: {status: 'Degraded'}, resources: [{group: 'apps', version: 'v1', kind: 'Deployment', name: 'web', namespace: 'my-ns', status: 'Synced', health: {status: 'Degraded', message: 'Deployment "web" exceeded its progress deadline'}}]}})
+    const f = one(a, 'health-progress-deadline')
+    expect(f.severity).to.equal('warning')
+    expect(f.fix.steps[0]).to.include('kubectl rollout status deployment/web -n my-ns')
+  })
+
+  it('an image that cannot be pulled (image_manager.go): info while Progressing, and left out across a fleet', () => {
+    const a = app({status: {sync: {status: 'Synced'}, health: {status: 'Progressing'}, resources: [{group: 'apps', version: 'v1', kind: 'Deployment', name: 'web', namespace: 'my-ns', status: 'Synced', health: {status: 'Progressing', message: 'Back-off pulling image "registry.example.com/web:1.2.4"'}}]}})
+    expect(one(a, 'health-image-pull').severity).to.equal('info')
+    expect(diagnose(a, undefined, NOW, {style, fleet: true}).map((f) => f.id)).not.to.include('health-image-pull')
+  })
+
+  it('a resource held by finalizers while deleted (health.go@v3.6.2)', () => {
+    const a = app({status: {sync: {status: 'Synced'}, health: {status: 'Progressing'}, resources: [{version: 'v1', kind: 'PersistentVolumeClaim', name: 'data', namespace: 'my-ns', status: 'Synced', health: {status: 'Progressing', message: 'Pending deletion; blocked by finalizers: kubernetes.io/pvc-protection'}}]}})
+    const f = one(a, 'deletion-blocked-by-finalizers')
+    expect(f.title).to.equal('PersistentVolumeClaim my-ns/data is being deleted, held by finalizers kubernetes.io/pvc-protection')
+    expect(f.fix.steps[0]).to.include('kubectl get persistentvolumeclaim data -n my-ns')
+  })
+
+  it('cluster text in a capture is shell-quoted inside commands', () => {
+    const m = 'pods "x" is forbidden: exceeded quota: q$(id), requested: cpu=1, used: cpu=1, limited: cpu=1'
+    const f = one(failed(m, [{kind: 'Pod', version: 'v1', name: 'x', namespace: 'my ns', status: 'SyncFailed', message: m}]), 'sync-failed-quota-exceeded')
+    expect(f.fix.steps[0]).to.equal("See the quota: kubectl describe resourcequota 'q$(id)' -n 'my ns'")
   })
 })

@@ -1,8 +1,10 @@
 import {humanDuration, secondsSince, type Application, type ResourceResult, type ResourceStatus} from '../../app.js'
 import {ARGOCD_FACTS, minutes} from '../../argocd-facts.js'
 import {shellQuote} from '../../plan.js'
-import type {Evidence, Finding, LiveObject, MatchContext, Matcher} from '../types.js'
+import {matchCatalogue} from '../catalogue/index.js'
+import type {Evidence, FieldRef, Finding, LiveObject, MatchContext, Matcher, Severity} from '../types.js'
 import {conditionEvidence, conditionsOf, ev, evTime, kubectlKind, outOfSync, resourceEvidence, resourceId, resourcesWhere, type Indexed} from '../util.js'
+import {byEntry, catalogueFinding, type CatalogueHit} from './catalogue.js'
 import {operationEvidence} from './operation.js'
 
 /**
@@ -30,16 +32,6 @@ type Condition = Indexed<{type: string; message?: string; lastTransitionTime?: s
 
 // ------------------------------------------------------------------ ComparisonError by cause
 
-interface ComparisonCause {
-  id: string
-  /** Does this message (and app) have this cause? */
-  test: (message: string, app: Application) => boolean
-  title: string
-  explain: (ctx: MatchContext, message: string) => string
-  steps: (ctx: MatchContext, message: string) => string[]
-  docs: string
-}
-
 /** `$name/…` value files of a multi-source app, with the source that declares `ref: name`. */
 function refValueFiles(app: Application): Array<{file: string; ref: string; refSource?: {repoURL?: string; path?: string}}> {
   const sources = app.spec?.sources ?? []
@@ -58,155 +50,43 @@ function refValueFiles(app: Application): Array<{file: string; ref: string; refS
   return out
 }
 
-const REPO_AUTH = /authentication required|repository not found|could not read Username|permission denied \(publickey\)|ssh: handshake failed|unable to authenticate|invalid username or password|authorization failed|x509: certificate signed by unknown authority/i
-const FORBIDDEN = /is forbidden: User "([^"]+)" cannot (\w+) resource "([^"]+)"(?: in API group "([^"]*)")?/
-const MESSAGE_SIZE = /ResourceExhausted|message larger than max/i
-const SCHEMA = /field not declared in schema|error building typed value|pre-diff normalization|error calculating structured merge diff/
-const PLUGIN = /cmp-server plugin|config management plugin not supported|plugin sidecar failed|CMP processing failed/i
-const RENDER = /(?:helm template|helm dependency build|kustomize build|jsonnet)\b[^]*?failed|Error: (?:template|parse error|YAML parse error)|error converting YAML to JSON|failed to unmarshal manifest|accumulating resources/i
-const NO_FILE = /no such file or directory/
 // The transport failures conditions.ts calls repo-server-unavailable (a cause found in the same message is more specific).
 const REPO_SERVER_DOWN_HINT = /DeadlineExceeded|context deadline exceeded|code = Unavailable|connection refused|transport is closing/i
-
-/** The tool's own last "Error: …" line, else the message, shortened. */
-function rootCause(text: string): string {
-  const i = text.lastIndexOf('Error: ')
-  const tail = (i >= 0 ? text.slice(i) : text).trim()
-  return tail.length > 240 ? `${tail.slice(0, 239)}…` : tail
-}
 
 function hardRefreshAfter(ctx: MatchContext, message: string): string {
   const cached = message.includes('(cached)')
   return `Then: ${ctx.command('hard-refresh')}${cached ? ' — the repo-server serves this error from its cache ("Manifest generation error (cached)") until a hard refresh, so refreshing before the fix only fails again' : ''}`
 }
 
-const COMPARISON_CAUSES: ComparisonCause[] = [
-  {
-    id: 'comparison-error-values-missing',
-    test: (m, app) => NO_FILE.test(m) && refValueFiles(app).length > 0,
-    title: 'A $ref values file of this multi-source app does not exist',
-    explain: () => `Helm could not open a value file referenced through another source ($ref). In a multi-source app \`$name\` resolves to the ROOT of the source with \`ref: name\` — its \`path\` is ignored — so \`$values/values.yaml\` means values.yaml at the top of that repository (argo-cd#14567, #15463). The chart is fine; the reference is wrong or the file is not at that revision.`,
-    steps: (ctx, m) => {
-      const refs = refValueFiles(ctx.app)
-      return [
-        ...refs.slice(0, 3).map((r) => `${r.file} → repository ${r.refSource?.repoURL ?? `(no source has ref: ${r.ref})`}${r.refSource?.path ? `, whose path ${r.refSource.path} is NOT prepended` : ''}: check that the file exists there at the targetRevision.`),
-        'Fix spec.sources[].helm.valueFiles (include the full path from the repository root) or add the file to Git.',
-        hardRefreshAfter(ctx, m),
-      ]
-    },
-    docs: DOCS.multiSource,
-  },
-  {
-    id: 'comparison-error-repo-access',
-    test: (m) => REPO_AUTH.test(m),
-    title: 'Argo CD cannot read the repository (credentials or URL)',
-    explain: (ctx) => `The repo-server was refused by the Git/Helm/OCI repository of ${ctx.name} ("authentication required", "repository not found" or an SSH/TLS failure): no manifests can be generated, so sync status is Unknown. This is configuration, not a transient error: refreshing does not help until the credentials match the URL exactly. Argo CD looks credentials up by URL, so a trailing slash or a missing .git selects none (argo-cd#9875), and hosts answer "repository not found" for a private repository read without credentials.`,
-    steps: (ctx, m) => {
-      const repos = [...new Set([ctx.app.spec?.source?.repoURL, ...(ctx.app.spec?.sources ?? []).map((s) => s.repoURL)].filter(Boolean))] as string[]
-      return [
-        `Check the repository connection: argocd repo list (status of ${repos.join(', ') || 'the repository'}), or the Secrets labelled argocd.argoproj.io/secret-type=repository / repo-creds in ${ctx.controllerNamespace} (kubectl get secrets -n ${ctx.controllerNamespace} -l argocd.argoproj.io/secret-type=repository).`,
-        'Make spec.source.repoURL match the credential\'s url exactly (https vs ssh, trailing slash, .git); renew an expired token or deploy key; for SSH add the host to argocd-ssh-known-hosts-cm, for private CAs to argocd-tls-certs-cm.',
-        hardRefreshAfter(ctx, m),
-      ]
-    },
-    docs: DOCS.repos,
-  },
-  {
-    id: 'comparison-error-forbidden',
-    test: (m) => FORBIDDEN.test(m),
-    title: 'The application-controller is forbidden to read resources (RBAC)',
-    explain: (ctx, m) => {
-      const f = FORBIDDEN.exec(m)!
-      return `Comparing ${ctx.name} needs the controller to list every resource kind in the destination cluster, and ${f[1]} may not ${f[2]} ${f[3]}${f[4] ? ` (API group "${f[4]}")` : ''}. The controller's cluster cache fails to load, so the app stays Unknown (argo-cd#6643, #9025). This is RBAC of the controller (in-cluster) or of the cluster credentials in the cluster Secret (a remote cluster), not the manifests.`
-    },
-    steps: (ctx, m) => {
-      const f = FORBIDDEN.exec(m)!
-      const sa = /^system:serviceaccount:([^:]+):(.+)$/.exec(f[1])
-      return [
-        `Confirm: kubectl auth can-i ${f[2]} ${f[3]}${f[4] ? `.${f[4]}` : ''} --as ${shellQuote(f[1])}${sa ? '' : ' (run against the destination cluster)'} -A`,
-        sa
-          ? `Grant it: bind ${f[1]} to a ClusterRole that can get/list/watch ${f[3]} (the install's argocd-application-controller ClusterRole allows everything; a namespaced install must list its namespaces), or exclude the kind with resource.exclusions in argocd-cm if Argo CD should not manage it.`
-          : 'The cluster Secret\'s credentials lack the permission: give that identity get/list/watch on it, or limit what Argo CD watches (resource.inclusions/exclusions in argocd-cm).',
-        hardRefreshAfter(ctx, m),
-      ]
-    },
-    docs: DOCS.rbac,
-  },
-  {
-    id: 'comparison-error-message-size',
-    test: (m) => MESSAGE_SIZE.test(m),
-    title: 'Generated manifests exceed the gRPC message size limit',
-    explain: (ctx) => `The manifests generated for ${ctx.name} are larger than the gRPC limit between the repo-server and the controller ("grpc: received message larger than max", code ResourceExhausted; argo-cd#3117). Nothing is wrong with the source and a refresh fails the same way: the limit or the app's size has to change.`,
-    steps: (ctx, m) => [
-      `Raise the limit on argocd-repo-server, argocd-application-controller and argocd-server alike: environment variable ARGOCD_GRPC_MAX_SIZE_MB (default 200 in current releases, 100 in older ones), e.g. kubectl set env deployment/argocd-repo-server -n ${ctx.controllerNamespace} ARGOCD_GRPC_MAX_SIZE_MB=400 (and the controller StatefulSet).`,
-      'Better: split the app (large CRDs bundles, many generated objects) into several Applications.',
-      hardRefreshAfter(ctx, m),
-    ],
-    docs: DOCS.grpc,
-  },
-  {
-    id: 'comparison-error-schema',
-    test: (m) => SCHEMA.test(m),
-    title: 'Diffing fails on a field Argo CD\'s built-in schema does not know (Kubernetes version)',
-    explain: (ctx) => `Argo CD computes the structured-merge diff of ${ctx.name} with the Kubernetes schema compiled into it; a field the cluster's Kubernetes version (or a newer CRD) has and that schema lacks fails with "field not declared in schema" (argo-cd#18778, #13585; gitops-engine#558). The manifests are fine; the Argo CD version is older than the cluster's Kubernetes version or the field is new.`,
-    steps: (ctx, m) => [
-      'Upgrade Argo CD to a release tested with this cluster\'s Kubernetes version (see the docs link).',
-      `Meanwhile: server-side diff avoids the built-in schema: annotate the app argocd.argoproj.io/compare-options: ServerSideDiff=true (kubectl annotate applications.argoproj.io ${ctx.name} -n ${ctx.namespace} argocd.argoproj.io/compare-options=ServerSideDiff=true). ignoreDifferences with managedFieldsManagers also triggers this path: remove it if set.`,
-      hardRefreshAfter(ctx, m),
-    ],
-    docs: DOCS.k8sVersions,
-  },
-  {
-    id: 'comparison-error-plugin',
-    test: (m) => PLUGIN.test(m),
-    title: 'No config-management plugin sidecar accepts this source',
-    explain: (ctx) => `The repo-server found no CMP sidecar that supports ${ctx.name}'s source ("couldn't find cmp-server plugin … supporting the given repository"; argo-cd#12092, #19614, #13013). Either spec.source.plugin.name does not match a sidecar's plugin (its name is metadata.name, or name-version when spec.version is set), the sidecar is not running, or its discover rule does not match the files at the path. This is configuration: a refresh keeps failing until the plugin matches.`,
-    steps: (ctx, m) => [
-      `List the sidecars: kubectl get pods -n ${ctx.controllerNamespace} -l app.kubernetes.io/name=argocd-repo-server -o jsonpath='{.items[0].spec.containers[*].name}', and read their plugin.yaml (ConfigManagementPlugin metadata.name and spec.version).`,
-      'Make spec.source.plugin.name equal to that name (with "-<version>" when the plugin sets spec.version), or fix the discover rule; check the sidecar logs for the reason it declined.',
-      hardRefreshAfter(ctx, m),
-    ],
-    docs: DOCS.cmp,
-  },
-  {
-    id: 'comparison-error-render',
-    test: (m) => RENDER.test(m),
-    title: 'Rendering the source fails (Helm/Kustomize error in Git)',
-    explain: (ctx, m) => `The repo-server ran the source's tool and it failed: ${rootCause(m)}. That is an error in what is committed (a template, values, a kustomization or a missing file at this revision), so it has to be fixed in Git; a refresh before the fix renders the same error.`,
-    steps: (ctx, m) => [
-      `Reproduce it: argocd app manifests ${ctx.name} --app-namespace ${ctx.namespace} --source git, or locally (helm template / kustomize build) at the app's targetRevision.`,
-      'Fix it in Git and push.',
-      hardRefreshAfter(ctx, m),
-    ],
-    docs: DOCS.troubleshooting,
-  },
-]
-
-/** The cause of a ComparisonError message, if a known one. */
-export function comparisonCause(message: string, app: Application): ComparisonCause | undefined {
-  return COMPARISON_CAUSES.find((c) => c.test(message, app))
+/** Steps only the Application can give (which $ref file points where). */
+function appSpecificSteps(ctx: MatchContext, id: string): string[] {
+  if (id !== 'comparison-error-values-missing') return []
+  return refValueFiles(ctx.app).slice(0, 3).map((r) => `${r.file} → repository ${r.refSource?.repoURL ?? `(no source has ref: ${r.ref})`}${r.refSource?.path ? `, whose path ${r.refSource.path} is NOT prepended` : ''}: check that the file exists there at the targetRevision.`)
 }
 
+/** A ComparisonError by the catalogue entry that explains its message (src/lib/diagnose/catalogue/comparison.ts). */
 export const comparisonErrorCause: Matcher = {
   id: 'comparison-error-<cause>',
   supersedes: ['comparison-error', 'manifest-generation-cached', 'repo-server-unavailable'],
   match(ctx) {
     const out: Finding[] = []
     const seen = new Set<string>()
+    const refValues = refValueFiles(ctx.app).length > 0
     for (const c of conditionsOf(ctx.app, 'ComparisonError') as Condition[]) {
       const message = c.item.message ?? ''
-      const cause = comparisonCause(message, ctx.app)
-      if (!cause || seen.has(cause.id)) continue
-      seen.add(cause.id)
-      out.push({
-        id: cause.id,
-        refines: message.includes('Manifest generation error (cached)') ? 'manifest-generation-cached' : REPO_SERVER_DOWN_HINT.test(message) ? 'repo-server-unavailable' : 'comparison-error',
+      const match = matchCatalogue(message, {families: ['comparison'], refValueFiles: refValues})
+      // An entry another signature owns (a repo-server outage) keeps that signature's finding.
+      if (!match || match.entry.ownedBy || seen.has(match.entry.id)) continue
+      seen.add(match.entry.id)
+      const f = catalogueFinding(ctx, [{match, message, evidence: ev(`status.conditions[${c.index}].message`, message)}], {
         severity: 'warning',
-        title: cause.title,
-        explanation: cause.explain(ctx, message) + (message.includes('(cached)') ? ' The message says "(cached)": the repo-server repeats the last error without trying again until a hard refresh, which is why it is the last step, after the fix.' : ''),
-        evidence: conditionEvidence(c, ctx.now),
-        fix: {command: null, steps: cause.steps(ctx, message), docs: cause.docs},
+        refines: message.includes('Manifest generation error (cached)') ? 'manifest-generation-cached' : REPO_SERVER_DOWN_HINT.test(message) ? 'repo-server-unavailable' : 'comparison-error',
+        before: appSpecificSteps(ctx, match.entry.id),
+        after: [hardRefreshAfter(ctx, message)],
       })
+      f.evidence = conditionEvidence(c, ctx.now)
+      if (message.includes('(cached)')) f.explanation += ' The message says "(cached)": the repo-server repeats the last error without trying again until a hard refresh, which is why it is the last step, after the fix.'
+      out.push(f)
     }
 
     return out
@@ -232,12 +112,35 @@ function failedMessages(ctx: MatchContext): Failed[] {
   return out
 }
 
-const IMMUTABLE = /field is immutable/
-const MISSING_CRD = /the server could not find the requested resource|no matches for kind|ensure CRDs are installed first|one or more synchronization tasks are not valid/
-const NS_TERMINATING = /unable to create new content in namespace (\S+) because it is being terminated|namespace (\S+) is being terminated/
-const NS_MISSING = /namespaces "([^"]+)" not found/
-
 const rid = (r: ResourceResult) => resourceId({group: r.group, kind: r.kind, name: r.name, namespace: r.namespace})
+
+/** The families a failed sync's messages can belong to (apply errors, hook results, prune errors, a hook Job's health). */
+const SYNC_FAMILIES = ['apply', 'hooks', 'deletion', 'health'] as const
+
+/**
+ * Each failed message by its catalogue entry. A resource's own message is read with the resource
+ * (its apiVersion decides e.g. a removed API); the operation message adds a cause only when no
+ * resource message was explained, since v3.6.2 repeats them in it.
+ */
+function syncHits(ctx: MatchContext, messages: Failed[]): CatalogueHit[] {
+  const hits: CatalogueHit[] = []
+  const evidence = (f: Failed) => ev(f.path, f.message, f.resource ? rid(f.resource) : undefined)
+  for (const f of messages.filter((m) => m.resource)) {
+    const match = matchCatalogue(f.message, {families: SYNC_FAMILIES, resource: f.resource})
+    if (match && !match.entry.ownedBy) hits.push({match, message: f.message, resource: f.resource, evidence: evidence(f)})
+  }
+
+  const specific = hits.some((h) => !h.match.entry.wrapper)
+  for (const f of messages.filter((m) => !m.resource)) {
+    const match = matchCatalogue(f.message, {families: SYNC_FAMILIES})
+    if (!match || match.entry.ownedBy) continue
+    const same = hits.findIndex((h) => h.match.entry.id === match.entry.id)
+    if (same >= 0) hits.splice(same, 0, {match, message: f.message, evidence: evidence(f)})
+    else if (!specific) hits.push({match, message: f.message, evidence: evidence(f)})
+  }
+
+  return hits
+}
 
 export const syncFailedCause: Matcher = {
   id: 'sync-failed-<cause>',
@@ -255,111 +158,21 @@ export const syncFailedCause: Matcher = {
     const severity = synced ? 'info' : 'warning'
     const sync = `Then sync again: ${ctx.command('force-presync')} (a full sync with hooks, built like argocd app sync)`
     const out: Finding[] = []
-    const pick = (re: RegExp) => messages.filter((m) => re.test(m.message))
-    const evidenceOf = (hits: Failed[]) => [...base, ...hits.slice(0, 4).map((h) => ev(h.path, h.message, h.resource ? rid(h.resource) : undefined))]
+    const hits = syncHits(ctx, messages)
+    const groups = byEntry(hits)
+    const evidenceOf = (group: CatalogueHit[]) => [...base, ...group.slice(0, 4).map((h) => h.evidence)]
 
-    const immutable = pick(IMMUTABLE)
-    if (immutable.length) {
-      const res = immutable.map((h) => h.resource).filter(Boolean) as ResourceResult[]
-      const hooks = res.filter((r) => r.hookType)
-      const plain = res.filter((r) => !r.hookType)
-      const first = plain[0] ?? hooks[0]
-      out.push({
-        id: 'sync-failed-immutable-field',
-        refines: 'sync-failed',
-        severity,
-        title: `Sync failed${after}: an immutable field changed${first ? ` (${first.kind} ${first.name})` : ''}`,
-        explanation: `Kubernetes refuses to change some fields in place ("field is immutable"): a Job's spec.template and selector, a Deployment's or StatefulSet's selector, a Service's clusterIP, a StatefulSet's volumeClaimTemplates. Applying the new manifest over the live object fails on every sync until the object is replaced (argo-cd#7430). Retrying or unsticking changes nothing.`,
-        evidence: evidenceOf(immutable),
-        fix: {
-          command: null,
-          steps: [
-            ...hooks.slice(0, 2).map((r) => `${r.kind} ${r.name} is a ${r.hookType} hook: give it argocd.argoproj.io/hook-delete-policy: BeforeHookCreation in Git, so each sync deletes the old hook before creating the new one.`),
-            ...plain.slice(0, 2).map((r) => `${r.kind} ${r.name}: let Argo CD replace it — annotate it in Git argocd.argoproj.io/sync-options: Replace=true (or Force=true,Replace=true to delete and recreate) — or delete it once: kubectl delete ${kubectlKind(r.kind, r.group)} ${shellQuote(r.name)}${r.namespace ? ` -n ${shellQuote(r.namespace)}` : ''}`),
-            ...(res.length === 0 ? ['Find the object in the message; replace it (sync option Replace=true on it) or delete it once, or for a hook use hook-delete-policy BeforeHookCreation.'] : []),
-            sync,
-          ],
-          docs: hooks.length && !plain.length ? DOCS.hooks : DOCS.syncOptions,
-        },
-      })
-    }
+    for (const group of groups.filter((g) => !g[0].match.entry.wrapper)) {
+      const {entry, captures} = group[0].match
+      const rich = RICH[entry.id]
+      if (rich) {
+        out.push(rich(ctx, group, {severity, after, sync, evidence: evidenceOf(group), captures}))
+        continue
+      }
 
-    const crd = pick(MISSING_CRD)
-    if (crd.length) {
-      const kinds = [...new Set(crd.map((h) => h.resource).filter(Boolean).map((r) => `${r!.kind}${r!.group ? `.${r!.group}` : ''}`))]
-      const crdInApp = resourcesWhere(ctx.app, (r) => r.kind === 'CustomResourceDefinition').length > 0
-      out.push({
-        id: 'sync-failed-missing-crd',
-        refines: 'sync-failed',
-        severity,
-        title: `Sync failed${after}: the API server does not know ${kinds.length ? kinds.join(', ') : 'a resource kind'} (CRD missing)`,
-        explanation: `The dry run that starts every sync asked the API server about ${kinds.length ? kinds.join(', ') : 'a kind'} and got "the server could not find the requested resource", so the sync stopped before applying anything ("one or more synchronization tasks are not valid"; argo-cd#6489). Its CustomResourceDefinition is not installed (yet)${crdInApp ? ', although this app has CRDs of its own: a CRD in the same sync only helps when its CRs skip the dry run' : ''}.`,
-        evidence: evidenceOf(crd),
-        fix: {
-          command: null,
-          steps: [
-            'Install the CRD first: from the operator\'s own app (sync that one first, or give it an earlier sync wave in the parent App-of-Apps), or put the CRD in this app with a lower argocd.argoproj.io/sync-wave than its CRs.',
-            'If the CRD arrives in the same sync or is created by an operator: annotate the custom resources argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true (since Argo CD v3.1 also accepted in spec.syncPolicy.syncOptions for the whole app; argo-cd#21790).',
-            sync,
-          ],
-          docs: DOCS.syncOptions,
-        },
-      })
-    }
-
-    const terminating = pick(NS_TERMINATING)
-    if (terminating.length) {
-      const m = NS_TERMINATING.exec(terminating[0].message)!
-      const ns = m[1] ?? m[2]
-      out.push({
-        id: 'sync-failed-namespace-terminating',
-        refines: 'sync-failed',
-        severity,
-        title: `Sync failed${after}: namespace ${ns} is being deleted`,
-        explanation: `Namespace ${ns} has a deletionTimestamp, and Kubernetes refuses to create anything in a terminating namespace ("unable to create new content in namespace ${ns} because it is being terminated"; argo-cd#2257, #13216). A namespace stays Terminating until every object in it is gone, often held by a finalizer. Syncing again fails the same way until the deletion finishes.`,
-        evidence: evidenceOf(terminating),
-        fix: {
-          command: null,
-          steps: [
-            `See what holds it: kubectl get namespace ${shellQuote(ns)} -o jsonpath='{.status.conditions}' (NamespaceContentRemaining / NamespaceFinalizersRemaining name the objects and finalizers).`,
-            'Let the deletion finish (fix the finalizer\'s controller, or remove the stuck finalizer of the named objects); if the namespace was deleted by mistake, it cannot be cancelled — it has to finish and be recreated.',
-            'If another app\'s prune deleted it, stop that app from managing the Namespace object (or annotate the Namespace argocd.argoproj.io/sync-options: Prune=false).',
-            sync,
-          ],
-          docs: DOCS.syncOptions,
-        },
-      })
-    }
-
-    const missing = pick(NS_MISSING).filter((h) => !NS_TERMINATING.test(h.message))
-    if (missing.length) {
-      const ns = NS_MISSING.exec(missing[0].message)![1]
-      const dest = ctx.app.spec?.destination?.namespace
-      const create = ctx.app.spec?.syncPolicy?.syncOptions?.some((o) => /^CreateNamespace=true$/i.test(String(o)))
-      const isDest = ns === dest
-      out.push({
-        id: 'sync-failed-namespace-missing',
-        refines: 'sync-failed',
-        severity,
-        title: `Sync failed${after}: namespace ${ns} does not exist`,
-        explanation: isDest
-          ? `The destination namespace ${ns} does not exist${create ? ' although CreateNamespace=true is set (it only runs in a full sync with that option; a selective or older sync may skip it)' : ' and the app does not create it (no CreateNamespace=true)'}.`
-          : `Resources of ${ctx.name} live in namespace ${ns}, which does not exist. CreateNamespace=true only creates the destination namespace (${dest ?? 'none set'}), never the namespaces of individual resources (argo-cd#11625).`,
-        evidence: [...evidenceOf(missing), ev('spec.destination.namespace', dest ?? null), ev('spec.syncPolicy.syncOptions', (ctx.app.spec?.syncPolicy?.syncOptions ?? []).join(',') || null)],
-        fix: {
-          command: null,
-          steps: isDest
-            ? [
-              `Add CreateNamespace=true to spec.syncPolicy.syncOptions of ${ctx.name} (labels/annotations for it: spec.syncPolicy.managedNamespaceMetadata), or create ${ns} from Git in an earlier app or sync wave.`,
-              sync,
-            ]
-            : [
-              `Add a Namespace ${ns} manifest to Git (with argocd.argoproj.io/sync-wave lower than its contents), or point the resources at ${dest ?? 'the destination namespace'}.`,
-              sync,
-            ],
-          docs: DOCS.syncOptions,
-        },
-      })
+      const f = catalogueFinding(ctx, group, {severity, refines: 'sync-failed', base})
+      f.title = /^Sync failed/.test(f.title) ? f.title.replace(/^Sync failed/, `Sync failed${after}`) : `Sync failed${after}: ${f.title}`
+      out.push(f)
     }
 
     if (out.length === 0 && retried) {
@@ -370,12 +183,129 @@ export const syncFailedCause: Matcher = {
         severity,
         title: `Sync failed after ${retried[1]} retries: retries exhausted`,
         explanation: `The sync of ${ctx.name} failed and the controller retried it ${retried[1]} time(s)${limit !== undefined ? ` (spec.syncPolicy.retry.limit ${limit})` : ''}; it will not retry this revision again. ${ctx.app.spec?.syncPolicy?.automated ? 'Auto-sync also skips a revision whose last sync failed ("Failed last sync attempt to …") until a new commit or a manual sync. ' : ''}The failed resources' messages below say what to fix; unstick has nothing to clear.`,
-        evidence: evidenceOf(messages.slice(1).length ? messages.slice(1) : messages),
+        evidence: [...base, ...(messages.slice(1).length ? messages.slice(1) : messages).slice(0, 4).map((h) => ev(h.path, h.message, h.resource ? rid(h.resource) : undefined))],
         fix: {command: null, steps: ['Fix what the failed resources\' messages say (usually in Git).', sync], docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/auto_sync/'},
       })
     }
 
+    // A wrapper ("one or more synchronization tasks are not valid") says where it failed, not why: only when nothing else did.
+    if (out.length === 0) {
+      for (const group of groups.filter((g) => g[0].match.entry.wrapper)) {
+        const f = catalogueFinding(ctx, group, {severity, refines: 'sync-failed', base})
+        f.title = f.title.replace(/^Sync failed/, `Sync failed${after}`)
+        out.push(f)
+      }
+    }
+
     return out
+  },
+}
+
+interface RichOpts {
+  severity: Severity
+  after: string
+  sync: string
+  evidence: Evidence[]
+  captures: Record<string, string>
+}
+
+/** Entries whose finding needs more than the message: the failed resources, the app's spec. */
+const RICH: Record<string, (ctx: MatchContext, group: CatalogueHit[], o: RichOpts) => Finding> = {
+  'sync-failed-immutable-field'(ctx, group, {severity, after, sync, evidence}) {
+    const res = group.map((h) => h.resource).filter(Boolean) as ResourceResult[]
+    const hooks = res.filter((r) => r.hookType)
+    const plain = res.filter((r) => !r.hookType)
+    const first = plain[0] ?? hooks[0]
+    return {
+      id: 'sync-failed-immutable-field',
+      refines: 'sync-failed',
+      severity,
+      title: `Sync failed${after}: an immutable field changed${first ? ` (${first.kind} ${first.name})` : ''}`,
+      explanation: `Kubernetes refuses to change some fields in place ("field is immutable"): a Job's spec.template and selector, a Deployment's or StatefulSet's selector, a Service's clusterIP, a StatefulSet's volumeClaimTemplates. Applying the new manifest over the live object fails on every sync until the object is replaced (argo-cd#7430). Retrying or unsticking changes nothing.`,
+      evidence,
+      fix: {
+        command: null,
+        steps: [
+          ...hooks.slice(0, 2).map((r) => `${r.kind} ${r.name} is a ${r.hookType} hook: give it argocd.argoproj.io/hook-delete-policy: BeforeHookCreation in Git, so each sync deletes the old hook before creating the new one.`),
+          ...plain.slice(0, 2).map((r) => `${r.kind} ${r.name}: let Argo CD replace it — annotate it in Git argocd.argoproj.io/sync-options: Replace=true (or Force=true,Replace=true to delete and recreate) — or delete it once: kubectl delete ${kubectlKind(r.kind, r.group)} ${shellQuote(r.name)}${r.namespace ? ` -n ${shellQuote(r.namespace)}` : ''}`),
+          ...(plain.length ? [`Or replace it once without changing Git: ${ctx.command('retry', '--option', 'Replace=true')}`] : []),
+          ...(res.length === 0 ? ['Find the object in the message; replace it (sync option Replace=true on it) or delete it once, or for a hook use hook-delete-policy BeforeHookCreation.'] : []),
+          sync,
+        ],
+        docs: hooks.length && !plain.length ? DOCS.hooks : DOCS.syncOptions,
+      },
+    }
+  },
+  'sync-failed-missing-crd'(ctx, group, {severity, after, sync, evidence}) {
+    const kinds = [...new Set(group.map((h) => h.resource).filter(Boolean).map((r) => `${r!.kind}${r!.group ? `.${r!.group}` : ''}`))]
+    const crdInApp = resourcesWhere(ctx.app, (r) => r.kind === 'CustomResourceDefinition').length > 0
+    return {
+      id: 'sync-failed-missing-crd',
+      refines: 'sync-failed',
+      severity,
+      title: `Sync failed${after}: the API server does not know ${kinds.length ? kinds.join(', ') : 'a resource kind'} (CRD missing)`,
+      explanation: `The dry run that starts every sync asked the API server about ${kinds.length ? kinds.join(', ') : 'a kind'} and got "the server could not find the requested resource", so the sync stopped before applying anything ("one or more synchronization tasks are not valid"; argo-cd#6489). Its CustomResourceDefinition is not installed (yet)${crdInApp ? ', although this app has CRDs of its own: a CRD in the same sync only helps when its CRs skip the dry run' : ''}.`,
+      evidence,
+      fix: {
+        command: null,
+        steps: [
+          'Install the CRD first: from the operator\'s own app (sync that one first, or give it an earlier sync wave in the parent App-of-Apps), or put the CRD in this app with a lower argocd.argoproj.io/sync-wave than its CRs.',
+          `If the CRD arrives in the same sync or is created by an operator: annotate the custom resources argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true (since Argo CD v3.1 also accepted in spec.syncPolicy.syncOptions for the whole app; argo-cd#21790), or once: ${ctx.command('retry', '--option', 'SkipDryRunOnMissingResource=true')}`,
+          sync,
+        ],
+        docs: DOCS.syncOptions,
+      },
+    }
+  },
+  'sync-failed-namespace-terminating'(ctx, _group, {severity, after, sync, evidence, captures}) {
+    const ns = captures.ns ?? captures.ns2
+    return {
+      id: 'sync-failed-namespace-terminating',
+      refines: 'sync-failed',
+      severity,
+      title: `Sync failed${after}: namespace ${ns} is being deleted`,
+      explanation: `Namespace ${ns} has a deletionTimestamp, and Kubernetes refuses to create anything in a terminating namespace ("unable to create new content in namespace ${ns} because it is being terminated"; argo-cd#2257, #13216). A namespace stays Terminating until every object in it is gone, often held by a finalizer. Syncing again fails the same way until the deletion finishes.`,
+      evidence,
+      fix: {
+        command: null,
+        steps: [
+          `See what holds it: kubectl get namespace ${shellQuote(ns)} -o jsonpath='{.status.conditions}' (NamespaceContentRemaining / NamespaceFinalizersRemaining name the objects and finalizers).`,
+          'Let the deletion finish (fix the finalizer\'s controller, or remove the stuck finalizer of the named objects); if the namespace was deleted by mistake, it cannot be cancelled — it has to finish and be recreated.',
+          'If another app\'s prune deleted it, stop that app from managing the Namespace object (or annotate the Namespace argocd.argoproj.io/sync-options: Prune=false).',
+          sync,
+        ],
+        docs: DOCS.syncOptions,
+      },
+    }
+  },
+  'sync-failed-namespace-missing'(ctx, _group, {severity, after, sync, evidence, captures}) {
+    const {ns} = captures
+    const dest = ctx.app.spec?.destination?.namespace
+    const create = ctx.app.spec?.syncPolicy?.syncOptions?.some((o) => /^CreateNamespace=true$/i.test(String(o)))
+    const isDest = ns === dest
+    return {
+      id: 'sync-failed-namespace-missing',
+      refines: 'sync-failed',
+      severity,
+      title: `Sync failed${after}: namespace ${ns} does not exist`,
+      explanation: isDest
+        ? `The destination namespace ${ns} does not exist${create ? ' although CreateNamespace=true is set (it only runs in a full sync with that option; a selective or older sync may skip it)' : ' and the app does not create it (no CreateNamespace=true)'}.`
+        : `Resources of ${ctx.name} live in namespace ${ns}, which does not exist. CreateNamespace=true only creates the destination namespace (${dest ?? 'none set'}), never the namespaces of individual resources (argo-cd#11625).`,
+      evidence: [...evidence, ev('spec.destination.namespace', dest ?? null), ev('spec.syncPolicy.syncOptions', (ctx.app.spec?.syncPolicy?.syncOptions ?? []).join(',') || null)],
+      fix: {
+        command: null,
+        steps: isDest
+          ? [
+            `Add CreateNamespace=true to spec.syncPolicy.syncOptions of ${ctx.name} (labels/annotations for it: spec.syncPolicy.managedNamespaceMetadata), or create ${ns} from Git in an earlier app or sync wave.`,
+            sync,
+          ]
+          : [
+            `Add a Namespace ${ns} manifest to Git (with argocd.argoproj.io/sync-wave lower than its contents), or point the resources at ${dest ?? 'the destination namespace'}.`,
+            sync,
+          ],
+        docs: DOCS.syncOptions,
+      },
+    }
   },
 }
 
@@ -485,6 +415,14 @@ function likelyWriter(r: ResourceStatus): string {
   return 'a controller, a mutating admission webhook, or a manual kubectl edit'
 }
 
+/** kubectl's own field-manager names (kubectl edit/patch/scale … and plain kubectl): a person, not a controller. */
+const MANUAL_WRITER = /^kubectl(?:-(?:edit|patch|replace|scale|set|label|annotate|rollout|create))?$/
+
+/** The same field, or one inside the other (a writer owns a map, the change is a key in it). */
+function sameField(a: FieldRef, b: FieldRef): boolean {
+  return a.jq === b.jq || a.jq.startsWith(`${b.jq}.`) || a.jq.startsWith(`${b.jq}[`) || b.jq.startsWith(`${a.jq}.`) || b.jq.startsWith(`${a.jq}[`)
+}
+
 /** Is the app Synced to what Git says, apart from drift? (same revision as the last successful sync) */
 function sameRevisionAsLastSync(app: Application): boolean {
   const state = app.status?.operationState
@@ -505,23 +443,33 @@ export const unexplainedDrift: Matcher = {
     const evidence: Evidence[] = [ev('status.sync.status', ctx.app.status?.sync?.status ?? null), ev('status.sync.revision', ctx.app.status?.sync?.revision ?? null, 'the revision the last successful sync applied: Git has not changed since')]
     evidence.push(...resourceEvidence(hits, 'status', 4))
     const steps: string[] = []
-    let command: string | null = null
     const described: string[] = []
     for (const {item: r} of hits.slice(0, 3)) {
       const obj = liveOf(ctx, r)
       const entry = ['--kind', r.kind, ...(r.group ? ['--group', r.group] : []), '--name', r.name, ...(r.namespace ? ['--resource-namespace', r.namespace] : [])]
-      const writer = obj?.writers?.[0]
-      if (writer && writer.fields.length > 0) {
-        const fields = writer.fields.slice(0, 4)
-        evidence.push(ev(`${resourceId(r)} metadata.managedFields`, `${writer.manager}: ${fields.map((f) => f.pointer ?? f.jq).join(', ')}`, 'read from the cluster: fields this manager wrote after Argo CD'))
-        const flags = fields.flatMap((f) => (f.pointer ? ['--json-pointer', f.pointer] : ['--jq', f.jq]))
-        const line = ctx.command('ignore-status', ...entry, ...flags)
-        described.push(`${resourceId(r)}: written by ${writer.manager} (${fields.map((f) => f.pointer ?? f.jq).join(', ')})`)
-        steps.push(`If ${writer.manager} owns ${fields.length === 1 ? 'that field' : 'those fields'} by design, ignore exactly them: ${line}`)
-        command ??= line
-      } else {
+      const changed = obj?.changedSinceApply ?? []
+      // The writer that owns a changed field (managedFields) says who changed it; else the newest other writer.
+      const writer = obj?.writers?.find((w) => w.fields.some((f) => changed.some((c) => sameField(c, f)))) ?? obj?.writers?.[0]
+      const fields = (writer && changed.length ? changed.filter((c) => writer.fields.some((f) => sameField(c, f))) : []).concat(changed.length ? [] : (writer?.fields ?? []))
+      const shown = (fields.length ? fields : changed).slice(0, 4)
+      if (shown.length === 0) {
         described.push(`${resourceId(r)}: likely writer ${likelyWriter(r)}`)
         steps.push(`${resourceId(r)}: see which field differs and who wrote it — argocd app diff ${shellQuote(ctx.name)} --app-namespace ${shellQuote(ctx.namespace)}, or kubectl get ${kubectlKind(r.kind, r.group)} ${shellQuote(r.name)}${r.namespace ? ` -n ${shellQuote(r.namespace)}` : ''} --show-managed-fields -o yaml — then ignore exactly that field: ${ctx.command('ignore-status', ...entry, '--json-pointer', '<pointer>')} (or --jq '<path>'), with <pointer> the field, e.g. /data/<key>.`)
+        continue
+      }
+
+      const names = shown.map((f) => f.pointer ?? f.jq).join(', ')
+      if (changed.length) evidence.push(ev(`${resourceId(r)} metadata.annotations.kubectl.kubernetes.io/last-applied-configuration`, names, 'the live object: fields whose value differs from what Argo CD last applied'))
+      if (writer) evidence.push(ev(`${resourceId(r)} metadata.managedFields`, `${writer.manager}: ${writer.fields.slice(0, 4).map((f) => f.pointer ?? f.jq).join(', ')}`, 'read from the cluster: fields this manager wrote after Argo CD'))
+      const who = writer ? writer.manager : 'a writer the object does not name (no managedFields)'
+      const flags = shown.flatMap((f) => (f.pointer ? ['--json-pointer', f.pointer] : ['--jq', f.jq]))
+      const line = ctx.command('ignore-status', ...entry, ...flags)
+      described.push(`${resourceId(r)}: ${names} changed by ${who}`)
+      if (writer && MANUAL_WRITER.test(writer.manager)) {
+        steps.push(`${resourceId(r)}: ${writer.manager} is a person's kubectl, not a controller — revert it rather than ignore it: sync (${ctx.command('force-presync')}), or set spec.syncPolicy.automated.selfHeal: true so Argo CD reverts such edits itself; ignore it only if the manual value must stay: ${line}`)
+      } else {
+        steps.push(`If ${who} owns ${shown.length === 1 ? 'that field' : 'those fields'} by design, ignore exactly ${shown.length === 1 ? 'it' : 'them'}: ${line}`)
+        if (writer) steps.push(`Or ignore whatever ${writer.manager} writes on it (its managedFields): ${ctx.command('ignore-status', ...entry, '--managed-fields-manager', writer.manager)}; with auto-sync, also add RespectIgnoreDifferences=true to spec.syncPolicy.syncOptions so a sync does not overwrite it.`)
       }
     }
 

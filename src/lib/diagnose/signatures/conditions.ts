@@ -1,6 +1,7 @@
 import {sh} from '../../shell.js'
 import type {Evidence, Finding, MatchContext, Matcher, Severity} from '../types.js'
 import {conditionEvidence, conditionsOf, ev, resourcesWhere, type Indexed} from '../util.js'
+import {rootCause} from './catalogue.js'
 
 /** status.conditions: ComparisonError variants, SharedResourceWarning, project refusals, and the rest. */
 
@@ -32,19 +33,13 @@ export const manifestGenerationCached: Matcher = {
       evidence: conditionEvidence(c, ctx.now),
       fix: {
         command: ctx.command('hard-refresh'),
-        steps: underlying ? [`If it fails again, the underlying error is real; fix it in Git first: ${rootCause(underlying)}`] : [],
+        steps: underlying ? [`If it fails again, the underlying error is real; fix it in Git first: ${rootCause(underlying, 200)}`] : [],
         docs: 'https://argo-cd.readthedocs.io/en/stable/operator-manual/high_availability/#argocd-repo-server',
       },
     }
   },
 }
 
-/** The last "Error: …" of a tool's output, else the text itself, shortened. */
-function rootCause(text: string): string {
-  const i = text.lastIndexOf('Error: ')
-  const tail = i >= 0 ? text.slice(i) : text
-  return tail.length > 200 ? `${tail.slice(0, 199)}…` : tail
-}
 
 /**
  * The controller could not build its cache of the destination cluster. The text is wrapped as
