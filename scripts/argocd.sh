@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# A real Argo CD application-controller + repo-server (built from the Argo CD
-# Go module, see test/e2e/argocd/) running against the e2e kube-apiserver of
-# scripts/cluster.sh, with redis and a local git repo: the seed incidents reproduced for real.
+# A real Argo CD application-controller + repo-server + argocd-server (built
+# from the Argo CD Go module, see test/e2e/argocd/) running against the e2e
+# kube-apiserver of scripts/cluster.sh, with redis and a local git repo: the
+# seed incidents reproduced for real.
 #
 #   scripts/argocd.sh build            build the binary into the cache (phase timings)
 #   scripts/argocd.sh up               (build if missing) create argocd-cm/-secret/
 #                                      -cmd-params-cm, a local git repo, start redis,
-#                                      repo-server, application-controller; wait ready
+#                                      repo-server, application-controller and (when
+#                                      the binary has it) argocd-server; wait ready
 #   scripts/argocd.sh down             stop what `up` started (by PID), remove its state
 #   scripts/argocd.sh env              print the env file: eval "$(scripts/argocd.sh env)"
 #   scripts/argocd.sh status           say whether it is up (exit 0 up, 1 down)
@@ -24,6 +26,9 @@
 #
 # Environment:
 #   ARGO_DOCTOR_E2E_CACHE   binary cache root (default ~/.cache/argo-doctor-e2e)
+#   ARGO_DOCTOR_E2E_ARGOCD_MODULE  wrapper Go module (default test/e2e/argocd = v3.6.x;
+#                           test/e2e/argocd-3.2 = v3.2.11): its go.mod is the version
+#                           and, by its `toolchain` line, the GOTOOLCHAIN
 #   ARGO_DOCTOR_E2E_DIR     state dir shared with cluster.sh (default /tmp/argo-doctor-e2e);
 #                           Argo CD's files go to $DIR/argocd, the git repo to $DIR/git
 #   ARGO_DOCTOR_E2E_ARGOCD_RESYNC   controller --app-resync seconds (default 10)
@@ -34,23 +39,20 @@
 #                           refreshes. Pin full SHAs or hard-refresh after commits.
 #   GO                      go command (default: go on PATH, else /usr/local/go/bin/go)
 #
-# Toolchain: builds with the machine's Go 1.26 as is (argo-cd v3.2.x says
-# `go 1.25.5`); neither -ldflags=-checklinkname=0 nor a pinned GOTOOLCHAIN was
-# needed. If a future Go refuses, add -checklinkname=0 to ldflags below or
-# export GOTOOLCHAIN=go1.25.x.
+# Toolchain: argo-cd v3.6.x needs Go >= 1.27; the wrapper go.mod's `toolchain
+# go1.27.3` line becomes GOTOOLCHAIN (scripts/lib/argocd-module.sh), which the
+# go command fetches from the module proxy on first use. v3.2.x builds with
+# the machine's Go 1.26 (its go.mod has no toolchain line).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MOD_DIR="$ROOT/test/e2e/argocd"
+# shellcheck source=lib/argocd-module.sh
+. "$ROOT/scripts/lib/argocd-module.sh"   # MOD_DIR, ARGOCD_VERSION, ARGOCD_TOOLCHAIN
+if [[ -n "$ARGOCD_TOOLCHAIN" ]]; then export GOTOOLCHAIN="$ARGOCD_TOOLCHAIN"; fi
 
 if [[ -z "${GO:-}" ]]; then
   if command -v go >/dev/null 2>&1; then GO=go; else GO=/usr/local/go/bin/go; fi
 fi
-
-# The version comes from the wrapper module's go.mod (single source of truth).
-ARGOCD_VERSION="$(awk '$1 == "github.com/argoproj/argo-cd/v3" && $2 ~ /^v/ { print $2; exit }
-                       $1 == "require" && $2 == "github.com/argoproj/argo-cd/v3" { print $3; exit }' "$MOD_DIR/go.mod")"
-[[ -n "$ARGOCD_VERSION" ]] || { echo "argocd.sh: cannot read the argo-cd version from $MOD_DIR/go.mod" >&2; exit 1; }
 
 CACHE_ROOT="${ARGO_DOCTOR_E2E_CACHE:-$HOME/.cache/argo-doctor-e2e}"
 BIN_DIR="$CACHE_ROOT/argocd-$ARGOCD_VERSION"
@@ -112,7 +114,9 @@ cmd_build() {
 }
 
 # ---------------------------------------------------------------- helpers
-COMPONENTS=(application-controller repo-server redis)
+COMPONENTS=(application-controller repo-server redis server)
+# argocd-server is in the binary from v3.6 on (test/e2e/argocd-3.2's has none).
+has_server() { ARGOCD_BINARY_NAME=argocd-server "$BIN" --help >/dev/null 2>&1; }
 
 tail_logs() {
   local c
@@ -340,10 +344,38 @@ EOF
     curl -fsS --max-time 2 "http://127.0.0.1:$ctrl_metrics_port/healthz"
   log "phase application-controller: $(since "$t0") (pid $(read_pid "$ASTATE/application-controller.pid"), metrics :$ctrl_metrics_port)"
 
+  # argocd-server: plain HTTP (--insecure) on loopback, no UI assets, no dex.
+  # On first start it creates argocd-initial-admin-secret (the admin password).
+  local server_port="" server_metrics_port server_env=""
+  if has_server; then
+    t0=$(now_ms)
+    server_port="$(free_port)"; server_metrics_port="$(free_port)"
+    start_detached server "$ASTATE/server.log" "${common_env[@]}" \
+      ARGOCD_BINARY_NAME=argocd-server \
+      KUBECONFIG="$kc" \
+      "$BIN" \
+      --kubeconfig "$kc" --context admin --namespace "$NS" \
+      --insecure --address 127.0.0.1 --port "$server_port" \
+      --metrics-port "$server_metrics_port" \
+      --staticassets "$ASTATE/tmp/no-ui" \
+      --redis "127.0.0.1:$redis_port" \
+      --repo-server "127.0.0.1:$repo_port" --repo-server-plaintext \
+      --dex-server "http://127.0.0.1:1" --disable-swagger-ui \
+      --logformat text --loglevel "$LOGLEVEL"
+    wait_until argocd-server "$ASTATE/server.pid" \
+      curl -fsS --max-time 2 "http://127.0.0.1:$server_port/healthz?full=true"
+    log "phase argocd-server: $(since "$t0") (pid $(read_pid "$ASTATE/server.pid"), http://127.0.0.1:$server_port)"
+    server_env="export ARGOCD_SERVER_ADDR=127.0.0.1:$server_port
+export ARGOCD_SERVER_PID=$(read_pid "$ASTATE/server.pid")"
+  else
+    log "argocd-server: not in this binary (Argo CD $ARGOCD_VERSION wrapper), not started"
+  fi
+
   # Watchdog: when the cluster goes away (kube-apiserver dies or cluster.sh
   # removes the state dir) stop the Argo CD processes, so none is orphaned.
   local pids
   pids="$(read_pid "$ASTATE/application-controller.pid") $(read_pid "$ASTATE/repo-server.pid") $(read_pid "$ASTATE/redis.pid")"
+  if [[ -n "$server_port" ]]; then pids+=" $(read_pid "$ASTATE/server.pid")"; fi
   start_detached watchdog /dev/null bash -c '
     api="$1" dir="$2"; shift 2
     while kill -0 "$api" 2>/dev/null && [[ -d "$dir" ]]; do sleep 1; done
@@ -363,6 +395,8 @@ export ARGOCD_CONTROLLER_PID=$(read_pid "$ASTATE/application-controller.pid")
 export ARGOCD_REPO_SERVER_PID=$(read_pid "$ASTATE/repo-server.pid")
 export ARGOCD_REDIS_PID=$(read_pid "$ASTATE/redis.pid")
 export ARGOCD_LOG_DIR=$ASTATE
+export ARGOCD_BIN=$BIN
+${server_env}
 EOF
   log "up: $(since "$t_all") total (logs in $ASTATE)"
   echo "$ASTATE/env"
@@ -382,6 +416,7 @@ cmd_env() {
 cmd_status() {
   local c pid ok=1 out=""
   for c in "${COMPONENTS[@]}"; do
+    [[ "$c" != server || -f "$ASTATE/server.pid" ]] || continue
     pid="$(read_pid "$ASTATE/$c.pid" 2>/dev/null)"
     if pid_alive "$pid"; then out+="$c pid $pid, "; else out+="$c down, "; ok=""; fi
   done

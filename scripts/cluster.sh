@@ -12,13 +12,16 @@
 # Environment:
 #   ARGO_DOCTOR_E2E_CACHE   binary cache root (default ~/.cache/argo-doctor-e2e)
 #   ARGO_DOCTOR_E2E_DIR     state dir (default /tmp/argo-doctor-e2e)
-#   ARGO_DOCTOR_E2E_ARGOCD_VERSION  Argo CD Go module version for the CRDs
+#   ARGO_DOCTOR_E2E_ARGOCD_MODULE   the Argo CD wrapper module (see scripts/argocd.sh):
+#                           the CRDs come from its Argo CD version
 #   GO                      go command (default: go on PATH, else /usr/local/go/bin/go)
 #
-# Toolchain: the binaries build with the machine's Go 1.26 as is; neither
-# -ldflags=-checklinkname=0 nor a pinned GOTOOLCHAIN was needed for
-# k8s.io/kubernetes v1.32.13 / etcd v3.5.16. If a future Go refuses, add
-# -checklinkname=0 to LDFLAGS below or export GOTOOLCHAIN=go1.24.x.
+# Versions: Kubernetes v1.34 is the oldest minor Argo CD 3.6 is tested with
+# (v1.34-v1.37) and the closest to the kubectl v1.32 client of the machine;
+# etcd as k8s.io/kubernetes v1.34's go.mod wants (v3.6.4).
+# Toolchain: the binaries build with the machine's Go 1.26 as is (no
+# -checklinkname=0, no GOTOOLCHAIN). Only the Argo CD CRD download uses the
+# Argo CD module's toolchain (v3.6 refuses a Go older than 1.27).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,8 +37,8 @@ K8S_VERSION="$(modver k8s.io/kubernetes)"
 ETCD_VERSION="$(modver go.etcd.io/etcd/server/v3)"
 [[ -n "$K8S_VERSION" && -n "$ETCD_VERSION" ]] || { echo "cluster.sh: cannot read versions from $MOD_DIR/go.mod" >&2; exit 1; }
 K8S_MINOR="${K8S_VERSION#v1.}"; K8S_MINOR="${K8S_MINOR%%.*}"
-# v3.2.x: v3.3+ splits gitops-engine into a nested module, which does not build as a dependency.
-ARGOCD_VERSION="${ARGO_DOCTOR_E2E_ARGOCD_VERSION:-v3.2.12}"
+# shellcheck source=lib/argocd-module.sh
+. "$ROOT/scripts/lib/argocd-module.sh"   # ARGOCD_VERSION, ARGOCD_TOOLCHAIN (for the CRDs)
 
 CACHE_ROOT="${ARGO_DOCTOR_E2E_CACHE:-$HOME/.cache/argo-doctor-e2e}"
 BIN_DIR="$CACHE_ROOT/$K8S_VERSION-$ETCD_VERSION"
@@ -196,19 +199,20 @@ cmd_up() {
   # Argo CD CRDs from the Argo CD Go module (nothing third-party committed).
   t0=$(now_ms)
   local argo_dir
-  argo_dir="$(cd "$STATE" && GOWORK=off GO111MODULE=on "$GO" mod download -json \
+  argo_dir="$(cd "$STATE" && GOWORK=off GO111MODULE=on GOTOOLCHAIN="${ARGOCD_TOOLCHAIN:-${GOTOOLCHAIN:-local}}" "$GO" mod download -json \
     "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION" | awk -F'"' '$2 == "Dir" { print $4 }')" || true
   [[ -n "$argo_dir" && -f "$argo_dir/manifests/crds/application-crd.yaml" ]] \
     || fail_up "could not get Argo CD CRDs from github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION"
   "${K[@]}" apply --server-side --field-manager=argo-doctor-e2e \
     -f "$argo_dir/manifests/crds/application-crd.yaml" \
-    -f "$argo_dir/manifests/crds/appproject-crd.yaml" >/dev/null || fail_up "CRD apply failed"
+    -f "$argo_dir/manifests/crds/appproject-crd.yaml" \
+    -f "$argo_dir/manifests/crds/applicationset-crd.yaml" >/dev/null || fail_up "CRD apply failed"
   # kubectl v1.32 `wait` errors out (instead of waiting) while a fresh CRD has
   # no status.conditions yet, so retry it until the deadline.
   deadline=$(( $(now) + READY_TIMEOUT )); ok=""
   while (( $(now) < deadline )); do
     if "${K[@]}" wait --for=condition=Established --timeout=10s \
-         crd/applications.argoproj.io crd/appprojects.argoproj.io >/dev/null 2>"$STATE/wait.err"; then ok=1; break; fi
+         crd/applications.argoproj.io crd/appprojects.argoproj.io crd/applicationsets.argoproj.io >/dev/null 2>"$STATE/wait.err"; then ok=1; break; fi
     sleep 0.2
   done
   [[ -n "$ok" ]] || { cat "$STATE/wait.err" >&2; fail_up "CRDs not Established"; }

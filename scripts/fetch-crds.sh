@@ -3,7 +3,11 @@
 # validates Applications against the same schema the e2e tier installs into a real kube-apiserver.
 set -euo pipefail
 export PATH="/usr/local/go/bin:$PATH"
-version="${ARGO_DOCTOR_E2E_ARGOCD_VERSION:-v3.2.12}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/argocd-module.sh
+. "$ROOT/scripts/lib/argocd-module.sh"   # the e2e tier's Argo CD version and its Go toolchain
+version="$ARGOCD_VERSION"
+if [[ -n "$ARGOCD_TOOLCHAIN" ]]; then export GOTOOLCHAIN="$ARGOCD_TOOLCHAIN"; fi
 if ! command -v go >/dev/null 2>&1; then
   echo "fetch-crds: go not found; the test API server falls back to generic validation" >&2
   exit 0

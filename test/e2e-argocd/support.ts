@@ -1,6 +1,7 @@
 /**
- * Helpers for the argocd tier: a REAL Argo CD v3.2 application-controller + repo-server
- * (scripts/argocd.sh) on the real kube-apiserver of scripts/cluster.sh. The test plays only
+ * Helpers for the argocd tier: a REAL Argo CD application-controller + repo-server (v3.6.x by
+ * default, or the version of ARGO_DOCTOR_E2E_ARGOCD_MODULE; scripts/argocd.sh) on the real
+ * kube-apiserver of scripts/cluster.sh. The test plays only
  * the controllers that do not exist here (job controller, deployment controller, HPA); every
  * Application state below is written by Argo CD itself.
  */
@@ -17,6 +18,15 @@ export type {Run}
 export const REPO = process.env.ARGOCD_GIT_REPO ?? ''
 export const DEST = process.env.ARGOCD_DEST_SERVER ?? 'https://kubernetes.default.svc'
 const LOG_DIR = process.env.ARGOCD_LOG_DIR ?? ''
+/** The Argo CD version the tier runs (scripts/argocd.sh env), e.g. "v3.6.2". */
+export const ARGOCD_VERSION = process.env.ARGOCD_VERSION ?? ''
+
+/** Whether the tier's Argo CD is at least 3.<minor> (behaviour differs between releases). */
+export function argocdAtLeast(minor: number): boolean {
+  const m = /^v?3\.(\d+)\./.exec(ARGOCD_VERSION)
+  if (!m) throw new Error(`cannot read the Argo CD version from ARGOCD_VERSION=${JSON.stringify(ARGOCD_VERSION)}`)
+  return Number(m[1]) >= minor
+}
 const STATE_DIR = process.env.ARGO_DOCTOR_E2E_DIR ?? ''
 /** Every argo-doctor run and before/after state, in full, for the lead to quote. */
 export const SUMMARY_FILE = process.env.ARGO_DOCTOR_E2E_ARGOCD_SUMMARY ?? (STATE_DIR ? join(STATE_DIR, 'argocd-tier-summary.md') : join(tempDir('argocd-tier-'), 'summary.md'))
@@ -60,6 +70,7 @@ export async function gitPut(path: string, files: Record<string, unknown>, messa
 // ------------------------------------------------------------------ manifests
 
 export interface AppSpecOptions {
+  project?: string
   path: string
   revision: string
   namespace: string
@@ -74,7 +85,7 @@ export function appManifest(name: string, o: AppSpecOptions): Record<string, unk
     kind: 'Application',
     metadata: {name, namespace: NS, ...(o.annotations ? {annotations: o.annotations} : {}), ...(o.labels ? {labels: o.labels} : {})},
     spec: {
-      project: 'default',
+      project: o.project ?? 'default',
       source: {repoURL: REPO, targetRevision: o.revision, path: o.path},
       destination: {server: DEST, namespace: o.namespace},
       ...(o.syncPolicy ? {syncPolicy: o.syncPolicy} : {}),
@@ -295,11 +306,36 @@ if (typeof after === 'function') after(function () {
  * A PreSync hook Job whose pod never finishes, on an auto-synced app: the real controller then waits
  * "for completion of hook batch/Job/<hook>" for ever. Returns the stuck Application.
  */
-export async function reproduceHangingHook(app: string, ns: string, hook: string): Promise<any> {
+export async function reproduceHangingHook(app: string, ns: string, hook: string, project?: string): Promise<any> {
   const waiting = `waiting for completion of hook batch/Job/${hook}`
   const sha = await gitPut(`apps/${ns}`, {'config.yaml': configMap('app-config'), [`${hook}.yaml`]: hookJob(hook)})
-  await createApp(app, {path: `apps/${ns}`, revision: sha, namespace: ns, syncPolicy: {automated: {}, syncOptions: ['CreateNamespace=true']}})
+  await createApp(app, {project, path: `apps/${ns}`, revision: sha, namespace: ns, syncPolicy: {automated: {}, syncOptions: ['CreateNamespace=true']}})
   await waitForObject(['job', hook, '-n', ns])
   await startJob(ns, hook) // the job controller started its pod; it hangs
   return waitForApp(app, waiting, (a) => a.status?.operationState?.phase === 'Running' && a.status.operationState.message === waiting)
+}
+
+/** An AppProject that allows everything (like the tier's default one), with these sync windows. */
+export function project(name: string, syncWindows: Array<Record<string, unknown>> = []): Record<string, unknown> {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: {name, namespace: NS},
+    spec: {
+      sourceRepos: ['*'],
+      destinations: [{server: '*', namespace: '*'}],
+      clusterResourceWhitelist: [{group: '*', kind: '*'}],
+      ...(syncWindows.length ? {syncWindows} : {}),
+    },
+  }
+}
+
+/** What `argocd app sync` writes (no CLI here): the operation, with the old operationState removed in the same patch. */
+export async function requestSync(name: string, revision: string, syncOptions: string[] = []): Promise<void> {
+  const patch = [
+    {op: 'add', path: '/operation', value: {sync: {revision, ...(syncOptions.length ? {syncOptions} : {})}, initiatedBy: {username: 'e2e'}}},
+  ]
+  const app = await getApp(name)
+  if (app.status?.operationState) patch.push({op: 'remove', path: '/status/operationState'} as any)
+  await kubectl(['patch', 'applications.argoproj.io', name, '-n', NS, '--type', 'json', '-p', JSON.stringify(patch)])
 }

@@ -1,14 +1,14 @@
 // Command argocd is a multi-call binary holding the Argo CD programs
-// argo-doctor's tests run for real: the application-controller and the
-// repo-server (e2e tier), and the argocd CLI with its plugin dispatch (the
-// install check runs `argocd doctor …` through it), built from the Argo CD Go
+// argo-doctor's tests run for real: the application-controller, the
+// repo-server and argocd-server (e2e tier), and the argocd CLI with its plugin
+// dispatch (`argocd login`, `argocd doctor …`), built from the Argo CD Go
 // module (see go.mod). Never shipped; scripts/argocd.sh builds it into a
 // cache outside the repo.
 //
 // Dispatch, like upstream's cmd/main.go: on the basename of os.Args[0]
-// (argocd-application-controller, argocd-repo-server, argocd) or
-// ARGOCD_BINARY_NAME, else on the first argument (application-controller |
-// repo-server | cli), which is then dropped.
+// (argocd-application-controller, argocd-repo-server, argocd-server, argocd)
+// or ARGOCD_BINARY_NAME, else on the first argument (application-controller |
+// repo-server | server | cli), which is then dropped.
 package main
 
 import (
@@ -23,7 +23,9 @@ import (
 
 	appcontroller "github.com/argoproj/argo-cd/v3/cmd/argocd-application-controller/commands"
 	reposerver "github.com/argoproj/argo-cd/v3/cmd/argocd-repo-server/commands"
+	apiserver "github.com/argoproj/argo-cd/v3/cmd/argocd-server/commands"
 	cli "github.com/argoproj/argo-cd/v3/cmd/argocd/commands"
+	"github.com/argoproj/argo-cd/v3/util/grpc"
 	"github.com/argoproj/argo-cd/v3/util/log"
 )
 
@@ -38,6 +40,8 @@ func pick(name string) func() *cobra.Command {
 		return appcontroller.NewCommand
 	case "argocd-repo-server", "repo-server":
 		return reposerver.NewCommand
+	case "argocd-server", "server":
+		return apiserver.NewCommand
 	case "argocd", "cli":
 		return cli.NewCommand
 	}
@@ -45,6 +49,8 @@ func pick(name string) func() *cobra.Command {
 }
 
 func main() {
+	// As upstream: the workaround for the SRV gRPC lookup bug.
+	grpc.DisableSRVLookups()
 	name := filepath.Base(os.Args[0])
 	if v := os.Getenv("ARGOCD_BINARY_NAME"); v != "" {
 		name = v
@@ -56,7 +62,7 @@ func main() {
 		args = args[1:]
 	}
 	if newCmd == nil {
-		fmt.Fprintln(os.Stderr, "usage: argocd {application-controller|repo-server|cli} [flags]")
+		fmt.Fprintln(os.Stderr, "usage: argocd {application-controller|repo-server|server|cli} [flags]")
 		os.Exit(2)
 	}
 	cmd := newCmd()
@@ -73,10 +79,11 @@ func main() {
 	cmd.SilenceErrors = true
 	cmd.SilenceUsage = true
 	if err := cmd.Execute(); err != nil {
-		handler := cli.NewDefaultPluginHandler([]string{"argocd"})
 		// The handler reads os.Args: make them what the user typed after "argocd".
 		osArgs := append([]string{"argocd"}, args...)
-		if pluginErr := handler.HandleCommandExecutionError(err, true, osArgs); pluginErr != nil {
+		errMsg, pluginErr := cli.NewDefaultPluginHandler().HandleCommandExecutionError(err, true, osArgs)
+		if pluginErr != nil {
+			os.Stdout.WriteString(errMsg)
 			var exitErr *exec.ExitError
 			if errors.As(pluginErr, &exitErr) {
 				os.Exit(exitErr.ExitCode())

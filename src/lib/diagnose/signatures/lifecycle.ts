@@ -152,7 +152,7 @@ export const syncWindowBlocked: Matcher = {
       severity: 'warning',
       title: terminating ? 'Termination waits for a sync window' : 'Sync blocked by a sync window',
       explanation: `A sync window of AppProject ${project} forbids syncing ${ctx.name} right now, so the controller holds the operation ("Sync operation blocked by sync window") until the window allows it${facts.ageSeconds === undefined ? '' : ` (held for ${humanDuration(facts.ageSeconds)} so far)`}. ` +
-        (terminating ? 'Someone asked to terminate it, but the controller checks the window before it processes the operation at all, so it stays Terminating until the window opens (argo-cd#25361). ' : '') +
+        (terminating ? 'Someone asked to terminate it, but before v3.3 the controller checks the window before it processes the operation at all, so it stays Terminating until the window opens (argo-cd#25361; from v3.3 a terminate goes through the window). ' : '') +
         `This is the window working as configured.${when} Do not unstick first: clearing the operation discards the sync, the next sync is blocked the same way, and terminate and delete wait for the window too.`,
       evidence,
       fix: {
@@ -162,7 +162,7 @@ export const syncWindowBlocked: Matcher = {
           manual
             ? `The window allows manual syncs: sync from the UI or with ${sh('argocd', 'app', 'sync', ctx.name, '--app-namespace', ctx.namespace)} (a raw kubectl patch of .operation does not count as manual).`
             : `If the change cannot wait: change or remove the window in AppProject ${project} (spec.syncWindows), or allow manual syncs in it (argocd proj windows enable-manual-sync ${project} <id>), then sync from the UI/CLI.`,
-          'So that syncs already running when a deny window starts can finish instead of being held: set syncOverrun: true on the window (Argo CD v3.3+, argo-cd#25510).',
+          'So that syncs already running when a deny window starts can finish instead of being held: set syncOverrun: true on the window (Argo CD v3.5+, argo-cd#25510).',
           `Only if the operation must go now and changing the window is not an option: ${ctx.command('unstick', '--force')} (the next sync waits for the window again).`,
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/sync_windows/',
