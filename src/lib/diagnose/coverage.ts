@@ -88,7 +88,7 @@ function healthFinding(ctx: MatchContext, fact: NonGreenFact, severity: Severity
   const lead = hook
     ? `The ${hookType ? `${hookType} ` : ''}hook ${fact.resource} ended ${String(fact.value)}. Argo CD stops a sync at a failed hook: the resources of later phases and waves were not applied, and the sync ends Failed.`
     : HEALTH_MEANING[fact.state] ?? `Its health is ${fact.state}.`
-  const because = cause?.causes.length ? ` Why, from ${bundle!.object.status === 'found' || bundle!.pods?.status === 'found' ? 'the live objects' : 'its Events'}: ${cause.causes.slice(0, 3).join('; ')}.` : ''
+  const because = cause?.causes.length ? ` Why, from ${bundle!.object.status === 'found' || bundle!.pods?.status === 'found' ? 'the live objects' : 'its Events'}: ${cause.causes.slice(0, 3).join('; ').replace(/\.$/, '')}.` : ''
   const message = fact.message ? ` Its message: "${clip(fact.message, 300)}".` : ''
   const steps = [
     ...(meaning?.steps ?? []),
