@@ -89,18 +89,18 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     const apps = flags.filename && !fleetMode && !args.app ? await firstPage(source.list({namespace})) : undefined
     if (fleetMode || (apps && apps.length > 1)) {
       const each = apps ?? source.stream({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE})
-      return this.fleet(each, {byKey: !apps && source.kind === 'cluster'}, at, style, notes, flags.details, flags['emit-events'] ? source : undefined)
+      return this.fleet(each, {byKey: !apps && source.kind === 'cluster', nowIsLowerBound: clock?.lowerBound}, at, style, notes, flags.details, flags['emit-events'] ? source : undefined)
     }
 
     const app = apps?.[0] ?? await source.read({name: args.app!, namespace: flags.namespace})
     if (!flags.related) notes.push('--no-related: only the Application was read.')
-    const report = await explainSingle(app, at, style, {source: flags.related ? source : undefined, notes})
+    const report = await explainSingle(app, at, style, {source: flags.related ? source : undefined, notes, nowIsLowerBound: clock?.lowerBound})
     if (flags['emit-events']) report.notes.push(await emitFindingEvents(source, [{...report.line, findings: report.findings}]))
     io.out(renderSingle(io, report))
     return {json: singleJson(report), exitCode: singleExitCode(report)}
   }
 
-  private async fleet(apps: AsyncIterable<Application> | Iterable<Application>, order: {byKey: boolean}, at: Date, style: CommandStyle, notes: string[], details: boolean, events?: AppSource): Promise<CommandResult> {
+  private async fleet(apps: AsyncIterable<Application> | Iterable<Application>, order: {byKey: boolean; nowIsLowerBound?: boolean}, at: Date, style: CommandStyle, notes: string[], details: boolean, events?: AppSource): Promise<CommandResult> {
     const report = await explainFleet(apps, at, style, notes, order)
     if (events) report.notes.push(await emitFindingEvents(events, report.entries))
     return this.printFleet(report, details)

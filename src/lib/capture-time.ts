@@ -18,6 +18,8 @@ export interface OfflineClock {
   source: string
   /** The inferred capture time, when one was found (also when --as-of/ARGO_DOCTOR_NOW override it). */
   inferred?: Stamp
+  /** `now` is the newest timestamp in the file: the file was saved at or after it, an age measured from it is unknown. */
+  lowerBound?: boolean
 }
 
 function label(o: KubeObject): string {
@@ -85,7 +87,7 @@ export function offlineClock(objects: readonly KubeObject[], opts: {asOf?: strin
   const inferred = inferCaptureTime(objects)
   if (opts.asOf) return {now: parseAsOf(opts.asOf), source: '--as-of', inferred}
   if (opts.pinned) return {now: opts.pinned, source: 'ARGO_DOCTOR_NOW', inferred}
-  if (inferred) return {now: inferred.at, source: `the newest timestamp in the file: ${inferred.field}; override with --as-of`, inferred}
+  if (inferred) return {now: inferred.at, source: `the newest timestamp in the file: ${inferred.field}; override with --as-of`, inferred, lowerBound: true}
   return {now: opts.current, source: 'the file has no status timestamps, so this is the current time and ages are relative to it; pass --as-of'}
 }
 

@@ -49,7 +49,7 @@ export type ExitCodeValue = (typeof ExitCode)[ExitCodeName]
 
 /** What each code means, as the README's table says it (generated from this: `npm run docs`). */
 export const exitCodeMeaning: Record<ExitCodeName, string> = {
-  OK: 'success; explain: no findings',
+  OK: 'success; explain: everything green (no findings, or informational ones only)',
   ERROR: 'unexpected error (a bug; rerun with `--debug`)',
   USAGE: 'bad flags, arguments or input file',
   NOT_FOUND: 'application, namespace or CRD not found',
@@ -66,7 +66,7 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   REFUSED: 'refused by a safety check (young operation, sync window, operation in progress, an unsafe backup directory, an undo that would overwrite someone else\'s change, `--max`); nothing written',
   OPERATION_FAILED: 'the sync operation finished Failed or Error (`verify.phase` in JSON says which)',
   UNVERIFIED: 'applied, but the result could not be verified (the API server was lost during verify); check with explain',
-  FINDINGS: 'explain found warning or critical problems',
+  FINDINGS: 'explain found warning or critical problems, or something in an app is not green',
   INTERRUPTED: 'Ctrl-C; nothing is written after it (a write already sent is reported as such)',
   TERMINATED: 'SIGTERM (e.g. a cancelled CI job); as for Ctrl-C',
 }

@@ -6,6 +6,8 @@
 import {refOf, type AppRef, type Application} from './app.js'
 import {diagnose, explainExitCode, type CommandStyle, type Finding, type Related} from './diagnose/index.js'
 import {relatedWants} from './diagnose/related.js'
+import {appIsNonGreen as isNonGreen} from './diagnose/facts.js'
+import {ExitCode} from './exit-codes.js'
 import type {AppSource} from './source.js'
 import {appLine, countBySeverity, renderAppReport, renderFleetTable, sortFleet, textWidth, wrap, type AppLine, type FleetEntry} from './render/findings.js'
 import {worstSeverity} from './diagnose/types.js'
@@ -18,6 +20,8 @@ export interface SingleReport {
   line: AppLine
   findings: Finding[]
   notes: string[]
+  /** Something in the app is not green (exit 20 even when every finding is informational). */
+  nonGreen: boolean
 }
 
 export interface FleetReport {
@@ -75,9 +79,10 @@ export interface ExplainJsonFleet {
 }
 
 /** One app; with a source, also the related objects that sharpen the diagnosis (AppSource.readRelated). */
-export async function explainSingle(app: Application, now: Date, style: CommandStyle, opts: {source?: AppSource; notes?: string[]} = {}): Promise<SingleReport> {
+export async function explainSingle(app: Application, now: Date, style: CommandStyle, opts: {source?: AppSource; notes?: string[]; nowIsLowerBound?: boolean} = {}): Promise<SingleReport> {
   const related: Related = opts.source ? await opts.source.readRelated(app, relatedWants(app, now)) : {notes: []}
-  return {app, line: appLine(app, now), findings: diagnose(app, related, now, {style}), notes: [...(opts.notes ?? []), ...related.notes]}
+  const findings = diagnose(app, related, now, {style, nowIsLowerBound: opts.nowIsLowerBound})
+  return {app, line: appLine(app, now, opts.nowIsLowerBound), findings, notes: [...(opts.notes ?? []), ...related.notes], nonGreen: isNonGreen(app, now, opts.nowIsLowerBound)}
 }
 
 /**
@@ -86,12 +91,13 @@ export async function explainSingle(app: Application, now: Date, style: CommandS
  * order of the API server's etcd keys, which a paginated LIST has and the watch cache or a LIST
  * that fell back to paging half-way may not; a file keeps its own order.
  */
-export async function explainFleet(apps: AsyncIterable<Application> | Iterable<Application>, now: Date, style: CommandStyle, notes: string[] = [], opts: {byKey?: boolean} = {}): Promise<FleetReport> {
+export async function explainFleet(apps: AsyncIterable<Application> | Iterable<Application>, now: Date, style: CommandStyle, notes: string[] = [], opts: {byKey?: boolean; nowIsLowerBound?: boolean} = {}): Promise<FleetReport> {
   let entries: FleetEntry[] = []
   let total = 0
   for await (const app of apps) {
     total++
-    entries.push({...appLine(app, now), findings: diagnose(app, undefined, now, {style, fleet: true})})
+    const findings = diagnose(app, undefined, now, {style, fleet: true, nowIsLowerBound: opts.nowIsLowerBound})
+    entries.push({...appLine(app, now, opts.nowIsLowerBound), findings, ...(isNonGreen(app, now, opts.nowIsLowerBound) ? {nonGreen: true} : {})})
   }
 
   if (opts.byKey) entries = sortByKey(entries)
@@ -128,13 +134,14 @@ export function fleetJson(report: FleetReport): ExplainJsonFleet {
 }
 
 export function singleExitCode(report: SingleReport): number {
-  return explainExitCode([report.findings])
+  return report.nonGreen ? ExitCode.FINDINGS : explainExitCode([report.findings])
 }
 
 /** As for one app (0 / 20), but a context that failed gives its error's exit code. */
 export function fleetExitCode(report: FleetReport): number {
   const failed = report.contexts?.find((c) => c.status === 'error')
-  return failed?.error?.exitCode ?? explainExitCode(report.entries.map((e) => e.findings))
+  if (failed?.error) return failed.error.exitCode
+  return report.entries.some((e) => e.nonGreen) ? ExitCode.FINDINGS : explainExitCode(report.entries.map((e) => e.findings))
 }
 
 export function renderSingle(io: Io, report: SingleReport): string {

@@ -572,6 +572,13 @@ export class Cluster {
     }
   }
 
+  /** Events of a namespace matching a field selector (explain reads type=Warning ones of unhealthy resources). */
+  async listEvents(namespace: string, fieldSelector: string): Promise<Array<Record<string, any>>> {
+    const rc = this.ctx('list', 'events', namespace)
+    const list = await this.call(rc, () => this.kc.makeApiClient(CoreV1Api).listNamespacedEvent({namespace, fieldSelector, limit: 500}))
+    return list.items as unknown as Array<Record<string, any>>
+  }
+
   async listPods(namespace: string, labelSelector: string): Promise<Array<Record<string, any>>> {
     const rc = this.ctx('list', 'pods', namespace)
     const list = await this.call(rc, () => this.kc.makeApiClient(CoreV1Api).listNamespacedPod({namespace, labelSelector}))

@@ -5,7 +5,6 @@
  */
 import {refOf, type Application} from '../app.js'
 import {ExitCode} from '../exit-codes.js'
-import {operationFacts} from '../operation.js'
 import {comparisonError, destinationClusterUnavailable, manifestGenerationCached, otherConditions, projectNotPermitted, repoServerUnavailable, sharedResource} from './signatures/conditions.js'
 import {configNotRolledOut, hpaReplicasDrift, operatorDefaultsDrift, presyncNeverRan, webhookCabundleDrift} from './signatures/drift.js'
 import {deletionStuckFinalizer, pruneAwaitingConfirmation, syncWindowBlocked} from './signatures/lifecycle.js'
@@ -16,6 +15,8 @@ import {argocdSecretMissing, controllerStale} from './signatures/platform.js'
 import {resourceHealthCause} from './signatures/catalogue.js'
 import {autoSyncWithoutSelfHeal, comparisonErrorCause, operationAgeUnknown, progressingAfterSync, syncFailedCause, syncWaitsForResource, unexplainedDrift} from './signatures/causes.js'
 export {worstSeverity} from './types.js'
+import {coverageFindings} from './coverage.js'
+import {operationFactsAsOf} from './facts.js'
 import {NO_RELATED, SEVERITY_RANK, type CommandStyle, type DiagnoseOptions, type Finding, type MatchContext, type Matcher, type Related} from './types.js'
 import {commandArgs, commandLine, sharedObjects} from './util.js'
 
@@ -71,7 +72,8 @@ export function matchContext(app: Application, related: Related, now: Date, opts
     app,
     related,
     now,
-    facts: operationFacts(app, now),
+    facts: operationFactsAsOf(app, now, Boolean(opts.nowIsLowerBound)),
+    nowIsLowerBound: Boolean(opts.nowIsLowerBound),
     controllerNamespace: app.status?.controllerNamespace || namespace,
     name,
     namespace,
@@ -116,8 +118,10 @@ export function diagnose(app: Application, related: Related = NO_RELATED, now: D
     if (argv) finding.fix.argv = argv
   }
 
-  return found
-    .filter(({finding}) => !superseded.has(finding.id))
+  const kept = found.filter(({finding}) => !superseded.has(finding.id))
+  // Never blind: every non-green fact that no finding above quotes gets a generic one.
+  kept.push(...coverageFindings(ctx, kept.map(({finding}) => finding)).map((finding) => ({finding, order: MATCHERS.length})))
+  return kept
     .sort((a, b) => SEVERITY_RANK[a.finding.severity] - SEVERITY_RANK[b.finding.severity] || a.order - b.order)
     .map(({finding}) => finding)
 }

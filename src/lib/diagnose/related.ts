@@ -13,6 +13,7 @@ import {operationFacts} from '../operation.js'
 import type {KubeObject} from '../source.js'
 import type {FieldRef, HpaInfo, JobSummary, LiveObject, Lookup, PodSummary, ProjectSummary, Related} from './types.js'
 import {ARGOCD_FACTS} from '../argocd-facts.js'
+import {gatherHealth, healthFromFile, healthWants, type HealthWant} from './health-evidence.js'
 
 /**
  * Objects besides Applications that an -f file may hold, for what would otherwise be read from the
@@ -47,6 +48,8 @@ export interface RelatedReader {
   readHorizontalPodAutoscaler?(namespace: string, name: string): Promise<Record<string, any>>
   /** Any resource by apiVersion/kind (namespace undefined: cluster-scoped). */
   readResource?(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<Record<string, any>>
+  /** Events of a namespace matching a field selector (type=Warning). */
+  listEvents?(namespace: string, fieldSelector: string): Promise<Array<Record<string, any>>>
 }
 
 /** A resource named in status.resources that diagnosis reads live. */
@@ -68,6 +71,10 @@ export interface RelatedWants {
   hpas: Array<{namespace: string; name: string}>
   /** The resource a sync waits for ("waiting for healthy state of …") and OutOfSync resources no built-in rule explains. */
   live: LiveWant[]
+  /** Unhealthy resources to look into: the resource, its Pods, the Warning Events of the last hour. */
+  health?: HealthWant[]
+  /** The time the diagnosis is made as of (Events older than an hour before it are left out). */
+  asOf?: Date
 }
 
 const NO_WANTS: RelatedWants = {jobs: [], hpas: [], live: []}
@@ -153,6 +160,8 @@ export function relatedWants(app: Application, now: Date): RelatedWants {
   }
 
   wants.live = [...live.values()]
+  wants.health = healthWants(app)
+  wants.asOf = now
   return wants
 }
 
@@ -467,6 +476,12 @@ export async function gatherRelated(reader: RelatedReader, app: Application, wan
     }
   }
 
+  if (wants.health?.length) {
+    tasks.push(gatherHealth(reader, wants.health, wants.asOf ?? new Date(), (what, read) => lookup(what, notes, read)).then((h) => {
+      related.health = h
+    }))
+  }
+
   await Promise.all(tasks)
   notes.sort()
   return related
@@ -505,5 +520,6 @@ export function relatedFromFile(objects: KubeObject[], app: Application, wants: 
     related.live = {...related.live, [key]: {status: 'found', value}}
   }
 
+  if (wants.health?.length) related.health = healthFromFile(objects, wants.health, wants.asOf ?? new Date())
   return related
 }

@@ -2,6 +2,7 @@ import type {Application} from '../app.js'
 import type {OperationFacts} from '../operation.js'
 import type {HpaInfo} from '../recipes/ignore-rules.js'
 import type {SyncWindow} from '../sync-windows.js'
+import type {HealthBundle} from './health.js'
 
 export type {HpaInfo, SyncWindow}
 
@@ -137,6 +138,8 @@ export interface Related {
   argocdVersion?: string
   /** Resources named by the app's status, read live (or found in the -f file), keyed "group/Kind/namespace/name". */
   live?: Record<string, Lookup<LiveObject>>
+  /** Unhealthy resources (and failed hook Jobs) with their Pods and Warning Events, keyed "group/Kind/namespace/name" (health-evidence.ts). */
+  health?: Record<string, HealthBundle>
   /** One line per object we could not read, for the output. */
   notes: string[]
 }
@@ -155,6 +158,11 @@ export interface DiagnoseOptions {
   style?: CommandStyle
   /** Many apps at once (explain --all): leave out findings that are only informative and common across a fleet. */
   fleet?: boolean
+  /**
+   * Offline with no --as-of: `now` is the newest timestamp in the file, a lower bound on when it
+   * was saved, so an age measured from that very timestamp is unknown, not zero.
+   */
+  nowIsLowerBound?: boolean
 }
 
 /** Everything a matcher sees. Built once per app. */
@@ -175,6 +183,8 @@ export interface MatchContext {
   fleet: boolean
   /** "Kind/name" of resources another app also tracks (SharedResourceWarning): their drift has that cause. */
   shared: Set<string>
+  /** Offline, `now` is the newest timestamp in the file: only a lower bound on when it was saved. */
+  nowIsLowerBound: boolean
 }
 
 /** One incident signature. Returns its findings (usually zero or one). */

@@ -53,16 +53,19 @@ export interface AppLine {
   uid?: string
 }
 
-export function appLine(app: Application, now: Date): AppLine {
+/** `nowIsLowerBound`: `now` is the newest timestamp of a file, so an age of 0 measured from it is unknown. */
+export function appLine(app: Application, now: Date, nowIsLowerBound = false): AppLine {
   const state = app.status?.operationState
-  const started = secondsSince(state?.startedAt, now)
+  const measured = secondsSince(state?.startedAt, now)
+  const startedUnknown = nowIsLowerBound && measured === 0
+  const started = startedUnknown ? undefined : measured
   const inProgress = Boolean(state?.phase && IN_PROGRESS_PHASES.has(state.phase))
   const sync = app.status?.sync?.status
   const health = app.status?.health?.status
   const parts = [`${sync ?? 'sync unknown'}, ${health ?? 'health unknown'}`]
   if (state?.phase) {
     const finished = secondsSince(state.finishedAt, now)
-    if (inProgress) parts.push(`operation ${state.phase}${started === undefined ? '' : ` for ${humanDuration(started)}`}`)
+    if (inProgress) parts.push(`operation ${state.phase}${startedUnknown ? ' for an unknown time' : started === undefined ? '' : ` for ${humanDuration(started)}`}`)
     else parts.push(`last operation ${state.phase}${finished === undefined ? '' : ` ${humanDuration(finished)} ago`}`)
   }
 
@@ -70,7 +73,7 @@ export function appLine(app: Application, now: Date): AppLine {
   const deleting = secondsSince(app.metadata.deletionTimestamp, now)
   if (deleting !== undefined) parts.push(`deleting for ${humanDuration(deleting)}`)
   const reconciled = secondsSince(app.status?.reconciledAt, now)
-  parts.push(reconciled === undefined ? 'never reconciled' : `reconciled ${humanDuration(reconciled)} ago`)
+  parts.push(reconciled === undefined ? 'never reconciled' : nowIsLowerBound && reconciled === 0 ? 'reconciled at or before the save' : `reconciled ${humanDuration(reconciled)} ago`)
   return {
     name: app.metadata.name,
     namespace: app.metadata.namespace ?? 'argocd',
@@ -148,6 +151,8 @@ export function renderAppReport(io: Io, line: AppLine, findings: readonly Findin
 
 export interface FleetEntry extends AppLine {
   findings: Finding[]
+  /** Something in the app is not green (exit 20 even when every finding is informational). */
+  nonGreen?: boolean
 }
 
 /** Apps with findings, worst first; ties keep the listing order. */

@@ -28,7 +28,7 @@ function reader(over: Partial<RelatedReader> = {}): RelatedReader & {calls: stri
 
 describe('related objects', () => {
   it('wants nothing for a healthy, recently reconciled app outside the control-plane namespace', () => {
-    expect(relatedWants(seedApp('auth-service-prod'), EXAMPLE_NOW)).to.deep.equal({jobs: [], hpas: [], live: []})
+    expect(relatedWants(seedApp('auth-service-prod'), EXAMPLE_NOW)).to.deep.equal({jobs: [], hpas: [], live: [], health: [], asOf: EXAMPLE_NOW})
   })
 
   it('wants the hook Job, the project and the controller pods for a stuck hook', () => {

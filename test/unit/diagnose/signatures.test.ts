@@ -159,7 +159,8 @@ describe('diagnose: incident signatures', () => {
 
     it('trusts the HPA objects when they were read: none scales this Deployment → no finding', () => {
       const related: Related = {notes: [], hpas: [{namespace: 'wealist-prod', name: 'board-service-hpa', target: {apiVersion: 'apps/v1', kind: 'Deployment', name: 'board-worker'}}]}
-      expect(ids(seedApp('board-service-prod'), related)).to.deep.equal([])
+      // No HPA explains it: the OutOfSync Deployment is still reported, generically.
+      expect(ids(seedApp('board-service-prod'), related)).to.deep.equal(['resources-out-of-sync'])
     })
 
     it('needs an HPA: an OutOfSync Deployment alone is not blamed on one (unexplained-drift names it instead)', () => {
@@ -291,7 +292,7 @@ describe('diagnose: incident signatures', () => {
     it('gives a fresh deletion time', () => {
       const app = issueApp('zookeeper-operator')
       app.status!.conditions = []
-      expect(ids(app, undefined, at('2026-01-01T23:41:00Z'))).to.deep.equal([])
+      expect(ids(app, undefined, at('2026-01-01T23:41:00Z'))).to.deep.equal(['app-deleting'])
     })
   })
 

@@ -562,16 +562,21 @@ export const operationAgeUnknown: Matcher = {
   supersedes: ['operation-in-progress'],
   match(ctx) {
     const {facts} = ctx
-    if (!facts.ageUnknown || !facts.operationSet || !facts.phase || facts.waiting || facts.blockedBySyncWindow || /Retrying attempt #\d+/.test(facts.message ?? '')) return
+    if (!facts.ageUnknown || !facts.operationSet || !facts.phase || facts.blockedBySyncWindow || /Retrying attempt #\d+/.test(facts.message ?? '')) return
     const limit = facts.phase === 'Terminating' ? ARGOCD_FACTS.terminating : ARGOCD_FACTS.longOperation
+    const startedAt = ctx.app.status?.operationState?.startedAt
+    // Offline, startedAt may be the newest timestamp in the file: the file was saved at or after it, so the age is unknown, not 0s.
+    const why = startedAt
+      ? `status.operationState.startedAt (${startedAt}) is the newest timestamp in the file, and the file was saved at or after it, so how long the operation had run when it was saved is unknown (pass --as-of with the time it was saved)`
+      : 'status.operationState.startedAt is missing, so how long it has been so cannot be told from the object'
     return {
       id: 'operation-age-unknown',
       refines: 'operation-in-progress',
       severity: 'warning',
-      title: `Sync ${facts.phase} for an unknown time (no startedAt)`,
-      explanation: `A sync of ${ctx.name} is ${facts.phase}, but status.operationState.startedAt is missing, so how long it has been so cannot be told from the object — it may have just started or be stuck for hours. ` +
+      title: `Sync ${facts.phase} for an unknown time (${startedAt ? 'saved at an unknown time after it started' : 'no startedAt'})`,
+      explanation: `A sync of ${ctx.name} is ${facts.phase}${facts.waiting ? ` (waiting for ${facts.waiting.what} ${facts.waiting.group ? `${facts.waiting.group}/` : ''}${facts.waiting.kind}/${facts.waiting.name})` : ''}, but ${why} — it may have just started or be stuck for hours. ` +
         `${facts.phase === 'Terminating' ? 'Termination normally ends within seconds. ' : ''}Watch it: if it stays ${facts.phase} for more than ${minutes(limit)}, it is stuck and unstick ends it${facts.controllerAlive ? ' (the controller is alive, so it first asks it to terminate)' : ''}.`,
-      evidence: [...operationEvidence(ctx), ev('status.operationState.startedAt', null, 'absent: age unknown')],
+      evidence: startedAt ? operationEvidence(ctx).map((e) => (e.path === 'status.operationState.startedAt' ? {...e, note: 'the newest timestamp in the file: a lower bound on when it was saved'} : e)) : [...operationEvidence(ctx), ev('status.operationState.startedAt', null, 'absent: age unknown')],
       fix: {
         command: null,
         steps: [

@@ -349,7 +349,9 @@ export const syncFailed: Matcher = {
     const {facts} = ctx
     if (facts.inProgress || (facts.phase !== 'Failed' && facts.phase !== 'Error')) return
     const state = ctx.app.status!.operationState!
-    const synced = ctx.app.status?.sync?.status === 'Synced'
+    const hookFailed = (state.syncResult?.resources ?? []).some((r) => r.hookType && (r.hookPhase === 'Failed' || r.hookPhase === 'Error'))
+    // A failed hook (a migration, a check) did not do its work even if the app's resources match Git.
+    const synced = ctx.app.status?.sync?.status === 'Synced' && !hookFailed
     const evidence: Evidence[] = [ev('status.operationState.phase', state.phase!), ev('status.operationState.message', state.message ?? null)]
     if (state.finishedAt) evidence.push(evTime('status.operationState.finishedAt', state.finishedAt, ctx.now))
     const failed = (state.syncResult?.resources ?? []).map((r, i) => ({r, i})).filter(({r}) => r.status === 'SyncFailed' || (r.hookPhase === 'Failed' || r.hookPhase === 'Error'))
