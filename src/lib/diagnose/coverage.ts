@@ -10,7 +10,7 @@
 import {humanDuration, secondsSince} from '../app.js'
 import {sh} from '../shell.js'
 import {nonGreenFacts, type FactKind, type NonGreenFact} from './facts.js'
-import {healthCause} from './health.js'
+import {liveHealthOf} from './health.js'
 import {explainMessage} from './messages.js'
 import {SEVERITY_RANK, type Evidence, type Finding, type MatchContext, type Severity} from './types.js'
 import {ago, describeSource, ev, kubectlKind} from './util.js'
@@ -72,17 +72,18 @@ function whereStep(ctx: MatchContext, where: 'git' | 'cluster' | undefined): str
   return undefined
 }
 
-function meaningOf(fact: NonGreenFact) {
-  return explainMessage(fact.message, {path: fact.messagePath ?? fact.path, state: fact.state, kind: fact.entry?.kind, group: fact.entry?.group})
+function meaningOf(ctx: MatchContext, fact: NonGreenFact) {
+  const r = fact.entry
+  return explainMessage(fact.message, {path: fact.messagePath ?? fact.path, state: fact.state, kind: r?.kind, group: r?.group, version: r?.version, namespace: r?.namespace, name: r?.name}, ctx)
 }
 
 /** A generic finding for one unhealthy resource (or failed hook): meaning, message, cause from live evidence, next steps. */
 function healthFinding(ctx: MatchContext, fact: NonGreenFact, severity: Severity, hook: boolean): Finding {
   const r = fact.entry!
-  const key = `${r.group ?? ''}/${r.kind}/${r.namespace ?? ''}/${r.name}`
-  const bundle = ctx.related.health?.[key]
-  const cause = bundle ? healthCause(bundle) : undefined
-  const meaning = meaningOf(fact)
+  const live = liveHealthOf(ctx.related, r)
+  const bundle = live?.bundle
+  const cause = live?.cause
+  const meaning = meaningOf(ctx, fact)
   const hookType = 'hookType' in r ? r.hookType : undefined
   const evidence = [...factEvidence(fact), ...(cause?.evidence ?? [])]
   const lead = hook
@@ -119,8 +120,7 @@ function healthFinding(ctx: MatchContext, fact: NonGreenFact, severity: Severity
 /** The live evidence says why the resource or hook failed (its Pods, conditions, Events). */
 function hasLiveCause(ctx: MatchContext, fact: NonGreenFact): boolean {
   const r = fact.entry!
-  const bundle = ctx.related.health?.[`${r.group ?? ''}/${r.kind}/${r.namespace ?? ''}/${r.name}`]
-  return Boolean(bundle && healthCause(bundle).causes.length > 0)
+  return (liveHealthOf(ctx.related, r)?.cause.causes.length ?? 0) > 0
 }
 
 /** One finding for a group of resource facts of the same kind (OutOfSync, requiresPruning, PruneSkipped). */
@@ -164,7 +164,7 @@ function groupFinding(ctx: MatchContext, kind: 'resource-sync' | 'requires-pruni
 }
 
 function syncFailedFinding(ctx: MatchContext, fact: NonGreenFact): Finding {
-  const meaning = meaningOf(fact)
+  const meaning = meaningOf(ctx, fact)
   return {
     id: 'resource-sync-failed',
     severity: ctx.app.status?.sync?.status === 'Synced' ? 'info' : 'warning',
@@ -176,7 +176,7 @@ function syncFailedFinding(ctx: MatchContext, fact: NonGreenFact): Finding {
 }
 
 function appLevelFinding(ctx: MatchContext, fact: NonGreenFact): Finding {
-  const meaning = meaningOf(fact)
+  const meaning = meaningOf(ctx, fact)
   const refresh = ctx.command('hard-refresh')
   if (fact.kind === 'app-sync') {
     const unknown = fact.state === 'Unknown'

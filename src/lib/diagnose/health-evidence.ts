@@ -9,6 +9,7 @@ import {secondsSince, type Application, type ResourceStatus} from '../app.js'
 import {sh} from '../shell.js'
 import type {ContainerFacts, ContainerState, EventFacts, HealthBundle, ObjectCondition, PodFacts, WorkloadFacts} from './health.js'
 import type {Lookup} from './types.js'
+import {liveKey} from './util.js'
 
 /** A resource whose health explain looks into. */
 export interface HealthWant {
@@ -31,7 +32,6 @@ export const EVENT_WINDOW_SECONDS = 3600
 const WORKLOADS = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job'])
 const HAS_PODS = (kind: string, group: string) => WORKLOADS.has(`${group}/${kind}`) || (!group && kind === 'Pod')
 
-const healthKey = (r: {group?: string; kind: string; namespace?: string; name: string}) => `${r.group ?? ''}/${r.kind}/${r.namespace ?? ''}/${r.name}`
 
 /** Unhealthy resources (Degraded first), at most MAX_HEALTH_READS. Pure. */
 export function healthWants(app: Application): HealthWant[] {
@@ -43,8 +43,8 @@ export function healthWants(app: Application): HealthWant[] {
   for (const r of [...hooks, ...list.sort((a, b) => rank[a.health!.status!] - rank[b.health!.status!])]) {
     const group = r.group ?? ''
     const version = r.version || (group === '' || group === 'batch' || group === 'apps' ? 'v1' : undefined)
-    if (!version || out.some((w) => w.key === healthKey(r))) continue
-    out.push({apiVersion: group ? `${group}/${version}` : version, group, kind: r.kind, namespace: r.namespace, name: r.name, key: healthKey(r)})
+    if (!version || out.some((w) => w.key === liveKey(r))) continue
+    out.push({apiVersion: group ? `${group}/${version}` : version, group, kind: r.kind, namespace: r.namespace, name: r.name, key: liveKey(r)})
     if (out.length >= MAX_HEALTH_READS) break
   }
 

@@ -8,8 +8,8 @@
  * free-text message patterns.
  */
 import {sh} from '../shell.js'
-import type {Evidence, Lookup} from './types.js'
-import {ev} from './util.js'
+import type {Evidence, Lookup, Related} from './types.js'
+import {ev, liveKey} from './util.js'
 
 export interface ObjectCondition {
   type: string
@@ -181,4 +181,10 @@ export function healthCause(bundle: HealthBundle): HealthCause {
 
   out.steps = [...new Set(out.steps)]
   return out
+}
+
+/** The live bundle of one resource of the app and what it says, when a single-app explain read it. */
+export function liveHealthOf(related: Related, r: {group?: string; kind: string; namespace?: string; name: string}): {bundle: HealthBundle; cause: HealthCause} | undefined {
+  const bundle = related.health?.[liveKey(r)]
+  return bundle ? {bundle, cause: healthCause(bundle)} : undefined
 }

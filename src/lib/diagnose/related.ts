@@ -13,6 +13,8 @@ import {operationFacts} from '../operation.js'
 import type {KubeObject} from '../source.js'
 import type {FieldRef, HpaInfo, JobSummary, LiveObject, Lookup, PodSummary, ProjectSummary, Related} from './types.js'
 import {ARGOCD_FACTS} from '../argocd-facts.js'
+export {liveKey} from './util.js'
+import {liveKey} from './util.js'
 import {gatherHealth, healthFromFile, healthWants, type HealthWant} from './health-evidence.js'
 
 /**
@@ -89,10 +91,6 @@ export function hpaWants(app: Application): RelatedWants {
   return {...NO_WANTS, hpas: (app.status?.resources ?? []).filter((r) => r.kind === 'HorizontalPodAutoscaler' && r.group === 'autoscaling').map((r) => ({namespace: r.namespace ?? '', name: r.name}))}
 }
 
-/** "group/Kind/namespace/name", the key of Related.live. */
-export function liveKey(r: {group?: string; kind: string; namespace?: string; name: string}): string {
-  return `${r.group ?? ''}/${r.kind}/${r.namespace ?? ''}/${r.name}`
-}
 
 const KNOWN_DRIFT = (r: {group?: string; kind: string}) => ['apiregistration.k8s.io', 'apiextensions.k8s.io', 'external-secrets.io'].includes(r.group ?? '')
 

@@ -120,3 +120,8 @@ export function sharedObjects(app: Application): Set<string> {
 
   return out
 }
+
+/** The key of one resource of the app in Related's maps (live objects, health bundles). */
+export function liveKey(r: {group?: string; kind: string; namespace?: string; name: string}): string {
+  return `${r.group ?? ''}/${r.kind}/${r.namespace ?? ''}/${r.name}`
+}

@@ -1,5 +1,6 @@
 import type {ResourceStatus} from '../../app.js'
 import {shellQuote} from '../../shell.js'
+import {liveHealthOf} from '../health.js'
 import {matchCatalogue, renderCause, type CatalogueMatch} from '../catalogue/index.js'
 import type {Evidence, Finding, MatchContext, Matcher, Severity} from '../types.js'
 import {ev, kubectlKind, resourceId, resourcesWhere, type Indexed} from '../util.js'
@@ -89,6 +90,8 @@ export const resourceHealthCause: Matcher = {
     const hits: Array<CatalogueHit & {item: Indexed<ResourceStatus>}> = []
     for (const item of resourcesWhere(ctx.app, (r) => UNHEALTHY.has(r.health?.status ?? '') && Boolean(r.health?.message))) {
       const r = item.item
+      // Read live (a single-app explain): the coverage pass's finding holds this entry's meaning and the live cause.
+      if ((liveHealthOf(ctx.related, r)?.cause.causes.length ?? 0) > 0) continue
       const message = r.health!.message!
       const match = matchCatalogue(message, {families: ['health', 'deletion', 'hooks'], resource: r})
       if (!match || match.entry.ownedBy || match.entry.wrapper) continue

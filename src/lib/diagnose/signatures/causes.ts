@@ -3,7 +3,7 @@ import {ARGOCD_FACTS, minutes} from '../../argocd-facts.js'
 import {shellQuote} from '../../plan.js'
 import {matchCatalogue} from '../catalogue/index.js'
 import type {Evidence, FieldRef, Finding, LiveObject, MatchContext, Matcher, Severity} from '../types.js'
-import {conditionEvidence, conditionsOf, ev, evTime, kubectlKind, outOfSync, resourceEvidence, resourceId, resourcesWhere, type Indexed} from '../util.js'
+import {conditionEvidence, conditionsOf, ev, evTime, kubectlKind, liveKey, outOfSync, resourceEvidence, resourceId, resourcesWhere, type Indexed} from '../util.js'
 import {byEntry, catalogueFinding, type CatalogueHit} from './catalogue.js'
 import {operationEvidence} from './operation.js'
 
@@ -310,10 +310,6 @@ const RICH: Record<string, (ctx: MatchContext, group: CatalogueHit[], o: RichOpt
 }
 
 // ------------------------------------------------------------------ waits that are not stuck syncs
-
-function liveKey(r: {group?: string; kind: string; namespace?: string; name: string}): string {
-  return `${r.group ?? ''}/${r.kind}/${r.namespace ?? ''}/${r.name}`
-}
 
 /** The live object read for this resource, if any. */
 export function liveOf(ctx: MatchContext, r: {group?: string; kind: string; namespace?: string; name: string}): LiveObject | undefined {

@@ -3,6 +3,7 @@ import {COMPLETED_PHASES, humanDuration, IN_PROGRESS_PHASES} from '../../app.js'
 import {ARGOCD_FACTS} from '../../argocd-facts.js'
 import type {Evidence, MatchContext, Matcher} from '../types.js'
 import {describeSource, ev, evTime, resourcesWhere} from '../util.js'
+import {explainMessage} from '../messages.js'
 
 /**
  * Signatures of sync operations that do not finish: a phase with no operation behind it,
@@ -358,22 +359,25 @@ export const syncFailed: Matcher = {
     for (const {r, i} of failed.slice(0, 5)) evidence.push(ev(`status.operationState.syncResult.resources[${i}].message`, r.message ?? null, `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`))
     const auto = Boolean(ctx.app.spec?.syncPolicy?.automated)
     const retried = /\(retried (\d+) times\)/.exec(state.message ?? '')
+    // The catalogue may know the operation's own message (a ComparisonError that ended the sync, …).
+    const meaning = explainMessage(state.message, {path: 'status.operationState.message', state: state.phase!}, ctx)
     return {
       id: 'sync-failed',
       severity: synced ? 'info' : 'warning',
-      title: `Last sync ${state.phase}${retried ? ` after ${retried[1]} retries` : ''}`,
+      title: `Last sync ${state.phase}${retried ? ` after ${retried[1]} retries` : ''}${meaning ? `: ${meaning.title}` : ''}`,
       explanation: `The last sync of ${ctx.name} ended ${state.phase}${state.finishedAt ? ` ${humanDuration(Math.max(0, Math.round((ctx.now.getTime() - Date.parse(state.finishedAt)) / 1000)))} ago` : ''}. ` +
         (synced ? 'The app is Synced now, so this result is old news. ' : '') +
         (auto && !synced ? 'Auto-sync does not retry a revision whose sync failed ("Failed last sync attempt to …"): nothing happens until a new commit or a manual sync. ' : '') +
-        'This is not a stuck operation: unstick has nothing to clear.',
+        'This is not a stuck operation: unstick has nothing to clear.' +
+        (meaning ? ` ${meaning.cause}` : ''),
       evidence,
       fix: {
         command: null,
         steps: [
-          'Fix what the failed resources\' messages say (usually in Git: an invalid manifest, an immutable field, a missing CRD or namespace, RBAC of the destination).',
+          ...(meaning ? meaning.steps : ['Fix what the failed resources\' messages say (usually in Git: an invalid manifest, an immutable field, a missing CRD or namespace, RBAC of the destination).']),
           `Then sync again: ${ctx.command('force-presync')} (a full sync with hooks, built like argocd app sync)`,
         ],
-        docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/',
+        docs: meaning?.docs ?? 'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/',
       },
     }
   },
