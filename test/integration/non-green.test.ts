@@ -59,8 +59,8 @@ describe('explain names the resource and the cause of hand-made non-green states
 
   it('a failed PreSync hook at its backoff limit: a warning, with the container that failed and how', async () => {
     const r = await explain('failed-presync-hook')
-    expect(r.findings.map((x) => `${x.severity}:${x.id}`)).to.deep.equal(['warning:sync-failed', 'warning:hook-failed'])
-    const f = r.findings[1]
+    expect(r.findings.map((x) => `${x.severity}:${x.id}`)).to.deep.equal(['warning:hook-failed', 'warning:health-job-backoff-limit'])
+    const f = r.findings[0]
     expect(f.title).to.equal('PreSync hook Job.batch payments/db-migrate ended Failed: container "migrate" of pod db-migrate-7kq2p exited with an error: last exit code 1 (Error), last message: FATAL:  password authentication failed for user "migrate"')
     expect(f.evidence).to.deep.include({path: 'Job payments/db-migrate status.conditions[Failed]', value: 'BackoffLimitExceeded', note: 'Job has reached the specified backoff limit'})
   })
@@ -72,7 +72,7 @@ describe('explain names the resource and the cause of hand-made non-green states
     expect(f.evidence.find((e: any) => e.path === 'status.operationState.syncResult.resources[0].message')).to.deep.equal({
       path: 'status.operationState.syncResult.resources[0].message',
       value: 'Ingress.networking.k8s.io "storefront" is invalid: spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified',
-      note: 'Ingress storefront/storefront',
+      note: 'Ingress.networking.k8s.io storefront/storefront',
     })
     expect(f.evidence.map((e: any) => e.path)).to.include.members(['status.resources[0].status', 'status.sync.status'])
   })

@@ -38,7 +38,8 @@ export function explainMessage(text: string | undefined, facts: MessageFacts, ct
   if (!text) return undefined
   const resource = facts.kind ? {group: facts.group, version: facts.version, kind: facts.kind, namespace: facts.namespace, name: facts.name} : undefined
   const match = matchCatalogue(text, {resource})
-  if (!match) return undefined
+  // A wrapper ("one or more objects failed to apply") says where it failed, not why: the caller's own words are better.
+  if (!match || match.entry.wrapper) return undefined
   const rendered = renderCause(match, catalogueVars(ctx, text, resource), ctx.command)
   return {id: match.entry.id, title: rendered.title, cause: rendered.cause, steps: rendered.steps, docs: match.entry.docs}
 }

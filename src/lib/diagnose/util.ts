@@ -125,3 +125,13 @@ export function sharedObjects(app: Application): Set<string> {
 export function liveKey(r: {group?: string; kind: string; namespace?: string; name: string}): string {
   return `${r.group ?? ''}/${r.kind}/${r.namespace ?? ''}/${r.name}`
 }
+
+/**
+ * A failed sync of an app that is Synced now is old news (info), unless a hook failed: a failed
+ * hook (a migration, a check) did not do its work even if the app's resources match Git.
+ */
+export function failedSyncIsOldNews(app: Application): boolean {
+  const results = app.status?.operationState?.syncResult?.resources ?? []
+  const hookFailed = results.some((r) => r.hookType && (r.hookPhase === 'Failed' || r.hookPhase === 'Error'))
+  return app.status?.sync?.status === 'Synced' && !hookFailed
+}

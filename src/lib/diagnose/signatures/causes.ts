@@ -3,7 +3,7 @@ import {ARGOCD_FACTS, minutes} from '../../argocd-facts.js'
 import {shellQuote} from '../../plan.js'
 import {matchCatalogue} from '../catalogue/index.js'
 import type {Evidence, FieldRef, Finding, LiveObject, MatchContext, Matcher, Severity} from '../types.js'
-import {conditionEvidence, conditionsOf, ev, evTime, kubectlKind, liveKey, outOfSync, resourceEvidence, resourceId, resourcesWhere, type Indexed} from '../util.js'
+import {conditionEvidence, conditionsOf, ev, evTime, failedSyncIsOldNews, kubectlKind, liveKey, outOfSync, resourceEvidence, resourceId, resourcesWhere, type Indexed} from '../util.js'
 import {byEntry, catalogueFinding, type CatalogueHit} from './catalogue.js'
 import {operationEvidence} from './operation.js'
 
@@ -154,8 +154,7 @@ export const syncFailedCause: Matcher = {
     if (state.finishedAt) base.push(evTime('status.operationState.finishedAt', state.finishedAt, ctx.now))
     const retried = /\(retried (\d+) times\)/.exec(state.message ?? '')
     const after = retried ? ` after ${retried[1]} retries` : ''
-    const synced = ctx.app.status?.sync?.status === 'Synced'
-    const severity = synced ? 'info' : 'warning'
+    const severity = failedSyncIsOldNews(ctx.app) ? 'info' : 'warning'
     const sync = `Then sync again: ${ctx.command('force-presync')} (a full sync with hooks, built like argocd app sync)`
     const out: Finding[] = []
     const hits = syncHits(ctx, messages)

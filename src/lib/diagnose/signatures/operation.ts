@@ -2,7 +2,7 @@ import {sh} from '../../shell.js'
 import {COMPLETED_PHASES, humanDuration, IN_PROGRESS_PHASES} from '../../app.js'
 import {ARGOCD_FACTS} from '../../argocd-facts.js'
 import type {Evidence, MatchContext, Matcher} from '../types.js'
-import {describeSource, ev, evTime, resourcesWhere} from '../util.js'
+import {describeSource, ev, evTime, failedSyncIsOldNews, resourcesWhere} from '../util.js'
 import {explainMessage} from '../messages.js'
 
 /**
@@ -350,9 +350,7 @@ export const syncFailed: Matcher = {
     const {facts} = ctx
     if (facts.inProgress || (facts.phase !== 'Failed' && facts.phase !== 'Error')) return
     const state = ctx.app.status!.operationState!
-    const hookFailed = (state.syncResult?.resources ?? []).some((r) => r.hookType && (r.hookPhase === 'Failed' || r.hookPhase === 'Error'))
-    // A failed hook (a migration, a check) did not do its work even if the app's resources match Git.
-    const synced = ctx.app.status?.sync?.status === 'Synced' && !hookFailed
+    const synced = failedSyncIsOldNews(ctx.app)
     const evidence: Evidence[] = [ev('status.operationState.phase', state.phase!), ev('status.operationState.message', state.message ?? null)]
     if (state.finishedAt) evidence.push(evTime('status.operationState.finishedAt', state.finishedAt, ctx.now))
     const failed = (state.syncResult?.resources ?? []).map((r, i) => ({r, i})).filter(({r}) => r.status === 'SyncFailed' || (r.hookPhase === 'Failed' || r.hookPhase === 'Error'))
