@@ -59,8 +59,8 @@ describe('explain names the resource and the cause of hand-made non-green states
 
   it('a failed PreSync hook at its backoff limit: a warning, with the container that failed and how', async () => {
     const r = await explain('failed-presync-hook')
-    expect(r.findings.map((x) => `${x.severity}:${x.id}`)).to.deep.equal(['warning:hook-failed', 'warning:health-job-backoff-limit'])
-    const f = r.findings[0]
+    expect(r.findings.map((x) => `${x.severity}:${x.id}`)).to.deep.equal(['warning:health-job-backoff-limit', 'warning:hook-failed'])
+    const f = r.findings[1]
     expect(f.title).to.equal('PreSync hook Job.batch payments/db-migrate ended Failed: container "migrate" of pod db-migrate-7kq2p exited with an error: last exit code 1 (Error), last message: FATAL:  password authentication failed for user "migrate"')
     expect(f.evidence).to.deep.include({path: 'Job payments/db-migrate status.conditions[Failed]', value: 'BackoffLimitExceeded', note: 'Job has reached the specified backoff limit'})
   })
