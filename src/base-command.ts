@@ -11,6 +11,7 @@ import type {OfflineClock} from './lib/capture-time.js'
 import {indentLines} from './lib/render/safe.js'
 import type {AppSource, KubeObject} from './lib/source.js'
 import type {PipelineEnv} from './lib/pipeline.js'
+import type {ForcePresyncOptions} from './lib/recipes/force-presync.js'
 
 /** The clock ARGO_DOCTOR_NOW pins, if it does (reproducible demos and golden tests). */
 export function pinnedNow(): Date | undefined {
@@ -244,14 +245,21 @@ export abstract class DoctorCommand extends Command {
    * windows read once up front.
    */
   protected async syncBuilder(source: AppSource, ref: AppRef, opts: {now: () => Date; conn?: ConnectionFlags; prune?: boolean; revision?: string; reason?: string}): Promise<{build: (app: Application) => Outcome; first: Application}> {
-    const {buildForcePresyncPlan, syncWindowInputs} = await import('./lib/recipes/force-presync.js')
+    const {buildForcePresyncPlan} = await import('./lib/recipes/force-presync.js')
+    const {first, windows, user} = await this.syncInputs(source, ref)
+    return {first, build: (app) => buildForcePresyncPlan(app, {now: opts.now(), user, prune: Boolean(opts.prune), revision: opts.revision, reason: opts.reason, conn: opts.conn, ...windows})}
+  }
+
+  /** What every verb that starts a sync reads first: the app, its AppProject's sync windows, and who asks. */
+  protected async syncInputs(source: AppSource, ref: AppRef): Promise<{first: Application; windows: Pick<ForcePresyncOptions, 'syncWindows' | 'syncWindowsUnchecked'>; user: string}> {
+    const {syncWindowInputs} = await import('./lib/recipes/force-presync.js')
     const {projectWants} = await import('./lib/diagnose/related.js')
     const first = await source.read(ref)
     const wants = projectWants(first)
     const related = await source.readRelated(first, wants)
     const windows = syncWindowInputs(related.project, wants.project!)
     const user = source.user || process.env.USER || process.env.USERNAME || 'unknown'
-    return {first, build: (app) => buildForcePresyncPlan(app, {now: opts.now(), user, prune: Boolean(opts.prune), revision: opts.revision, reason: opts.reason, conn: opts.conn, ...windows})}
+    return {first, windows, user}
   }
 
   protected pipelineEnv(source: AppSource, flags: Connection & Change): PipelineEnv {
