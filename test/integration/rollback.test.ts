@@ -149,3 +149,28 @@ describe('rollback (built CLI against a real HTTP API server)', function () {
     expect(r.stdout).to.match(/Roll shop-api back to history ID 6/)
   })
 })
+
+describe('rollback in a real terminal: pick the history entry', function () {
+  this.timeout(60_000)
+  it('offers the newest entry before the current one first; arrow down picks ID 5; the preview and the write use it', async () => {
+    const {cliInPty} = await import('../support/pty.js')
+    const server = await startFakeApiServer()
+    try {
+      const kubeconfig = server.writeKubeconfig(tempDir())
+      server.put(badDeployApp())
+      const pty = cliInPty(['rollback', NAME, '--kubeconfig', kubeconfig, '--no-wait'], {ARGO_DOCTOR_NOW: BAD_DEPLOY_NOW.toISOString(), ARGO_DOCTOR_BACKUP_DIR: tempDir()})
+      await pty.waitFor(/Roll back to which deployment\?/)
+      await pty.waitFor(/❯ 6 {2}b7e0d3f/)
+      pty.type('\u001b[B')
+      await pty.waitFor(/❯ 5 {2}8f14c2b/)
+      pty.type('\r')
+      await pty.waitFor(/Apply this change to argocd\/shop-api\?/)
+      expect(pty.text).to.match(/Roll shop-api back to history ID 5/)
+      pty.type('y\r')
+      expect(await pty.exited, pty.text).to.equal(0)
+      expect(server.get(...APP, NAME).operation.sync.revision).to.equal('8f14c2be9d07a3e5c61b4f28d9a0e7c3b5162d4a')
+    } finally {
+      await server.stop()
+    }
+  })
+})
