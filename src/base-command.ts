@@ -1,6 +1,6 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import type {AppRef, Application} from './lib/app.js'
-import type {ConnectionFlags, Outcome} from './lib/plan.js'
+import type {ConnectionFlags, Outcome, Step} from './lib/plan.js'
 import {describeApi, DoctorError} from './lib/errors.js'
 import {ExitCode} from './lib/exit-codes.js'
 import {interrupted, interruptSummary, markInterrupted} from './lib/interrupt.js'
@@ -230,6 +230,22 @@ export abstract class DoctorCommand extends Command {
   }
 
   /** Resolve APP against -f: with a one-app file, the name may be left out. */
+  /**
+   * One step on the apps named or selected (-l/--all): one app goes through runRecipe, many through
+   * runBatch (one confirmation). The JSON result of every such command.
+   */
+  protected async runOnTargets(command: string, source: AppSource, env: PipelineEnv, names: string[], step: Step, flags: Connection & {selector?: string; all?: boolean; filename?: string; max?: number; concurrency?: number}, verb: string): Promise<CommandResult> {
+    const {runBatch, runRecipe} = await import('./lib/pipeline.js')
+    const {refs, listed} = await this.selectTargets(source, names, flags)
+    if (refs.length === 1) {
+      const result = await runRecipe(env, refs[0], step.build, {firstRead: listed?.get(`${refs[0].namespace}/${refs[0].name}`)})
+      return {json: {command, app: refs[0], status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode}
+    }
+
+    const batch = await runBatch(env, refs, step, {verb, max: flags.max, concurrency: flags.concurrency, listed})
+    return {json: {command, apps: batch.entries, exitCode: batch.exitCode}, exitCode: batch.exitCode}
+  }
+
   protected async resolveRef(source: AppSource, name: string | undefined, flags: Connection): Promise<AppRef> {
     if (name) return {name, namespace: flags.namespace}
     if (source.kind === 'file') {

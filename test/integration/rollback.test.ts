@@ -85,6 +85,7 @@ describe('rollback (built CLI against a real HTTP API server)', function () {
     expect(writes()).to.have.length(1)
     const app = stored()
     expect(app.spec.syncPolicy).to.deep.equal({syncOptions: ['CreateNamespace=true']})
+    expect(JSON.parse(app.metadata.annotations['argo-doctor/sync-paused'])).to.include({what: 'automated', by: 'admin', via: 'rollback to history ID 6'})
     expect(app.status.operationState.operation.sync).to.include({revision: GOOD})
     const events = server.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/events'))
     expect(events.map((q) => q.body.reason)).to.deep.equal(['ArgoDoctorRollback'])
@@ -94,6 +95,8 @@ describe('rollback (built CLI against a real HTTP API server)', function () {
     expect(undo.stdout).to.match(/restore spec\.syncPolicy\.automated/)
     expect(undo.stdout).to.match(/Left alone: operation/)
     expect(stored().spec.syncPolicy).to.deep.equal({automated: {prune: true, selfHeal: true}, syncOptions: ['CreateNamespace=true']})
+    expect(stored().metadata.annotations).to.equal(undefined)
+    expect(undo.stdout).to.match(/Warning: This turns auto-sync settings back to what they were/)
   })
 
   it('a rollback that leaves the app Degraded fails (exit 15) and says so', async () => {

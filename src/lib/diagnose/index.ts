@@ -13,6 +13,7 @@ import {
   controllerCannotClearV353, hookNeverCompletes, operationInProgress, operationLeftover, operationStuck, operationStuckNoOperation, selfWait, syncFailed, syncRetrying,
 } from './signatures/operation.js'
 import {argocdSecretMissing, controllerStale} from './signatures/platform.js'
+import {autoSyncPausedByUs, degradedAfterDeploy} from './signatures/deploys.js'
 import {autoSyncWithoutSelfHeal, comparisonErrorCause, operationAgeUnknown, progressingAfterSync, syncFailedCause, syncWaitsForResource, unexplainedDrift} from './signatures/causes.js'
 export {worstSeverity} from './types.js'
 import {NO_RELATED, SEVERITY_RANK, type CommandStyle, type DiagnoseOptions, type Finding, type MatchContext, type Matcher, type Related} from './types.js'
@@ -52,6 +53,8 @@ export const MATCHERS: readonly Matcher[] = [
   presyncNeverRan,
   configNotRolledOut,
   progressingAfterSync,
+  degradedAfterDeploy,
+  autoSyncPausedByUs,
   autoSyncWithoutSelfHeal,
   otherConditions,
   operationAgeUnknown,

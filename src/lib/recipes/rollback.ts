@@ -8,6 +8,7 @@ import {refOf, type Application, type ApplicationSource, type Operation} from '.
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
 import {ourCommand} from '../invocation.js'
 import {initiatorName, syncBlocker, syncWindowAdvice, type ForcePresyncOptions} from './force-presync.js'
+import {enabledAutomated, pauseMarkerOps, PAUSED_ANNOTATION} from './pause-sync.js'
 
 /** One entry of status.history (RevisionHistory): Argo CD appends one after every successful sync. */
 export interface HistoryEntry {
@@ -116,16 +117,10 @@ export function buildRollbackOperation(app: Application, entry: HistoryEntry, op
   }
 }
 
-/** spec.syncPolicy.automated when it turns auto-sync on (Argo CD's IsAutomatedSyncEnabled). */
-export function enabledAutomated(app: Application): Record<string, unknown> | undefined {
-  const automated = app.spec.syncPolicy?.automated
-  return automated && typeof automated === 'object' && automated.enabled !== false ? automated : undefined
-}
-
 const WHY =
   'A rollback is a sync to the revision(s) and source(s) of an earlier successful deployment, recorded in status.history. This writes the operation the Argo CD API server writes for `argocd app rollback`: ' +
   'the entry\'s revision(s) and source(s), the apply strategy (hooks do not run), the app\'s syncOptions, and who asked; a completed status.operationState is cleared in the same write, as the server does. ' +
-  'Argo CD refuses a rollback while auto-sync is on ("rollback cannot be initiated when auto-sync is enabled"): auto-sync would sync straight back to the revision in Git. So the same guarded write removes spec.syncPolicy.automated; the backup records exactly what it was, and `undo` restores it.'
+  'Argo CD refuses a rollback while auto-sync is on ("rollback cannot be initiated when auto-sync is enabled"): auto-sync would sync straight back to the revision in Git. So the same guarded write removes spec.syncPolicy.automated and records on the app who did it, when, and what it was (annotation ' + PAUSED_ANNOTATION + '); `undo` or `resume-sync` restores it exactly.'
 
 export function buildRollbackPlan(app: Application, opts: RollbackOptions): Outcome {
   const target = refOf(app)
@@ -170,6 +165,10 @@ export function buildRollbackPlan(app: Application, opts: RollbackOptions): Outc
   const automated = enabledAutomated(app)
   if (automated) {
     patch.push({op: 'test', path: '/spec/syncPolicy/automated', value: automated}, {op: 'remove', path: '/spec/syncPolicy/automated'})
+    // The same record pause-sync writes: explain shows who turned auto-sync off and when, and resume-sync can restore it.
+    if (app.metadata.annotations?.[PAUSED_ANNOTATION] === undefined) {
+      patch.push(...pauseMarkerOps(app, {what: 'automated', automated, by: opts.user, at: opts.now.toISOString().replace(/\.\d{3}Z$/, 'Z'), reason: opts.reason, via: `rollback to history ID ${entry.id}`}))
+    }
   }
 
   const state = app.status?.operationState
@@ -186,7 +185,7 @@ export function buildRollbackPlan(app: Application, opts: RollbackOptions): Outc
   const undo = ourCommand(['undo', name, '-n', ns], opts.conn)
   if (automated) {
     warnings.push(`Auto-sync stays OFF after the rollback (spec.syncPolicy.automated was ${JSON.stringify(automated)}): ${name} no longer follows Git. ` +
-      `Turn it back on with \`${undo}\` (restores exactly that), or re-enable it once Git holds a fixed revision — until then, auto-sync would deploy the bad revision again.`)
+      `Turn it back on with \`${undo}\` or \`${ourCommand(['resume-sync', name, '-n', ns], opts.conn)}\` (both restore exactly that), or re-enable it once Git holds a fixed revision — until then, auto-sync would deploy the bad revision again.`)
   } else {
     notes.push(`Auto-sync is already off for ${name}; it stays off.`)
   }

@@ -27,6 +27,7 @@ describe('buildRollbackPlan', () => {
       {op: 'test', path: '/metadata/resourceVersion', value: '7730418'},
       {op: 'test', path: '/spec/syncPolicy/automated', value: {prune: true, selfHeal: true}},
       {op: 'remove', path: '/spec/syncPolicy/automated'},
+      {op: 'add', path: '/metadata/annotations', value: {'argo-doctor/sync-paused': JSON.stringify({what: 'automated', automated: {prune: true, selfHeal: true}, by: 'alice', at: '2026-12-07T04:45:00Z', reason: 'image 2.4.0-rc1 does not exist', via: 'rollback to history ID 6'})}},
       {op: 'test', path: '/status/operationState/phase', value: 'Succeeded'},
       {op: 'remove', path: '/status/operationState'},
       {op: 'add', path: '/operation', value: {
@@ -38,7 +39,7 @@ describe('buildRollbackPlan', () => {
     ])
     expect(p.verify).to.deep.equal({kind: 'operation', description: 'following the rollback sync', health: true})
     expect(p.summary).to.equal('Roll shop-api back to history ID 6 (revision b7e0d3f9a24c6815e3f72a0c9d4b1e6f8a3c5d27, deployed 2026-12-04T15:40:06Z) and turn auto-sync off, as `argocd app rollback` would.')
-    expect(p.warnings[0]).to.match(/^Auto-sync stays OFF after the rollback \(spec\.syncPolicy\.automated was \{"prune":true,"selfHeal":true\}\).*argo-doctor undo shop-api -n argocd.*re-enable it once Git holds a fixed revision/)
+    expect(p.warnings[0]).to.match(/^Auto-sync stays OFF after the rollback \(spec\.syncPolicy\.automated was \{"prune":true,"selfHeal":true\}\).*argo-doctor undo shop-api -n argocd.*argo-doctor resume-sync shop-api -n argocd.*re-enable it once Git holds a fixed revision/)
   })
 
   it('--to picks an older entry; --prune is set only when asked', () => {
@@ -54,6 +55,7 @@ describe('buildRollbackPlan', () => {
     off.spec.syncPolicy!.automated = {prune: true, enabled: false}
     const p = plan(off)
     expect(p.patch.map((o) => o.path)).to.not.include('/spec/syncPolicy/automated')
+    expect(p.patch.map((o) => o.path)).to.not.include('/metadata/annotations')
     expect(p.notes).to.include('Auto-sync is already off for shop-api; it stays off.')
     expect(p.summary).to.not.match(/auto-sync off/)
   })
