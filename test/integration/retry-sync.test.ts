@@ -24,11 +24,11 @@ describe('retry-sync (built CLI against a real HTTP API server)', function () {
   it('explain names the exact command; the dry run shows the selective sync with Replace=true on the operation only', async () => {
     const explain = await cli(['explain', NAME, '--json'])
     const finding = (await jsonOut(explain.stdout)).findings.find((f: {id: string}) => f.id === 'sync-failed-immutable-field')
-    expect(finding.fix.command).to.equal(`argo-doctor retry-sync shop-jobs -n argocd --replace --kubeconfig ${kubeconfig}`)
+    expect(finding.fix.command).to.equal(`argo-doctor retry-sync shop-jobs -n argocd --force --kubeconfig ${kubeconfig}`)
     const before = stored()
     const r = await cli(['retry-sync', NAME, '--dry-run'])
     expect(r.exitCode, r.stderr).to.equal(0)
-    expect(r.stdout).to.match(/Retry the failed sync of shop-jobs for the 1 failed resource with Replace=true\./)
+    expect(r.stdout).to.match(/Retry the failed sync of shop-jobs for the 1 failed resource with Replace=true and force\./)
     expect(r.stdout).to.match(/Note: Retried: batch\/Job shop\/db-migrate — an immutable field changed/)
     expect(r.stdout).to.match(/^\+ {4}resources:$/m)
     expect(r.stdout).to.match(/^\+ {6}- Replace=true$/m)

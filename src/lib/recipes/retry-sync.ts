@@ -18,9 +18,10 @@ import {initiatorName, resourceName, syncBlocker, syncWindowAdvice, type ForcePr
 export type RetryOption = 'Replace=true' | 'ServerSideApply=true' | 'SkipDryRunOnMissingResource=true'
 
 /** Failure messages → the sync option that fixes them, with where the message comes from. */
-export const FAILURE_FIXES: ReadonlyArray<{pattern: RegExp; option: RetryOption; why: string}> = [
-  // k8s.io/apimachinery validation: "field is immutable"
-  {pattern: /field is immutable/, option: 'Replace=true', why: 'an immutable field changed ("field is immutable"): apply cannot change it, replace can'},
+export const FAILURE_FIXES: ReadonlyArray<{pattern: RegExp; option: RetryOption; force?: boolean; why: string}> = [
+  // k8s.io/apimachinery validation: "field is immutable". A replace (PUT) is validated the same way
+  // as an apply, so only a forced replace (delete, then create) gets past it.
+  {pattern: /field is immutable/, option: 'Replace=true', force: true, why: 'an immutable field changed ("field is immutable"): neither apply nor replace may change it, so the object is deleted and re-created (Replace=true with force)'},
   // k8s.io/apimachinery ValidateAnnotationsSize: "metadata.annotations: Too long: must have at most 262144 bytes"
   {pattern: /metadata\.annotations: Too long/, option: 'ServerSideApply=true', why: 'the last-applied-configuration annotation is over 262144 bytes ("metadata.annotations: Too long"): server-side apply does not write it'},
   // gitops-engine dry run: the kind is not known to the API server yet (its CRD arrives in the same sync)
@@ -80,6 +81,8 @@ export function buildRetrySyncPlan(app: Application, opts: RetryOptions): Outcom
   const chosen: RetryOption[] = explicit
     ? [...(opts.replace || opts.force ? ['Replace=true' as const] : []), ...(opts.serverSide ? ['ServerSideApply=true' as const] : []), ...(opts.skipDryRun ? ['SkipDryRunOnMissingResource=true' as const] : [])]
     : [...new Set([...failed.flatMap((f) => f.options), ...fromMessage])]
+  const fixes = failed.length > 0 ? FAILURE_FIXES.filter((f) => failed.some((x) => f.pattern.test(x.message))) : FAILURE_FIXES.filter((f) => f.pattern.test(message))
+  const force = explicit ? opts.force : fixes.some((f) => f.force)
   // A kind whose CRD arrives in the same sync needs the CRD applied in that sync: a selective sync of the custom resources alone fails again.
   const needsAll = !explicit && chosen.includes('SkipDryRunOnMissingResource=true') && !opts.allResources && failed.length > 0
 
@@ -88,7 +91,7 @@ export function buildRetrySyncPlan(app: Application, opts: RetryOptions): Outcom
   if (opts.prune) sync.prune = true
   const syncOptions = mergeOptions(policy?.syncOptions ?? [], chosen)
   if (syncOptions.length > 0) sync.syncOptions = syncOptions
-  sync.syncStrategy = {hook: opts.force ? {force: true} : {}}
+  sync.syncStrategy = {hook: force ? {force: true} : {}}
   if (!all && !needsAll) sync.resources = failed.map(({resource: r}) => ({group: r.group ?? '', kind: r.kind, name: r.name, ...(r.namespace ? {namespace: r.namespace} : {})}))
   const operation: Operation = {
     initiatedBy: {username: initiatorName(opts.user)},
@@ -106,9 +109,10 @@ export function buildRetrySyncPlan(app: Application, opts: RetryOptions): Outcom
   }
 
   if (explicit) notes.push(`Sync options as asked: ${chosen.join(', ') || 'none'}${opts.force ? ' and force (delete and re-create)' : ''}.`)
-  else if (chosen.length > 0) notes.push(`Sync options chosen from the failure messages: ${chosen.join(', ')} (override with --replace, --force, --server-side, --skip-dry-run).`)
+  else if (chosen.length > 0) notes.push(`Sync options chosen from the failure messages: ${chosen.join(', ')}${force ? ' and force' : ''} (override with --replace, --force, --server-side, --skip-dry-run).`)
   else warnings.push('No recorded failure message is one a sync option fixes: this retries the same sync. Fix the cause the messages name first (usually in Git), or pick an option yourself.')
-  if (chosen.includes('Replace=true')) warnings.push(`Replace=true replaces the failed objects (kubectl replace${opts.force ? ' --force: they are DELETED and re-created' : ''}); a change to an immutable field still fails without --force.`)
+  if (force) warnings.push(`Force: the ${sync.resources ? 'failed objects are' : 'objects that cannot be updated are'} DELETED and re-created (kubectl replace --force): a Job runs again, a Service may get a new clusterIP, a PersistentVolumeClaim's data may be lost.`)
+  else if (chosen.includes('Replace=true')) warnings.push('Replace=true replaces the failed objects (kubectl replace); a change to an immutable field still fails without --force.')
   if (needsAll) notes.push('A kind that arrives with its CRD needs the CRD applied in the same sync, so every resource is synced (not only the failed ones).')
   const hasHooks = (app.status?.resources ?? []).some((r) => r.hook) || (state.syncResult?.resources ?? []).some((r) => r.hookType)
   if (sync.resources && hasHooks) {
@@ -124,8 +128,8 @@ export function buildRetrySyncPlan(app: Application, opts: RetryOptions): Outcom
     recipe: 'retry-sync',
     action: 'sync',
     target,
-    summary: `Retry the failed sync of ${name} for ${scope}${chosen.length ? ` with ${chosen.join(', ')}` : ''}${opts.force ? ' and force' : ''}${opts.prune ? ', pruning' : ''}.`,
-    why: `The last sync failed: "${message}". This starts the sync \`argocd app sync${sync.resources ? ' --resource …' : ''}${chosen.includes('Replace=true') ? ' --replace' : ''}${opts.force ? ' --force' : ''}${chosen.includes('ServerSideApply=true') ? ' --server-side' : ''}\` would, with the app's own syncOptions kept and the fixing options added for this operation only.`,
+    summary: `Retry the failed sync of ${name} for ${scope}${chosen.length ? ` with ${chosen.join(', ')}` : ''}${force ? ' and force' : ''}${opts.prune ? ', pruning' : ''}.`,
+    why: `The last sync failed: "${message}". This starts the sync \`argocd app sync${sync.resources ? ' --resource …' : ''}${chosen.includes('Replace=true') ? ' --replace' : ''}${force ? ' --force' : ''}${chosen.includes('ServerSideApply=true') ? ' --server-side' : ''}\` would, with the app's own syncOptions kept and the fixing options added for this operation only.`,
     patch,
     guards: describeGuards(patch),
     warnings,

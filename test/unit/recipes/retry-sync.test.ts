@@ -22,17 +22,19 @@ describe('buildRetrySyncPlan', () => {
     ])
     expect(sync(p)).to.deep.equal({
       syncOptions: ['CreateNamespace=true', 'Replace=true'],
-      syncStrategy: {hook: {}},
+      syncStrategy: {hook: {force: true}},
       resources: [{group: 'batch', kind: 'Job', name: 'db-migrate', namespace: 'shop'}],
     })
-    expect(p.summary).to.equal('Retry the failed sync of shop-jobs for the 1 failed resource with Replace=true.')
-    expect(p.notes[0]).to.match(/^Retried: batch\/Job shop\/db-migrate — an immutable field changed \("field is immutable"\): apply cannot change it, replace can\. Message: "Job\.batch/)
-    expect(p.notes.join('\n')).to.match(/chosen from the failure messages: Replace=true/)
+    expect(p.summary).to.equal('Retry the failed sync of shop-jobs for the 1 failed resource with Replace=true and force.')
+    expect(p.warnings.join(' ')).to.match(/DELETED and re-created/)
+    expect(p.notes[0]).to.match(/^Retried: batch\/Job shop\/db-migrate — an immutable field changed \("field is immutable"\): neither apply nor replace may change it, so the object is deleted and re-created \(Replace=true with force\)\. Message: "Job\.batch/)
+    expect(p.notes.join('\n')).to.match(/chosen from the failure messages: Replace=true and force/)
     expect(p.notes.join('\n')).to.match(/never in spec\.syncPolicy/)
     expect(p.patch.some((o) => o.path.startsWith('/spec'))).to.equal(false)
   })
 
-  it('explicit flags override: --force means Replace=true plus the force strategy; --server-side; --all-resources drops the selection', () => {
+  it('explicit flags override: --replace alone (no force); --force means Replace=true plus the force strategy; --server-side; --all-resources drops the selection', () => {
+    expect(sync(plan(jobImmutableApp(), {replace: true})).syncStrategy).to.deep.equal({hook: {}})
     const forced = plan(jobImmutableApp(), {force: true})
     expect(sync(forced)).to.deep.include({syncOptions: ['CreateNamespace=true', 'Replace=true'], syncStrategy: {hook: {force: true}}})
     expect(forced.warnings.join(' ')).to.match(/DELETED and re-created/)

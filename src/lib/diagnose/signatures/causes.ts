@@ -272,7 +272,7 @@ export const syncFailedCause: Matcher = {
         explanation: `Kubernetes refuses to change some fields in place ("field is immutable"): a Job's spec.template and selector, a Deployment's or StatefulSet's selector, a Service's clusterIP, a StatefulSet's volumeClaimTemplates. Applying the new manifest over the live object fails on every sync until the object is replaced (argo-cd#7430). Retrying or unsticking changes nothing.`,
         evidence: evidenceOf(immutable),
         fix: {
-          command: plain.length ? ctx.command('retry-sync', '--replace') : null,
+          command: plain.length ? ctx.command('retry-sync', '--force') : null,
           steps: [
             ...hooks.slice(0, 2).map((r) => `${r.kind} ${r.name} is a ${r.hookType} hook: give it argocd.argoproj.io/hook-delete-policy: BeforeHookCreation in Git, so each sync deletes the old hook before creating the new one.`),
             ...plain.slice(0, 2).map((r) => `${r.kind} ${r.name}: let Argo CD replace it — annotate it in Git argocd.argoproj.io/sync-options: Replace=true (or Force=true,Replace=true to delete and recreate) — or delete it once: kubectl delete ${kubectlKind(r.kind, r.group)} ${shellQuote(r.name)}${r.namespace ? ` -n ${shellQuote(r.namespace)}` : ''}`),
