@@ -11,7 +11,7 @@ import {chooseOne} from '../lib/render/prompt.js'
 
 export default class Runbook extends DoctorCommand {
   static summary = 'Interactive: list apps with problems, explain one, run a fix, explain again. What `argo-doctor` with no arguments runs.'
-  static description = `Lists the applications with findings (one LIST), lets you pick one, shows its explanation and offers the fixes that are argo-doctor commands. A chosen fix runs as that command (\`unstick\`, \`hard-refresh\`, \`force-presync\`, \`ignore-status\`, \`approve-prune\`, \`unblock-delete\`), so it previews the change and asks before applying, then the app is explained again.
+  static description = `Lists the applications with findings (one LIST), lets you pick one, shows its explanation and offers the fixes that are argo-doctor commands. A chosen fix runs as that command (\`unstick\`, \`hard-refresh\`, \`force-presync\`, \`ignore-status\`, \`approve-prune\`, \`unblock-delete\`, \`rollback\`, \`retry-sync\`, \`resume-sync\`), so it previews the change and asks before applying, then the app is explained again.
 Without a terminal (or with --json) it only prints the table and the fix commands it would offer, changes nothing, and exits like explain (0 healthy, 20 findings).`
 
   static examples = [

@@ -58,7 +58,7 @@ export const autoSyncPausedByUs: Matcher = {
       id: 'auto-sync-paused',
       severity: 'info',
       title: `${marker.what === 'selfHeal' ? 'Self-heal' : 'Auto-sync'} paused by argo-doctor${marker.by ? ` (${marker.by}` : ''}${marker.at ? `${marker.by ? ', ' : ' ('}${marker.at}` : ''}${marker.by || marker.at ? ')' : ''}`,
-      explanation: `Someone paused ${marker.what === 'selfHeal' ? 'self-heal' : 'automated sync'} of ${ctx.name} with argo-doctor pause-sync${marker.reason ? ` ("${marker.reason}")` : ''}: ${marker.what === 'selfHeal' ? 'live changes are no longer reverted' : `${ctx.name} no longer follows Git`} until it is resumed.`,
+      explanation: `Someone paused ${marker.what === 'selfHeal' ? 'self-heal' : 'automated sync'} of ${ctx.name} with argo-doctor ${marker.via ?? 'pause-sync'}${marker.reason ? ` ("${marker.reason}")` : ''}: ${marker.what === 'selfHeal' ? 'live changes are no longer reverted' : `${ctx.name} no longer follows Git`} until it is resumed.`,
       evidence: [ev(`metadata.annotations.${PAUSED_ANNOTATION}`, marker.raw), ...(marker.at ? [evTime('paused at', marker.at, ctx.now)] : [])],
       fix: {
         command: ctx.command('resume-sync'),
