@@ -11,6 +11,7 @@
  * syncs, "field is immutable" as the resource message, selfHeal).
  */
 import {expect} from 'chai'
+import {tempDir} from '../support/cli.js'
 import {completeJob, createApp, deleteApps, deployment, getApp, gitPut, heading, kubectl, makeDeploymentAvailable, NS, record, requireArgocd, run, uniq, waitForApp, waitForObject} from './support.js'
 
 const rfc3339 = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
@@ -41,6 +42,7 @@ describe('argocd tier S10a: Degraded after a deploy, fixed by `rollback`; `undo`
   const app = `${ns}-app`
   let shaGood: string
   let goodId: number
+  const env = {ARGO_DOCTOR_BACKUP_DIR: tempDir('s10a-backups-')}
 
   before(requireArgocd)
   before(() => heading(S, `app ${app}, namespace ${ns}`))
@@ -71,7 +73,7 @@ describe('argocd tier S10a: Degraded after a deploy, fixed by `rollback`; `undo`
   })
 
   it('`rollback --yes`: one write turns auto-sync off and syncs back; Healthy again', async () => {
-    const rollback = run(S, ['rollback', app, '--to', String(goodId), '--yes', '--timeout', '120s'])
+    const rollback = run(S, ['rollback', app, '--to', String(goodId), '--yes', '--timeout', '120s'], env)
     // Play the deployment controller for the rolled-back template.
     const deadline = Date.now() + 90_000
     for (;;) {
@@ -94,7 +96,7 @@ describe('argocd tier S10a: Degraded after a deploy, fixed by `rollback`; `undo`
   })
 
   it('`undo --yes` turns auto-sync back on exactly as it was', async () => {
-    const r = await run(S, ['undo', app, '--yes', '--no-wait'])
+    const r = await run(S, ['undo', app, '--yes', '--no-wait'], env)
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     const after = await getApp(app)
     expect(after.spec.syncPolicy.automated).to.deep.equal({selfHeal: true})
@@ -114,7 +116,7 @@ describe('argocd tier S10b: a Job whose template changed (immutable), fixed by `
 
   it('reproduces it: the auto-sync of the changed template fails with "field is immutable"', async () => {
     const shaA = await gitPut(`apps/${ns}`, {'job.yaml': job('registry.invalid/e2e/migrate:1')}, 'migrate 1')
-    await createApp(app, {path: `apps/${ns}`, revision: shaA, namespace: ns, syncPolicy: {automated: {}, syncOptions: ['CreateNamespace=true']}})
+    await createApp(app, {path: `apps/${ns}`, revision: shaA, namespace: ns, syncPolicy: {automated: {}, syncOptions: ['CreateNamespace=true'], retry: {limit: 1, backoff: {duration: '1s', factor: 1, maxDuration: '1s'}}}})
     await waitForApp(app, 'auto-sync at A', (a) => a.status?.operationState?.phase === 'Succeeded' && !a.operation)
     await waitForObject(['job', 'migrate', '-n', ns])
     await completeJob(ns, 'migrate')
@@ -147,9 +149,9 @@ describe('argocd tier S10c: `pause-sync --self-heal-only` while self-heal would 
   const S = 'S10c pause-sync'
   const ns = uniq('s10c-hotfix')
   const app = `${ns}-app`
-  const cm = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'flags'}, data: {checkout: 'on'}}
+  const cm = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'flags'}, data: {checkout: 'enabled'}}
   const live = async () => JSON.parse(await kubectl(['get', 'configmap', 'flags', '-n', ns, '-o', 'json'])).data.checkout
-  const hotfix = () => kubectl(['patch', 'configmap', 'flags', '-n', ns, '--type', 'merge', '-p', '{"data":{"checkout":"off"}}'])
+  const hotfix = () => kubectl(['patch', 'configmap', 'flags', '-n', ns, '--type', 'merge', '-p', '{"data":{"checkout":"disabled"}}'])
 
   before(requireArgocd)
   before(() => heading(S, `app ${app}, namespace ${ns}`))
@@ -161,18 +163,18 @@ describe('argocd tier S10c: `pause-sync --self-heal-only` while self-heal would 
     await waitForApp(app, 'Synced', (a) => a.status?.sync?.status === 'Synced' && a.status?.operationState?.phase === 'Succeeded')
     await hotfix()
     await waitForApp(app, 'self-heal reverted the hotfix', (a) => a.status?.sync?.status === 'Synced' && Boolean(a.status?.operationState?.operation?.sync?.autoHealAttemptsCount ?? a.status?.operationState?.operation?.sync?.resources))
-    expect(await live()).to.equal('on')
+    expect(await live()).to.equal('enabled')
   })
 
   it('`pause-sync --self-heal-only --yes`: the hotfix stays (OutOfSync); explain says who paused it', async () => {
-    const r = await run(S, ['pause-sync', app, '--self-heal-only', '--yes', '--reason', 'checkout off during incident'])
+    const r = await run(S, ['pause-sync', app, '--self-heal-only', '--yes', '--reason', 'checkout disabled during incident'])
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     expect((await getApp(app)).spec.syncPolicy.automated).to.deep.equal({selfHeal: false})
     await hotfix()
     const drifted = await waitForApp(app, 'OutOfSync with the hotfix', (a) => a.status?.sync?.status === 'OutOfSync')
     await new Promise((r) => setTimeout(r, 12_000))
     record(S, 'hotfix kept', await getApp(app))
-    expect(await live()).to.equal('off')
+    expect(await live()).to.equal('disabled')
     expect(drifted.status.sync.status).to.equal('OutOfSync')
     const explain = await run(S, ['explain', app])
     expect(explain.stdout).to.match(/Self-heal paused by argo-doctor/)
@@ -184,6 +186,6 @@ describe('argocd tier S10c: `pause-sync --self-heal-only` while self-heal would 
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     expect((await getApp(app)).spec.syncPolicy.automated).to.deep.equal({selfHeal: true})
     await waitForApp(app, 'self-heal synced it back', (a) => a.status?.sync?.status === 'Synced')
-    expect(await live()).to.equal('on')
+    expect(await live()).to.equal('enabled')
   })
 })
