@@ -1,6 +1,6 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import type {AppRef, Application} from './lib/app.js'
-import type {ConnectionFlags, Outcome} from './lib/plan.js'
+import type {ConnectionFlags, Outcome, Step} from './lib/plan.js'
 import {describeApi, DoctorError, scrubSecrets} from './lib/errors.js'
 import {ExitCode} from './lib/exit-codes.js'
 import {interrupted, interruptSummary, markInterrupted} from './lib/interrupt.js'
@@ -11,6 +11,7 @@ import type {OfflineClock} from './lib/capture-time.js'
 import {indentLines} from './lib/render/safe.js'
 import type {AppSource, KubeObject} from './lib/source.js'
 import type {PipelineEnv} from './lib/pipeline.js'
+import type {ForcePresyncOptions} from './lib/recipes/force-presync.js'
 
 /** The clock ARGO_DOCTOR_NOW pins, if it does (reproducible demos and golden tests). */
 export function pinnedNow(): Date | undefined {
@@ -231,6 +232,22 @@ export abstract class DoctorCommand extends Command {
   }
 
   /** Resolve APP against -f: with a one-app file, the name may be left out. */
+  /**
+   * One step on the apps named or selected (-l/--all): one app goes through runRecipe, many through
+   * runBatch (one confirmation). The JSON result of every such command.
+   */
+  protected async runOnTargets(command: string, source: AppSource, env: PipelineEnv, names: string[], step: Step, flags: Connection & {selector?: string; all?: boolean; filename?: string; max?: number; concurrency?: number}, verb: string): Promise<CommandResult> {
+    const {runBatch, runRecipe} = await import('./lib/pipeline.js')
+    const {refs, listed} = await this.selectTargets(source, names, flags)
+    if (refs.length === 1) {
+      const result = await runRecipe(env, refs[0], step.build, {firstRead: listed?.get(`${refs[0].namespace}/${refs[0].name}`)})
+      return {json: {command, app: refs[0], status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode}
+    }
+
+    const batch = await runBatch(env, refs, step, {verb, max: flags.max, concurrency: flags.concurrency, listed})
+    return {json: {command, apps: batch.entries, exitCode: batch.exitCode}, exitCode: batch.exitCode}
+  }
+
   protected async resolveRef(source: AppSource, name: string | undefined, flags: Connection): Promise<AppRef> {
     if (name) return {name, namespace: flags.namespace}
     if (source.kind === 'file') {
@@ -246,14 +263,21 @@ export abstract class DoctorCommand extends Command {
    * windows read once up front.
    */
   protected async syncBuilder(source: AppSource, ref: AppRef, opts: {now: () => Date; conn?: ConnectionFlags; prune?: boolean; revision?: string; reason?: string}): Promise<{build: (app: Application) => Outcome; first: Application}> {
-    const {buildForcePresyncPlan, syncWindowInputs} = await import('./lib/recipes/force-presync.js')
+    const {buildForcePresyncPlan} = await import('./lib/recipes/force-presync.js')
+    const {first, windows, user} = await this.syncInputs(source, ref)
+    return {first, build: (app) => buildForcePresyncPlan(app, {now: opts.now(), user, prune: Boolean(opts.prune), revision: opts.revision, reason: opts.reason, conn: opts.conn, ...windows})}
+  }
+
+  /** What every verb that starts a sync reads first: the app, its AppProject's sync windows, and who asks. */
+  protected async syncInputs(source: AppSource, ref: AppRef): Promise<{first: Application; windows: Pick<ForcePresyncOptions, 'syncWindows' | 'syncWindowsUnchecked'>; user: string}> {
+    const {syncWindowInputs} = await import('./lib/recipes/force-presync.js')
     const {projectWants} = await import('./lib/diagnose/related.js')
     const first = await source.read(ref)
     const wants = projectWants(first)
     const related = await source.readRelated(first, wants)
     const windows = syncWindowInputs(related.project, wants.project!)
     const user = source.user || process.env.USER || process.env.USERNAME || 'unknown'
-    return {first, build: (app) => buildForcePresyncPlan(app, {now: opts.now(), user, prune: Boolean(opts.prune), revision: opts.revision, reason: opts.reason, conn: opts.conn, ...windows})}
+    return {first, windows, user}
   }
 
   protected pipelineEnv(source: AppSource, flags: Connection & Change): PipelineEnv {

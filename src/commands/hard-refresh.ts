@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 import {batchFlags, changeFlags, connectionFlags, DoctorCommand, type CommandResult} from '../base-command.js'
 import type {Application} from '../lib/app.js'
-import {runBatch, runRecipe} from '../lib/pipeline.js'
 import {buildHardRefreshPlan} from '../lib/recipes/hard-refresh.js'
 
 export default class HardRefresh extends DoctorCommand {
@@ -27,14 +26,6 @@ export default class HardRefresh extends DoctorCommand {
     this.setupIo(flags)
     const {source} = await this.fileOrCluster(flags)
     const env = this.pipelineEnv(source, flags)
-    const step = {build: (app: Application) => buildHardRefreshPlan(app, env.now())}
-    const {refs, listed} = await this.selectTargets(source, argv as string[], flags)
-    if (refs.length === 1) {
-      const result = await runRecipe(env, refs[0], step.build, {firstRead: listed?.get(`${refs[0].namespace}/${refs[0].name}`)})
-      return {json: {command: 'hard-refresh', app: refs[0], status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode}
-    }
-
-    const batch = await runBatch(env, refs, step, {verb: 'Hard-refresh', max: flags.max, concurrency: flags.concurrency, listed})
-    return {json: {command: 'hard-refresh', apps: batch.entries, exitCode: batch.exitCode}, exitCode: batch.exitCode}
+    return this.runOnTargets('hard-refresh', source, env, argv as string[], {build: (app: Application) => buildHardRefreshPlan(app, env.now())}, flags, 'Hard-refresh')
   }
 }

@@ -7,11 +7,11 @@ import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {explainFleet, explainSingle, FLEET_PAGE_SIZE, fleetExitCode, fleetJson} from '../lib/explain.js'
 import {describeRunbook, runInteractive, type Choice} from '../lib/runbook.js'
-import {oneLine} from '../lib/render/safe.js'
+import {chooseOne} from '../lib/render/prompt.js'
 
 export default class Runbook extends DoctorCommand {
   static summary = 'Interactive: list apps with problems, explain one, run a fix, explain again. What `argo-doctor` with no arguments runs.'
-  static description = `Lists the applications with findings (one LIST), lets you pick one, shows its explanation and offers the fixes that are argo-doctor commands. A chosen fix runs as that command (\`unstick\`, \`hard-refresh\`, \`force-presync\`, \`ignore-status\`, \`approve-prune\`, \`unblock-delete\`), so it previews the change and asks before applying, then the app is explained again.
+  static description = `Lists the applications with findings (one LIST), lets you pick one, shows its explanation and offers the fixes that are argo-doctor commands. A chosen fix runs as that command (\`unstick\`, \`hard-refresh\`, \`force-presync\`, \`ignore-status\`, \`approve-prune\`, \`unblock-delete\`, \`rollback\`, \`retry-sync\`, \`resume-sync\`), so it previews the change and asks before applying, then the app is explained again.
 Without a terminal (or with --json) it only prints the table and the fix commands it would offer, changes nothing, and exits like explain (0 healthy, 20 findings).`
 
   static examples = [
@@ -50,23 +50,13 @@ Without a terminal (or with --json) it only prints the table and the fix command
       return {json: fleetJson(report), exitCode: fleetExitCode(report)}
     }
 
-    const {select} = await import('@inquirer/prompts')
     const exitCode = await runInteractive({
       io,
       style,
       listFleet,
       explainOne,
       fixArgs,
-      async choose<T>(message: string, choices: Array<Choice<T>>): Promise<T> {
-        try {
-          // Choices quote app names and states from the cluster: one line each, escaped.
-          const safe = choices.map((c) => ({...c, name: io.render(oneLine(c.name)), description: c.description === undefined ? undefined : io.render(oneLine(c.description))}))
-          return await select<T>({message: io.render(oneLine(message)), choices: safe, pageSize: 15}, {output: io.stderr})
-        } catch (error) {
-          if ((error as Error).name === 'ExitPromptError') throw new DoctorError('INTERRUPTED', 'Interrupted at the prompt.')
-          throw error
-        }
-      },
+      choose: <T>(message: string, choices: Array<Choice<T>>) => chooseOne(io, message, choices),
       // The fix runs as its own command of this same binary, in the foreground with this terminal.
       runFix: (argv) => new Promise<number>((resolve) => {
         const child = spawn(process.execPath, [process.argv[1], ...argv], {stdio: 'inherit'})

@@ -862,27 +862,30 @@ function reportWait(env: PipelineEnv, plan: Plan, written: Application, outcome:
   }
 
   if (outcome.status === 'timeout') {
-    const message = `Timed out after ${env.timeoutSeconds}s ${verify.description}. The change was applied; the controller has not acted on it yet — is the application-controller running? (kubectl get pods -n ${plan.target.namespace} -l app.kubernetes.io/name=argocd-application-controller)`
+    const synced = verify.kind === 'operation' && verify.health && outcome.app?.status?.operationState?.phase === 'Succeeded' && !outcome.app.operation
+    const message = synced
+      ? `The sync Succeeded, but after ${env.timeoutSeconds}s the app's health is still ${outcome.app?.status?.health?.status ?? 'not reported'}. Follow it with: ${ourCommand(['explain', plan.target.name, '-n', plan.target.namespace], env.conn)}`
+      : `Timed out after ${env.timeoutSeconds}s ${verify.description}. The change was applied; the controller has not acted on it yet — is the application-controller running? (kubectl get pods -n ${plan.target.namespace} -l app.kubernetes.io/name=argocd-application-controller)`
     io.warn(oneLine(message))
     const timedOut: VerifyOutcome = {...judge(verify, outcome.app), status: 'timeout', message}
-    if (verify.kind === 'operation' && !quiet) reportSync(io, plan.target, timedOut)
+    if (verify.kind === 'operation' && !quiet) reportSync(io, plan.target, timedOut, verify.health)
     return timedOut
   }
 
   const judged = judge(verify, outcome.app)
   const line = `${judged.status === 'ok' ? '✔' : '✖'} ${oneLine(`${quiet ? `${plan.target.namespace}/${plan.target.name}: ` : ''}${judged.message}`)}`
   io.out(judged.status === 'ok' ? io.paint('green', line) : io.paint('red', line))
-  if (verify.kind === 'operation' && !quiet) reportSync(io, plan.target, judged)
+  if (verify.kind === 'operation' && !quiet) reportSync(io, plan.target, judged, verify.health)
   return judged
 }
 
-/** After a sync we started: the hooks it ran, or why none did. */
-function reportSync(io: Io, target: AppRef, verify: VerifyOutcome): void {
+/** After a sync we started: the hooks it ran, or why none did (a sync meant to run hooks). */
+function reportSync(io: Io, target: AppRef, verify: VerifyOutcome, noHooksExpected = false): void {
   const hooks = verify.hooks ?? []
-  io.out()
+  if (hooks.length > 0 || !noHooksExpected || verify.status === 'timeout') io.out()
   if (hooks.length > 0) {
     io.out(renderTable(['HOOK', 'RESOURCE', 'PHASE', 'MESSAGE'], hooks.map((h) => [h.hookType ?? '', `${h.kind}/${h.name}`, h.hookPhase ?? '', h.message ?? ''])))
-  } else if (verify.status !== 'timeout') {
+  } else if (verify.status !== 'timeout' && !noHooksExpected) {
     io.warn(`No hook ran in this sync: the manifests Argo CD rendered for ${target.name} contain no resource annotated argocd.argoproj.io/hook. Check that the chart actually renders the hook (a template condition can leave a hook Job out of one environment).`)
   }
 

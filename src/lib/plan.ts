@@ -11,7 +11,9 @@ export type JsonPatchOp =
  * How the pipeline knows a change worked.
  * - refresh: the controller removed the refresh annotation (a reconcile finished).
  * - terminate: the operation left Running/Terminating (the controller finished terminating it).
- * - operation: the sync we started reached Succeeded (ok) or Failed/Error (failed).
+ * - operation: the sync we started reached Succeeded (ok) or Failed/Error (failed); with `health`, a
+ *   Succeeded sync is followed until the controller reports a settled health (not Progressing)
+ *   after it, and Degraded/Missing counts as failed.
  * - reconcile: status.reconciledAt moved past the write; then report sync status.
  * - pruned: the resources waiting for confirmation are gone from status.resources (or no longer
  *   require pruning), or the sync moved past the wait / completed, or the deleting app is gone.
@@ -21,7 +23,7 @@ export type Verify =
   | {kind: 'none'}
   | {kind: 'refresh'; description: string}
   | {kind: 'terminate'; description: string}
-  | {kind: 'operation'; description: string}
+  | {kind: 'operation'; description: string; health?: boolean}
   | {kind: 'reconcile'; description: string; expectSynced: boolean}
   | {kind: 'pruned'; description: string; pending: string[]}
   | {kind: 'deleted'; description: string}

@@ -30,8 +30,10 @@ export function isDone(verify: Verify, app: Application, written: Application): 
     }
 
     case 'operation': {
-      const phase = app.status?.operationState?.phase
-      return phase !== undefined && COMPLETED_PHASES.has(phase) && app.operation === undefined
+      const state = app.status?.operationState
+      const ended = state?.phase !== undefined && COMPLETED_PHASES.has(state.phase) && app.operation === undefined
+      if (!ended || !verify.health || state.phase !== 'Succeeded') return ended
+      return healthSettled(app)
     }
 
     case 'pruned': {
@@ -52,6 +54,16 @@ export function isDone(verify: Verify, app: Application, written: Application): 
     }
   }
 }
+
+/** Health the controller computed after the sync finished (reconciledAt at or after finishedAt) and that is no longer Progressing. */
+function healthSettled(app: Application): boolean {
+  const finished = app.status?.operationState?.finishedAt
+  const reconciled = app.status?.reconciledAt
+  const health = app.status?.health?.status
+  return finished !== undefined && reconciled !== undefined && Date.parse(reconciled) >= Date.parse(finished) && health !== undefined && health !== 'Progressing'
+}
+
+const BAD_HEALTH = new Set(['Degraded', 'Missing'])
 
 /** The resources of a `pruned` verify that status.resources still lists as waiting to be deleted. */
 export function stillPending(verify: Extract<Verify, {kind: 'pruned'}>, app: Application): string[] {
@@ -77,7 +89,7 @@ export function hooksOf(app: Application): NonNullable<VerifyOutcome['hooks']> {
 /** One line for the spinner. */
 export function progressLine(verify: Verify, app: Application): string {
   const state = app.status?.operationState
-  if (verify.kind === 'operation' || verify.kind === 'terminate') {
+  if ((verify.kind === 'operation' || verify.kind === 'terminate') && !(verify.kind === 'operation' && verify.health && state?.phase === 'Succeeded')) {
     const hooks = hooksOf(app).map((h) => `${h.hookType} ${h.kind}/${h.name}: ${h.hookPhase ?? '?'}`).join(', ')
     return `${verify.description}: ${state?.phase ?? 'pending'}${state?.message ? ` — ${state.message}` : ''}${hooks ? ` [${hooks}]` : ''}`
   }
@@ -96,7 +108,10 @@ export function judge(verify: Verify, app: Application): VerifyOutcome {
   switch (verify.kind) {
     case 'operation': {
       const ok = state?.phase === 'Succeeded'
-      return {...base, status: ok ? 'ok' : 'failed', hooks: hooksOf(app), message: `Sync ${state?.phase ?? 'finished'}${state?.message ? `: ${state.message}` : ''}`}
+      const message = `Sync ${state?.phase ?? 'finished'}${state?.message ? `: ${state.message}` : ''}`
+      if (!verify.health || !ok) return {...base, status: ok ? 'ok' : 'failed', hooks: hooksOf(app), message}
+      const health = `health ${base.healthStatus ?? '?'}${app.status?.health?.message ? ` (${app.status.health.message})` : ''}`
+      return {...base, status: BAD_HEALTH.has(base.healthStatus ?? '') ? 'failed' : 'ok', hooks: hooksOf(app), message: `${message}; ${health}, sync ${base.syncStatus ?? '?'}`}
     }
 
     case 'pruned': {

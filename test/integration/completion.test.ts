@@ -26,7 +26,7 @@ describe('shell completion (built CLI; kubectl plugin completion through the rea
   it('commands, then the directive line (no file completion)', async () => {
     const r = await runCli(['__complete', ''])
     expect(r.exitCode).to.equal(0)
-    expect(lines(r.stdout)).to.deep.equal(['approve-prune', 'completion', 'explain', 'force-presync', 'hard-refresh', 'help', 'ignore-status', 'runbook', 'unblock-delete', 'undo', 'unstick', ':4'])
+    expect(lines(r.stdout)).to.deep.equal(['approve-prune', 'completion', 'explain', 'force-presync', 'hard-refresh', 'help', 'ignore-status', 'pause-sync', 'resume-sync', 'retry-sync', 'rollback', 'runbook', 'unblock-delete', 'undo', 'unstick', ':4'])
     expect(lines((await runCli(['__complete', 'un'])).stdout)).to.deep.equal(['unblock-delete', 'undo', 'unstick', ':4'])
   })
 

@@ -17,6 +17,7 @@ const SAVED: Record<string, string> = {
   'eso-apiservice-outofsync.yaml': '2025-12-31T05:41:18Z',
   'stuck-deletions.yaml': '2026-01-02T00:12:00Z',
   'emitter-messages.yaml': '2026-01-02T00:12:00Z',
+  'bad-deploy-degraded.yaml': '2026-12-07T04:40:12Z',
 }
 const PINNED = {ARGO_DOCTOR_NOW: SAVED['wealist-prod.yaml']}
 const UNPINNED = {ARGO_DOCTOR_NOW: undefined}

@@ -13,6 +13,7 @@ import {
 } from './signatures/operation.js'
 import {argocdSecretMissing, controllerStale} from './signatures/platform.js'
 import {resourceHealthCause} from './signatures/catalogue.js'
+import {autoSyncPausedByUs, degradedAfterDeploy} from './signatures/deploys.js'
 import {autoSyncWithoutSelfHeal, comparisonErrorCause, operationAgeUnknown, progressingAfterSync, syncFailedCause, syncWaitsForResource, unexplainedDrift} from './signatures/causes.js'
 export {worstSeverity} from './types.js'
 import {coverageFindings} from './coverage.js'
@@ -55,6 +56,8 @@ export const MATCHERS: readonly Matcher[] = [
   presyncNeverRan,
   configNotRolledOut,
   progressingAfterSync,
+  degradedAfterDeploy,
+  autoSyncPausedByUs,
   autoSyncWithoutSelfHeal,
   otherConditions,
   operationAgeUnknown,

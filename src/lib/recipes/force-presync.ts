@@ -70,18 +70,40 @@ export function buildSyncOperation(app: Application, opts: Pick<ForcePresyncOpti
   return operation
 }
 
+/** Warnings and notes about the AppProject's sync windows for a sync started now (shared by every verb that starts one). */
+export function syncWindowAdvice(app: Application, opts: Pick<ForcePresyncOptions, 'now' | 'syncWindows' | 'syncWindowsUnchecked'>, warnings: string[], notes: string[]): void {
+  const {name} = app.metadata
+  const target = refOf(app)
+  if (opts.syncWindows === undefined) {
+    notes.push(`Sync windows were not checked${opts.syncWindowsUnchecked ? `: ${opts.syncWindowsUnchecked}` : ''}.`)
+  } else {
+    const verdict = evaluateSyncWindows(opts.syncWindows, app, opts.now)
+    if (!verdict.canSync) {
+      warnings.push(`A sync window of project "${app.spec.project ?? 'default'}" blocks this sync now: ${verdict.reason}. ` +
+        `The operation will wait in phase Running ("Sync operation blocked by sync window")${verdict.nextOpen ? ` until ${verdict.nextOpen.toISOString()}` : ' until the window allows it'}, and blocks other syncs meanwhile; cancel it with argo-doctor unstick ${name} -n ${target.namespace}.`)
+    } else if (verdict.reason) {
+      notes.push(`Sync windows: ${verdict.reason}.`)
+    } else if (verdict.matching.length > 0) {
+      notes.push(`Sync windows: allowed now (${verdict.matching.map((m) => `${describeWindow(m.window)}: ${m.active ? 'open' : 'closed'}`).join('; ')}).`)
+    }
+  }
+}
+
 const WHY =
   'PreSync, Sync and PostSync hooks run only inside a sync *operation*. Auto-sync starts one only when the app is OutOfSync, so a hook that was added or fixed while the app stayed Synced (for example a db-init PreSync Job added to an app that was already Synced) never runs. ' +
   'This writes the operation `argocd app sync` would: the hook sync strategy, no `resources` (a selective sync skips hooks), the app\'s syncOptions and retry copied from spec.syncPolicy, and who asked. ' +
   'The common manual recipe `kubectl patch app --type merge -p \'{"operation":{"sync":{}}}\'` drops the syncOptions (CreateNamespace, ServerSideApply, …) and the retry policy and records no initiator.'
 
-/** Decide how to start a full sync (hooks included). Pure: the caller reads the project and the user. */
-export function buildForcePresyncPlan(app: Application, opts: ForcePresyncOptions): Outcome {
+/**
+ * Why no new sync may start now (the app is deleting, an operation is set, or the last one is
+ * still in progress), as a refusal naming the next step; undefined when a sync may start.
+ */
+export function syncBlocker(app: Application, recipe: string, opts: {now: Date; conn?: CommandSpelling}): NoChange | undefined {
   const facts = operationFacts(app, opts.now)
   const target = refOf(app)
   const name = app.metadata.name
   const unstickHint = `Clear it first: ${ourCommand(['unstick', name, '-n', target.namespace], opts.conn)}`
-  const refuse = (reason: string, hint?: string): NoChange => ({kind: 'refused', recipe: 'force-presync', target, reason, hint, notes: []})
+  const refuse = (reason: string, hint?: string): NoChange => ({kind: 'refused', recipe, target, reason, hint, notes: []})
 
   if (app.metadata.deletionTimestamp) {
     return refuse(`${name} is being deleted (deletionTimestamp ${app.metadata.deletionTimestamp}); Argo CD refuses to sync an application that is deleting.`,
@@ -99,6 +121,19 @@ export function buildForcePresyncPlan(app: Application, opts: ForcePresyncOption
   if (facts.inProgress) {
     return refuse(`The last sync of ${name} is still ${facts.phase} (status.operationState) although no operation is requested: it is stuck, and a new operation would resume it instead of starting over.`, unstickHint)
   }
+
+  return undefined
+}
+
+/** Decide how to start a full sync (hooks included). Pure: the caller reads the project and the user. */
+export function buildForcePresyncPlan(app: Application, opts: ForcePresyncOptions): Outcome {
+  const facts = operationFacts(app, opts.now)
+  const target = refOf(app)
+  const name = app.metadata.name
+  const refuse = (reason: string, hint?: string): NoChange => ({kind: 'refused', recipe: 'force-presync', target, reason, hint, notes: []})
+
+  const blocked = syncBlocker(app, 'force-presync', opts)
+  if (blocked) return blocked
 
   if (opts.revision && app.spec.sources?.length) {
     throw new DoctorError('USAGE', `${name} has ${app.spec.sources.length} sources; --revision applies to single-source apps only.`, 'Leave --revision out to sync every source to its targetRevision.')
@@ -132,19 +167,7 @@ export function buildForcePresyncPlan(app: Application, opts: ForcePresyncOption
     notes.push(`${pruning.length} resource(s) are no longer in Git and will be left alone (pass --prune to delete them): ${pruning.map((r) => resourceName(r)).join(', ')}.`)
   }
 
-  if (opts.syncWindows === undefined) {
-    notes.push(`Sync windows were not checked${opts.syncWindowsUnchecked ? `: ${opts.syncWindowsUnchecked}` : ''}.`)
-  } else {
-    const verdict = evaluateSyncWindows(opts.syncWindows, app, opts.now)
-    if (!verdict.canSync) {
-      warnings.push(`A sync window of project "${app.spec.project ?? 'default'}" blocks this sync now: ${verdict.reason}. ` +
-        `The operation will wait in phase Running ("Sync operation blocked by sync window")${verdict.nextOpen ? ` until ${verdict.nextOpen.toISOString()}` : ' until the window allows it'}, and blocks other syncs meanwhile; cancel it with argo-doctor unstick ${name} -n ${target.namespace}.`)
-    } else if (verdict.reason) {
-      notes.push(`Sync windows: ${verdict.reason}.`)
-    } else if (verdict.matching.length > 0) {
-      notes.push(`Sync windows: allowed now (${verdict.matching.map((m) => `${describeWindow(m.window)}: ${m.active ? 'open' : 'closed'}`).join('; ')}).`)
-    }
-  }
+  syncWindowAdvice(app, opts, warnings, notes)
 
   if (facts.phase && COMPLETED_PHASES.has(facts.phase)) {
     notes.push(`The previous result (phase ${facts.phase}${state?.finishedAt ? `, finished ${state.finishedAt}` : ''}) is removed in the same write, exactly as argocd app sync does (successful syncs remain listed in status.history).`)

@@ -169,7 +169,9 @@ export function buildUndoPlan(app: Application, opts: UndoOptions): Outcome {
       'Only those paths are restored, each only if it still holds what argo-doctor wrote; everything else, including changes made since by others, stays as it is.',
     patch,
     guards: describeGuards(patch),
-    warnings: [],
+    warnings: analysis.reverts.some((r) => r.path.startsWith('/spec/syncPolicy/automated') || r.path === '/spec/syncPolicy')
+      ? [`This turns auto-sync settings back to what they were: with auto-sync on, Argo CD syncs ${target.name} to what Git holds now, so a rollback is undone unless Git was fixed.`]
+      : [],
     notes,
     undoes: opts.id,
     verify: touchesSpec

@@ -17,3 +17,15 @@ export async function confirmChange(io: Io, question: string): Promise<boolean> 
     throw error
   }
 }
+
+/** Pick one of `choices` on stderr. Names and descriptions may quote the cluster: one line each, escaped. */
+export async function chooseOne<T>(io: Io, message: string, choices: Array<{name: string; value: T; description?: string}>, defaultValue?: T): Promise<T> {
+  const {select} = await import('@inquirer/prompts')
+  try {
+    const safe = choices.map((c) => ({...c, name: io.render(oneLine(c.name)), description: c.description === undefined ? undefined : io.render(oneLine(c.description))}))
+    return await select<T>({message: io.render(oneLine(message)), choices: safe, pageSize: 15, default: defaultValue}, {output: io.stderr})
+  } catch (error) {
+    if ((error as Error).name === 'ExitPromptError') throw new DoctorError('INTERRUPTED', 'Interrupted at the prompt; nothing was changed.')
+    throw error
+  }
+}

@@ -75,7 +75,7 @@ export const APPLY: CatalogueEntry[] = [
     pattern: /field is immutable/,
     title: 'Sync failed: an immutable field changed',
     cause: 'Kubernetes refuses to change some fields in place ("field is immutable"); applying over the live object fails on every sync until the object is replaced.',
-    fix: {steps: ['Replace the object once: {{cmd:retry --option Replace=true}}, or set argocd.argoproj.io/sync-options: Replace=true on it in Git.', THEN_SYNC]},
+    fix: {steps: ['Replace the object once (delete and re-create): {{cmd:retry-sync --force}}, or set argocd.argoproj.io/sync-options: Replace=true on it in Git.', THEN_SYNC]},
     docs: SYNC_OPTIONS,
     source: `${AM}/pkg/api/validation/objectmeta.go@v0.35.0 (FieldImmutableErrorMsg)`,
     examples: [{message: 'Job.batch "db-migrate" is invalid: spec.template: Invalid value: core.PodTemplateSpec{}: field is immutable', from: 'https://github.com/argoproj/argo-cd/issues/7430'}],
@@ -87,9 +87,9 @@ export const APPLY: CatalogueEntry[] = [
     title: 'Sync failed: the last-applied annotation is larger than 256 KiB',
     cause: 'Client-side apply stores the whole manifest in the kubectl.kubernetes.io/last-applied-configuration annotation, and all annotations of an object together may not exceed 262144 bytes. Large objects (CRDs above all) cannot be client-side applied at all; nothing in the manifest is wrong.',
     fix: {
-      command: ['retry', '--option', 'ServerSideApply=true'],
+      command: ['retry-sync', '--server-side'],
       steps: [
-        'Sync it with server-side apply, which stores no such annotation: {{cmd:retry --option ServerSideApply=true}}',
+        'Sync it with server-side apply, which stores no such annotation: {{cmd:retry-sync --server-side}}',
         'To keep it so: add ServerSideApply=true to spec.syncPolicy.syncOptions (or argocd.argoproj.io/sync-options: ServerSideApply=true on that resource). Replace=true also works but deletes and recreates the object when it cannot update it.',
       ],
     },

@@ -64,7 +64,7 @@ export function catalogueFinding(ctx: MatchContext, hits: CatalogueHit[], opts: 
     title: `${opts.titlePrefix ?? ''}${r.title}`,
     explanation: r.cause,
     evidence: [...(opts.base ?? []), ...hits.slice(0, 4).map((h) => h.evidence)],
-    fix: {command: null, steps: [...(opts.before ?? []), ...r.steps, ...(opts.after ?? [])], docs: entry.docs},
+    fix: {command: r.command ?? null, steps: [...(opts.before ?? []), ...r.steps, ...(opts.after ?? [])], docs: entry.docs},
   }
 }
 

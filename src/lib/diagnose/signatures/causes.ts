@@ -223,11 +223,10 @@ const RICH: Record<string, (ctx: MatchContext, group: CatalogueHit[], o: RichOpt
       explanation: `Kubernetes refuses to change some fields in place ("field is immutable"): a Job's spec.template and selector, a Deployment's or StatefulSet's selector, a Service's clusterIP, a StatefulSet's volumeClaimTemplates. Applying the new manifest over the live object fails on every sync until the object is replaced (argo-cd#7430). Retrying or unsticking changes nothing.`,
       evidence,
       fix: {
-        command: null,
+        command: plain.length ? ctx.command('retry-sync', '--force') : null,
         steps: [
           ...hooks.slice(0, 2).map((r) => `${r.kind} ${r.name} is a ${r.hookType} hook: give it argocd.argoproj.io/hook-delete-policy: BeforeHookCreation in Git, so each sync deletes the old hook before creating the new one.`),
           ...plain.slice(0, 2).map((r) => `${r.kind} ${r.name}: let Argo CD replace it — annotate it in Git argocd.argoproj.io/sync-options: Replace=true (or Force=true,Replace=true to delete and recreate) — or delete it once: kubectl delete ${kubectlKind(r.kind, r.group)} ${shellQuote(r.name)}${r.namespace ? ` -n ${shellQuote(r.namespace)}` : ''}`),
-          ...(plain.length ? [`Or replace it once without changing Git: ${ctx.command('retry', '--option', 'Replace=true')}`] : []),
           ...(res.length === 0 ? ['Find the object in the message; replace it (sync option Replace=true on it) or delete it once, or for a hook use hook-delete-policy BeforeHookCreation.'] : []),
           sync,
         ],
@@ -246,10 +245,10 @@ const RICH: Record<string, (ctx: MatchContext, group: CatalogueHit[], o: RichOpt
       explanation: `The dry run that starts every sync asked the API server about ${kinds.length ? kinds.join(', ') : 'a kind'} and got "the server could not find the requested resource", so the sync stopped before applying anything ("one or more synchronization tasks are not valid"; argo-cd#6489). Its CustomResourceDefinition is not installed (yet)${crdInApp ? ', although this app has CRDs of its own: a CRD in the same sync only helps when its CRs skip the dry run' : ''}.`,
       evidence,
       fix: {
-        command: null,
+        command: crdInApp ? ctx.command('retry-sync', '--all-resources', '--skip-dry-run') : null,
         steps: [
           'Install the CRD first: from the operator\'s own app (sync that one first, or give it an earlier sync wave in the parent App-of-Apps), or put the CRD in this app with a lower argocd.argoproj.io/sync-wave than its CRs.',
-          `If the CRD arrives in the same sync or is created by an operator: annotate the custom resources argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true (since Argo CD v3.1 also accepted in spec.syncPolicy.syncOptions for the whole app; argo-cd#21790), or once: ${ctx.command('retry', '--option', 'SkipDryRunOnMissingResource=true')}`,
+          `If the CRD arrives in the same sync or is created by an operator: annotate the custom resources argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true (since Argo CD v3.1 also accepted in spec.syncPolicy.syncOptions for the whole app; argo-cd#21790), or once for this sync: ${ctx.command('retry-sync', '--all-resources', '--skip-dry-run')}`,
           sync,
         ],
         docs: DOCS.syncOptions,
