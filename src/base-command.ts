@@ -2,7 +2,7 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 import type {AppRef, Application} from './lib/app.js'
 import type {ConnectionFlags, Outcome} from './lib/plan.js'
 import {describeApi, DoctorError} from './lib/errors.js'
-import {ExitCode} from './lib/exit-codes.js'
+import {ExitCode, exitCodeName} from './lib/exit-codes.js'
 import {interrupted, interruptSummary, markInterrupted} from './lib/interrupt.js'
 import {parseDuration} from './lib/duration.js'
 import {validateAppName, validateNamespace} from './lib/names.js'
@@ -88,6 +88,8 @@ export const changeFlags = {
   wait: Flags.boolean({description: 'Wait for the controller to act (--no-wait returns right after the write).', default: true, allowNo: true, helpGroup: 'SAFETY'}),
   filename: Flags.string({char: 'f', description: 'Work offline on an Application saved with `kubectl get app -o yaml` (implies --dry-run).', helpGroup: 'SAFETY'}),
   'as-of': asOfFlag({helpGroup: 'SAFETY'}),
+  'save-plan': Flags.string({description: 'Preview only, and save the plan (guarded patch, diff, who, when) to this file (0600) for review; `apply FILE` then applies exactly it.', helpValue: '<file>', helpGroup: 'SAFETY'}),
+  'plan-ttl': durationFlag({description: 'With --save-plan: how long the saved plan stays valid.', default: 3600, helpGroup: 'SAFETY'}),
 }
 
 /** Flags of commands that can act on many apps at once (one preview each, one confirmation). */
@@ -120,6 +122,8 @@ export abstract class DoctorCommand extends Command {
   /** Print connectionNote on stderr (explain puts it in its report's notes instead). */
   protected announceConnection = true
   protected abstract execute(): Promise<CommandResult>
+  /** The arguments are Application names, checked as such before anything is read (apply's is a file). */
+  protected argsAreAppNames = true
 
   /** Every command's arguments and -n go through the same name checks before anything is read. */
   protected async parse<F extends {[name: string]: any}, B extends {[name: string]: any}, A extends {[name: string]: any}>(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
@@ -133,7 +137,7 @@ export abstract class DoctorCommand extends Command {
     }
 
     if (typeof flags.namespace === 'string') validateNamespace(flags.namespace)
-    for (const name of out.argv) if (typeof name === 'string') validateAppName(name)
+    if (this.argsAreAppNames) for (const name of out.argv) if (typeof name === 'string') validateAppName(name)
     return out
   }
 
@@ -150,9 +154,39 @@ export abstract class DoctorCommand extends Command {
 
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
-    const result = await this.execute()
+    const result = this.argv.some((a) => /^--save-plan(=|$)/.test(a)) ? await this.savePlan() : await this.execute()
     if (this.io.json) this.io.printJson(this.envelope(result.exitCode, {result: result.json}))
     process.exitCode = result.exitCode
+  }
+
+  /**
+   * --save-plan FILE on a changing verb: the one-app preview (server dry run), kept as a plan file
+   * that `apply FILE` applies exactly (lib/plans.ts). Nothing is written to the cluster.
+   */
+  private async savePlan(): Promise<CommandResult> {
+    const parsed = await this.parse(this.ctor)
+    const args = parsed.args as {app?: string}
+    const flags = parsed.flags as Connection & Change & {selector?: string; all?: boolean; 'save-plan': string; 'plan-ttl': number}
+    this.setupIo(flags)
+    const {VERBS, verbOptions} = await import('./lib/verbs.js')
+    const verb = VERBS[this.id ?? '']
+    if (!verb) throw new DoctorError('USAGE', `--save-plan is not offered by ${this.id}.`)
+    if (flags.selector || flags.all || flags.filename) throw new DoctorError('USAGE', '--save-plan saves the plan of one app on a cluster: name the app (not -l/--all/-f).', `Example: ${this.binName} ${this.id} my-app -n ${flags.namespace} --save-plan plan.json`)
+    const {makePlan, writePlanFile} = await import('./lib/plans.js')
+    const {source} = await this.fileOrCluster(flags)
+    const ref = await this.resolveRef(source, args.app, flags)
+    const env = this.pipelineEnv(source, flags)
+    const {plan, result} = await makePlan(env, {verb: verb.name, ref, options: verbOptions(verb, flags), ttlSeconds: flags['plan-ttl']})
+    if (!plan) {
+      this.io.info('No plan saved: there is nothing to change.')
+      return {json: {command: this.id, app: ref, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode}
+    }
+
+    await writePlanFile(flags['save-plan'], plan)
+    const {ourCommand} = await import('./lib/invocation.js')
+    this.io.out(`Plan ${plan.id} saved to ${flags['save-plan']} (valid until ${plan.expiresAt}). Review it, then apply exactly it with:`)
+    this.io.out(`  ${ourCommand(['apply', flags['save-plan']], env.conn)}`)
+    return {json: {command: this.id, app: ref, status: result.status, exitCode: result.exitCode, savedPlan: {file: flags['save-plan'], id: plan.id, expiresAt: plan.expiresAt}, steps: [result]}, exitCode: result.exitCode}
   }
 
   protected setupIo(flags: Pick<Connection, 'json' | 'color' | 'output'>): Io {
@@ -239,19 +273,10 @@ export abstract class DoctorCommand extends Command {
     throw new DoctorError('USAGE', 'Name the Application: APP argument missing.', `Example: ${this.binName} ${this.id} my-app -n argocd`)
   }
 
-  /**
-   * The recipe of a sync with hooks (force-presync, unstick --resync), with the AppProject's sync
-   * windows read once up front.
-   */
+  /** The recipe of a sync with hooks (force-presync, unstick --resync): lib/verbs.ts. */
   protected async syncBuilder(source: AppSource, ref: AppRef, opts: {now: () => Date; conn?: ConnectionFlags; prune?: boolean; revision?: string; reason?: string}): Promise<{build: (app: Application) => Outcome; first: Application}> {
-    const {buildForcePresyncPlan, syncWindowInputs} = await import('./lib/recipes/force-presync.js')
-    const {projectWants} = await import('./lib/diagnose/related.js')
-    const first = await source.read(ref)
-    const wants = projectWants(first)
-    const related = await source.readRelated(first, wants)
-    const windows = syncWindowInputs(related.project, wants.project!)
-    const user = source.user || process.env.USER || process.env.USERNAME || 'unknown'
-    return {first, build: (app) => buildForcePresyncPlan(app, {now: opts.now(), user, prune: Boolean(opts.prune), revision: opts.revision, reason: opts.reason, conn: opts.conn, ...windows})}
+    const {syncBuilder} = await import('./lib/verbs.js')
+    return syncBuilder({source, now: opts.now, conn: opts.conn ?? {}}, ref, opts)
   }
 
   protected pipelineEnv(source: AppSource, flags: Connection & Change): PipelineEnv {
@@ -275,8 +300,7 @@ export abstract class DoctorCommand extends Command {
    * kebab case ("ok", "findings", "nothing-to-do", "conflict", …, "error" for a failure).
    */
   protected envelope(exitCode: number, body: {result: unknown} | {error: Record<string, unknown>}): Record<string, unknown> {
-    const name = (Object.entries(ExitCode).find(([, code]) => code === exitCode)?.[0] ?? 'ERROR').toLowerCase().replaceAll('_', '-')
-    return {command: this.id ?? 'runbook', status: 'error' in body ? 'error' : name, exitCode, ...body, warnings: this.io.warnings}
+    return {command: this.id ?? 'runbook', status: 'error' in body ? 'error' : exitCodeName(exitCode), exitCode, ...body, warnings: this.io.warnings}
   }
 
   protected async catch(err: Error & {oclif?: {exit?: number}; code?: string}): Promise<void> {

@@ -47,6 +47,11 @@ export const ExitCode = {
 export type ExitCodeName = keyof typeof ExitCode
 export type ExitCodeValue = (typeof ExitCode)[ExitCodeName]
 
+/** The exit code's name in kebab case ("ok", "findings", "nothing-to-do", "conflict", …): the JSON envelope's status. */
+export function exitCodeName(code: number): string {
+  return (Object.entries(ExitCode).find(([, c]) => c === code)?.[0] ?? 'ERROR').toLowerCase().replaceAll('_', '-')
+}
+
 /** What each code means, as the README's table says it (generated from this: `npm run docs`). */
 export const exitCodeMeaning: Record<ExitCodeName, string> = {
   OK: 'success; explain: no findings',
