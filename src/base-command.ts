@@ -61,6 +61,11 @@ export const connectionFlags = {
   verbosity: Flags.integer({char: 'v', description: 'kubectl\'s log level; 6 or more is --debug (-v is not --version).', helpGroup: 'OUTPUT'}),
 }
 
+/** The connection flags as printed commands repeat them (never the token). */
+export function connectionSpelling(flags: Pick<Interfaces.InferredFlags<typeof connectionFlags>, 'kubeconfig' | 'context' | 'cluster' | 'user' | 'server' | 'as' | 'as-group'>): ConnectionFlags {
+  return {kubeconfig: flags.kubeconfig, context: flags.context, cluster: flags.cluster, user: flags.user, server: flags.server, as: flags.as, asGroups: flags['as-group']}
+}
+
 /** -o json|yaml / --json in raw argv (for errors raised before or while flags are parsed). */
 export function outputFormat(argv: string[]): 'json' | 'yaml' | undefined {
   let format: 'json' | 'yaml' | undefined
@@ -171,7 +176,7 @@ export abstract class DoctorCommand extends Command {
     const {VERBS, verbOptions} = await import('./lib/verbs.js')
     const verb = VERBS[this.id ?? '']
     if (!verb) throw new DoctorError('USAGE', `--save-plan is not offered by ${this.id}.`)
-    if (flags.selector || flags.all || flags.filename) throw new DoctorError('USAGE', '--save-plan saves the plan of one app on a cluster: name the app (not -l/--all/-f).', `Example: ${this.binName} ${this.id} my-app -n ${flags.namespace} --save-plan plan.json`)
+    if (flags.selector || flags.all || flags.filename || parsed.argv.length > 1) throw new DoctorError('USAGE', '--save-plan saves the plan of one app on a cluster: name the app (not -l/--all/-f).', `Example: ${this.binName} ${this.id} my-app -n ${flags.namespace} --save-plan plan.json`)
     const {makePlan, writePlanFile} = await import('./lib/plans.js')
     const {source} = await this.fileOrCluster(flags)
     const ref = await this.resolveRef(source, args.app, flags)
@@ -283,7 +288,7 @@ export abstract class DoctorCommand extends Command {
     return {
       io: this.io,
       source,
-      conn: {kubeconfig: flags.kubeconfig, context: flags.context, cluster: flags.cluster, user: flags.user, server: flags.server, as: flags.as, asGroups: flags['as-group']},
+      conn: connectionSpelling(flags),
       dryRun: flags['dry-run'] || Boolean(flags.filename),
       yes: flags.yes,
       wait: flags.wait,

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {connectionFlags, DoctorCommand, durationFlag, now, type CommandResult} from '../base-command.js'
+import {connectionFlags, connectionSpelling, DoctorCommand, durationFlag, now, type CommandResult} from '../base-command.js'
 import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 
@@ -33,7 +33,7 @@ The connection (--kubeconfig, --context, -n, …) is fixed here, when the server
     const {serveMcp} = await import('../lib/mcp.js')
     await serveMcp({
       source,
-      conn: {kubeconfig: flags.kubeconfig, context: flags.context, cluster: flags.cluster, user: flags.user, server: flags.server, as: flags.as, asGroups: flags['as-group']},
+      conn: connectionSpelling(flags),
       namespace: flags.namespace,
       writes: flags['allow-writes'] ? allowed : [],
       planTtlSeconds: flags['plan-ttl'],
