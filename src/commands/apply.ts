@@ -35,11 +35,12 @@ A plan expires (--plan-ttl when it was saved) and is bound to the API server it 
     const env = this.pipelineEnv(source, {...flags, context, 'dry-run': false, yes: true, timeout: flags.timeout ?? verb.timeoutSeconds, filename: undefined, 'as-of': undefined, 'save-plan': undefined, 'plan-ttl': 0})
     const app = {name: plan.target.name, namespace: plan.target.namespace}
     io.info(oneLine(`Applying plan ${plan.id}: ${plan.verb} of ${app.namespace}/${app.name} (${plan.summary}), made by ${plan.createdBy} at ${plan.createdAt} on resourceVersion ${plan.resourceVersion ?? '?'}.`))
-    const outcome = await applySavedPlan(env, plan)
-    if ('refusal' in outcome) {
-      const {error, now} = outcome.refusal
+    const outcome = await applySavedPlan(env, plan, {onRefusal(error) {
       io.error(`${io.paint('red', 'Refused:')} ${error.message}`)
       if (error.hint) io.error(`  ${indentLines(error.hint, '  ')}`)
+    }})
+    if ('refusal' in outcome) {
+      const {error, now} = outcome.refusal
       return {json: {command: 'apply', app, plan: plan.id, status: 'conflict', exitCode: ExitCode.CONFLICT, error: error.toJSON(), now: now.plan ?? now.result}, exitCode: ExitCode.CONFLICT}
     }
 

@@ -135,7 +135,7 @@ export interface Refusal {
  * sequence runs as the approval covered it). Otherwise nothing is written and the refusal carries
  * the new preview (made with `previewEnv`, e.g. printing it).
  */
-export async function applySavedPlan(env: PipelineEnv, saved: SavedPlan, opts: {ttlSeconds?: number; via?: string} = {}): Promise<{steps: StepResult[]} | {refusal: Refusal}> {
+export async function applySavedPlan(env: PipelineEnv, saved: SavedPlan, opts: {ttlSeconds?: number; via?: string; onRefusal?: (error: DoctorError) => void} = {}): Promise<{steps: StepResult[]} | {refusal: Refusal}> {
   checkApplicable(saved, env)
   const ref = {name: saved.target.name, namespace: saved.target.namespace}
   const prepared = await verbNamed(saved.verb).prepare(contextOf(env), ref, saved.options)
@@ -147,8 +147,9 @@ export async function applySavedPlan(env: PipelineEnv, saved: SavedPlan, opts: {
   }
 
   const refuse = async (message: string): Promise<{refusal: Refusal}> => {
+    const error = new DoctorError('CONFLICT', message, 'The preview of the app as it is now follows: review it and plan again.', {changedSincePreview: true})
+    opts.onRefusal?.(error)
     const now = await makePlan(env, {verb: saved.verb, ref, options: saved.options, ttlSeconds: opts.ttlSeconds ?? DEFAULT_PLAN_TTL_SECONDS, via: opts.via})
-    const error = new DoctorError('CONFLICT', message, now.plan ? 'This is the change it would make now: review it and plan again to apply it.' : 'Nothing would be changed now.', {changedSincePreview: true})
     return {refusal: {error, now: {plan: now.plan, result: now.result}}}
   }
 
