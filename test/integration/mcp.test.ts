@@ -6,6 +6,7 @@ import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.
 import {BIN, tempDir} from '../support/cli.js'
 import {NOW, selfWaitApp} from '../fixtures/apps.js'
 import {EVIL, hostileStuckApp, unsafeChars} from '../fixtures/hostile.js'
+import {platformHpa, platformOutOfSyncApp} from '../fixtures/seed002.js'
 
 const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
 const READ_TOOLS = ['app_history', 'describe_backups', 'explain', 'list_findings']
@@ -183,6 +184,42 @@ describe('argo-doctor mcp (a real MCP client spawning the built binary, against 
     expect(json.error).to.include({code: 'REFUSED'})
     expect(json.error.message).to.match(/This plan expired at .*; nothing was written/)
     expect(stored()).to.deep.equal(before)
+  })
+
+  it('every write is undoable through plan_undo: ignore-status applied, then undone, the spec as it was', async () => {
+    server.put(platformOutOfSyncApp())
+    server.put(platformHpa())
+    const name = 'wealist-platform-prod'
+    const original = stored(name)
+    // The controller, played by the test: every spec change is reconciled.
+    let seen = JSON.stringify(original.spec)
+    const timer = setInterval(() => {
+      const app = stored(name)
+      if (JSON.stringify(app.spec) !== seen) {
+        seen = JSON.stringify(app.spec)
+        server.mutate(...APP, name, (o) => {
+          if (o.metadata.annotations) delete o.metadata.annotations['argocd.argoproj.io/refresh']
+          o.status.reconciledAt = new Date().toISOString()
+        })
+      }
+    }, 50)
+    try {
+      const client = await connect('--allow-writes', '--allow', 'ignore-status,undo', '--timeout', '10s')
+      const plan = textOf(await client.callTool({name: 'plan_ignore_status', arguments: {app: name}})).json
+      expect(textOf(await client.callTool({name: 'apply_plan', arguments: {plan_id: plan.plan_id}})).json).to.include({status: 'applied'})
+      expect(stored(name).spec.ignoreDifferences).to.not.deep.equal(original.spec.ignoreDifferences)
+      const backups = textOf(await client.callTool({name: 'describe_backups', arguments: {app: name}})).json.result.backups
+      expect(backups.map((b: {recipe: string}) => b.recipe)).to.deep.equal(['ignore-status'])
+      const undo = textOf(await client.callTool({name: 'plan_undo', arguments: {app: name, backup: backups[0].record}})).json
+      expect(undo).to.include({verb: 'undo'})
+      expect(textOf(await client.callTool({name: 'apply_plan', arguments: {plan_id: undo.plan_id}})).json).to.include({status: 'applied'})
+      expect(stored(name).spec).to.deep.equal(original.spec)
+      // A backup path the app's backups do not list is refused, never read.
+      const elsewhere = await client.callTool({name: 'plan_undo', arguments: {app: name, backup: '/etc/passwd'}})
+      expect(textOf(elsewhere).json.error.code).to.equal('USAGE')
+    } finally {
+      clearInterval(timer)
+    }
   })
 
   it('hostile cluster text (messages, names, annotations) and a hostile app name never reach the client raw', async () => {
