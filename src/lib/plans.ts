@@ -147,7 +147,7 @@ export async function applySavedPlan(env: PipelineEnv, saved: SavedPlan, opts: {
   }
 
   const refuse = async (message: string): Promise<{refusal: Refusal}> => {
-    const error = new DoctorError('CONFLICT', message, 'The preview of the app as it is now follows: review it and plan again.', {changedSincePreview: true})
+    const error = new DoctorError('CONFLICT', message, 'Review the change as it would be now (the new preview; `now` in JSON) and plan again to apply it.', {changedSincePreview: true})
     opts.onRefusal?.(error)
     const now = await makePlan(env, {verb: saved.verb, ref, options: saved.options, ttlSeconds: opts.ttlSeconds ?? DEFAULT_PLAN_TTL_SECONDS, via: opts.via})
     return {refusal: {error, now: {plan: now.plan, result: now.result}}}
