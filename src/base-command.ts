@@ -2,7 +2,7 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 import type {AppRef, Application} from './lib/app.js'
 import type {ConnectionFlags, Outcome, Step} from './lib/plan.js'
 import {describeApi, DoctorError, scrubSecrets} from './lib/errors.js'
-import {ExitCode} from './lib/exit-codes.js'
+import {ExitCode, exitCodeName} from './lib/exit-codes.js'
 import {interrupted, interruptSummary, markInterrupted} from './lib/interrupt.js'
 import {parseDuration} from './lib/duration.js'
 import {validateAppName, validateNamespace, validateSelector} from './lib/names.js'
@@ -62,6 +62,11 @@ export const connectionFlags = {
   verbosity: Flags.integer({char: 'v', description: 'kubectl\'s log level; 6 or more is --debug (-v is not --version).', helpGroup: 'OUTPUT'}),
 }
 
+/** The connection flags as printed commands repeat them (never the token). */
+export function connectionSpelling(flags: Pick<Interfaces.InferredFlags<typeof connectionFlags>, 'kubeconfig' | 'context' | 'cluster' | 'user' | 'server' | 'as' | 'as-group'>): ConnectionFlags {
+  return {kubeconfig: flags.kubeconfig, context: flags.context, cluster: flags.cluster, user: flags.user, server: flags.server, as: flags.as, asGroups: flags['as-group']}
+}
+
 /** -o json|yaml / --json in raw argv (for errors raised before or while flags are parsed). */
 export function outputFormat(argv: string[]): 'json' | 'yaml' | undefined {
   let format: 'json' | 'yaml' | undefined
@@ -89,6 +94,8 @@ export const changeFlags = {
   wait: Flags.boolean({description: 'Wait for the controller to act (--no-wait returns right after the write).', default: true, allowNo: true, helpGroup: 'SAFETY'}),
   filename: Flags.string({char: 'f', description: 'Work offline on an Application saved with `kubectl get app -o yaml` (implies --dry-run).', helpGroup: 'SAFETY'}),
   'as-of': asOfFlag({helpGroup: 'SAFETY'}),
+  'save-plan': Flags.string({description: 'Preview only, and save the plan (guarded patch, diff, who, when) to this file (0600) for review; `apply FILE` then applies exactly it.', helpValue: '<file>', helpGroup: 'SAFETY'}),
+  'plan-ttl': durationFlag({description: 'With --save-plan: how long the saved plan stays valid.', default: 3600, helpGroup: 'SAFETY'}),
 }
 
 /** Flags of commands that can act on many apps at once (one preview each, one confirmation). */
@@ -121,6 +128,8 @@ export abstract class DoctorCommand extends Command {
   /** Print connectionNote on stderr (explain puts it in its report's notes instead). */
   protected announceConnection = true
   protected abstract execute(): Promise<CommandResult>
+  /** The arguments are Application names, checked as such before anything is read (apply's is a file). */
+  protected argsAreAppNames = true
 
   /** Every command's arguments and -n go through the same name checks before anything is read. */
   protected async parse<F extends {[name: string]: any}, B extends {[name: string]: any}, A extends {[name: string]: any}>(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
@@ -134,7 +143,7 @@ export abstract class DoctorCommand extends Command {
     }
 
     if (typeof flags.namespace === 'string') validateNamespace(flags.namespace)
-    for (const name of out.argv) if (typeof name === 'string') validateAppName(name)
+    if (this.argsAreAppNames) for (const name of out.argv) if (typeof name === 'string') validateAppName(name)
     if (typeof flags.selector === 'string' && flags.selector.trim() !== '') validateSelector(flags.selector)
     return out
   }
@@ -152,9 +161,39 @@ export abstract class DoctorCommand extends Command {
 
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
-    const result = await this.execute()
+    const result = this.argv.some((a) => /^--save-plan(=|$)/.test(a)) ? await this.savePlan() : await this.execute()
     if (this.io.json) this.io.printJson(this.envelope(result.exitCode, {result: result.json}))
     process.exitCode = result.exitCode
+  }
+
+  /**
+   * --save-plan FILE on a changing verb: the one-app preview (server dry run), kept as a plan file
+   * that `apply FILE` applies exactly (lib/plans.ts). Nothing is written to the cluster.
+   */
+  private async savePlan(): Promise<CommandResult> {
+    const parsed = await this.parse(this.ctor)
+    const args = parsed.args as {app?: string}
+    const flags = parsed.flags as Connection & Change & {selector?: string; all?: boolean; 'save-plan': string; 'plan-ttl': number}
+    this.setupIo(flags)
+    const {VERBS, verbOptions} = await import('./lib/verbs.js')
+    const verb = VERBS[this.id ?? '']
+    if (!verb) throw new DoctorError('USAGE', `--save-plan is not offered by ${this.id}.`)
+    if (flags.selector || flags.all || flags.filename || parsed.argv.length > 1) throw new DoctorError('USAGE', '--save-plan saves the plan of one app on a cluster: name the app (not -l/--all/-f).', `Example: ${this.binName} ${this.id} my-app -n ${flags.namespace} --save-plan plan.json`)
+    const {makePlan, writePlanFile} = await import('./lib/plans.js')
+    const {source} = await this.fileOrCluster(flags)
+    const ref = await this.resolveRef(source, args.app, flags)
+    const env = this.pipelineEnv(source, flags)
+    const {plan, result} = await makePlan(env, {verb: verb.name, ref, options: verbOptions(verb, flags), ttlSeconds: flags['plan-ttl']})
+    if (!plan) {
+      this.io.info('No plan saved: there is nothing to change.')
+      return {json: {command: this.id, app: ref, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode}
+    }
+
+    await writePlanFile(flags['save-plan'], plan)
+    const {ourCommand} = await import('./lib/invocation.js')
+    this.io.out(`Plan ${plan.id} saved to ${flags['save-plan']} (valid until ${plan.expiresAt}). Review it, then apply exactly it with:`)
+    this.io.out(`  ${ourCommand(['apply', flags['save-plan']], env.conn)}`)
+    return {json: {command: this.id, app: ref, status: result.status, exitCode: result.exitCode, savedPlan: {file: flags['save-plan'], id: plan.id, expiresAt: plan.expiresAt}, steps: [result]}, exitCode: result.exitCode}
   }
 
   protected setupIo(flags: Pick<Connection, 'json' | 'color' | 'output'>): Io {
@@ -258,33 +297,23 @@ export abstract class DoctorCommand extends Command {
     throw new DoctorError('USAGE', 'Name the Application: APP argument missing.', `Example: ${this.binName} ${this.id} my-app -n argocd`)
   }
 
-  /**
-   * The recipe of a sync with hooks (force-presync, unstick --resync), with the AppProject's sync
-   * windows read once up front.
-   */
+  /** The recipe of a sync with hooks (force-presync, unstick --resync): lib/verbs.ts. */
   protected async syncBuilder(source: AppSource, ref: AppRef, opts: {now: () => Date; conn?: ConnectionFlags; prune?: boolean; revision?: string; reason?: string}): Promise<{build: (app: Application) => Outcome; first: Application}> {
-    const {buildForcePresyncPlan} = await import('./lib/recipes/force-presync.js')
-    const {first, windows, user} = await this.syncInputs(source, ref)
-    return {first, build: (app) => buildForcePresyncPlan(app, {now: opts.now(), user, prune: Boolean(opts.prune), revision: opts.revision, reason: opts.reason, conn: opts.conn, ...windows})}
+    const {syncBuilder} = await import('./lib/verbs.js')
+    return syncBuilder({source, now: opts.now, conn: opts.conn ?? {}}, ref, opts)
   }
 
-  /** What every verb that starts a sync reads first: the app, its AppProject's sync windows, and who asks. */
+  /** What every verb that starts a sync reads first: the app, its AppProject's sync windows, and who asks (lib/verbs.ts). */
   protected async syncInputs(source: AppSource, ref: AppRef): Promise<{first: Application; windows: Pick<ForcePresyncOptions, 'syncWindows' | 'syncWindowsUnchecked'>; user: string}> {
-    const {syncWindowInputs} = await import('./lib/recipes/force-presync.js')
-    const {projectWants} = await import('./lib/diagnose/related.js')
-    const first = await source.read(ref)
-    const wants = projectWants(first)
-    const related = await source.readRelated(first, wants)
-    const windows = syncWindowInputs(related.project, wants.project!)
-    const user = source.user || process.env.USER || process.env.USERNAME || 'unknown'
-    return {first, windows, user}
+    const {syncInputs} = await import('./lib/verbs.js')
+    return syncInputs(source, ref)
   }
 
   protected pipelineEnv(source: AppSource, flags: Connection & Change): PipelineEnv {
     return {
       io: this.io,
       source,
-      conn: {kubeconfig: flags.kubeconfig, context: flags.context, cluster: flags.cluster, user: flags.user, server: flags.server, as: flags.as, asGroups: flags['as-group']},
+      conn: connectionSpelling(flags),
       dryRun: flags['dry-run'] || Boolean(flags.filename),
       yes: flags.yes,
       wait: flags.wait,
@@ -301,8 +330,7 @@ export abstract class DoctorCommand extends Command {
    * kebab case ("ok", "findings", "nothing-to-do", "conflict", …, "error" for a failure).
    */
   protected envelope(exitCode: number, body: {result: unknown} | {error: Record<string, unknown>}): Record<string, unknown> {
-    const name = (Object.entries(ExitCode).find(([, code]) => code === exitCode)?.[0] ?? 'ERROR').toLowerCase().replaceAll('_', '-')
-    return {command: this.id ?? 'runbook', status: 'error' in body ? 'error' : name, exitCode, ...body, warnings: this.io.warnings}
+    return {command: this.id ?? 'runbook', status: 'error' in body ? 'error' : exitCodeName(exitCode), exitCode, ...body, warnings: this.io.warnings}
   }
 
   protected async catch(err: Error & {oclif?: {exit?: number}; code?: string}): Promise<void> {

@@ -1,9 +1,8 @@
 import {Args} from '@oclif/core'
 import {changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
-import type {Application} from '../lib/app.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {runRecipe} from '../lib/pipeline.js'
-import {buildApprovePrunePlan} from '../lib/recipes/approve-prune.js'
+import {VERBS} from '../lib/verbs.js'
 
 export default class ApprovePrune extends DoctorCommand {
   static summary = 'Approve the prune (Prune=confirm) or deletion (Delete=confirm) a sync or app deletion waits for.'
@@ -30,12 +29,8 @@ Lists what will be deleted (status.resources requiresPruning / requiresDeletionC
     const {source} = await this.fileOrCluster(flags)
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
-    const first = await source.read(ref)
-    const live = await source.readManaged(first, (r) => Boolean(r.requiresPruning || r.requiresDeletionConfirmation))
-    // One approval time for the whole run, so a re-plan after a controller write writes the same value.
-    const now = env.now()
-    const build = (app: Application) => buildApprovePrunePlan(app, {now, live})
-    const result = await runRecipe(env, ref, build, {firstRead: first})
+    const {step, firstRead, live} = await VERBS['approve-prune'].prepare(env, ref, flags)
+    const result = await runRecipe(env, ref, step.build, {firstRead})
     return {json: {command: 'approve-prune', app: ref, status: result.status, exitCode: result.exitCode, live, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
   }
 }

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {runRecipe} from '../lib/pipeline.js'
+import {VERBS} from '../lib/verbs.js'
 
 export default class ForcePresync extends DoctorCommand {
   static summary = 'Start a full sync with hooks (PreSync → Sync → PostSync), as `argocd app sync` would, and follow it.'
@@ -32,8 +33,8 @@ Refuses when an operation is already in progress (use unstick first). Warns when
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
 
-    const {build, first} = await this.syncBuilder(source, ref, {now: env.now, conn: env.conn, prune: flags.prune, revision: flags.revision, reason: flags.reason})
-    const result = await runRecipe(env, ref, build, {firstRead: first})
+    const {step, firstRead} = await VERBS['force-presync'].prepare(env, ref, flags)
+    const result = await runRecipe(env, ref, step.build, {firstRead})
     return {json: {command: 'force-presync', app: ref, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
   }
 }

@@ -1,14 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 import {changeFlags, connectionFlags, DoctorCommand, type CommandResult} from '../base-command.js'
-import type {Application} from '../lib/app.js'
 import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {runRecipe} from '../lib/pipeline.js'
-import {hpaWants} from '../lib/diagnose/related.js'
 import {oneLine} from '../lib/render/safe.js'
 import {sh} from '../lib/shell.js'
-import {isScalable} from '../lib/recipes/ignore-rules.js'
-import {buildIgnoreStatusPlan, validateExplicitEntry} from '../lib/recipes/ignore-status.js'
+import {validateExplicitEntry} from '../lib/recipes/ignore-status.js'
+import {VERBS} from '../lib/verbs.js'
 
 export default class IgnoreStatus extends DoctorCommand {
   static summary = 'Stop an endless OutOfSync loop: add spec.ignoreDifferences entries without losing existing ones.'
@@ -58,12 +56,8 @@ Existing entries stay exactly as they are; only the new paths are merged in (int
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
 
-    // The HPAs matter only when a scalable workload is OutOfSync (the replicas rule); one that cannot be read is reported, never guessed.
-    const first = await source.read(ref)
-    const needHpas = !explicit && (first.status?.resources ?? []).some((r) => r.status === 'OutOfSync' && isScalable(r))
-    const related = {hpas: needHpas ? (await source.readRelated(first, hpaWants(first))).hpas ?? [] : []}
-    const build = (app: Application) => buildIgnoreStatusPlan(app, {explicit, respect: flags.respect, related, allowMissing: flags['allow-missing'], conn: env.conn})
-    const result = await runRecipe(env, ref, build, {firstRead: first})
+    const {step, firstRead} = await VERBS['ignore-status'].prepare(env, ref, flags)
+    const result = await runRecipe(env, ref, step.build, {firstRead})
     const outOfSync = result.verify?.outOfSync
     if (result.verify?.status === 'ok' && outOfSync) {
       this.io.warn(oneLine(`${ref.name} is still ${result.verify.syncStatus ?? 'not Synced'}${outOfSync.length > 0 ? ` (${outOfSync.join(', ')})` : ''}: the remaining difference is not covered by these entries, or needs a sync. Check: ${sh('argocd', 'app', 'diff', ref.name)}`))

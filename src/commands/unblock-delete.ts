@@ -1,9 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
-import type {Application} from '../lib/app.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {runRecipe} from '../lib/pipeline.js'
-import {buildUnblockDeletePlan, UNBLOCK_DEFAULTS} from '../lib/recipes/unblock-delete.js'
+import {VERBS} from '../lib/verbs.js'
 
 export default class UnblockDelete extends DoctorCommand {
   static summary = 'Finish a stuck Application deletion: remove exactly the Argo CD finalizer(s) that cannot complete.'
@@ -31,15 +30,8 @@ Shows what each removal leaves behind (the app's managed resources, read live), 
     const {source} = await this.fileOrCluster(flags)
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
-    const first = await source.read(ref)
-    const live = first.metadata.deletionTimestamp ? await source.readManaged(first, () => true) : undefined
-    const build = (app: Application) => buildUnblockDeletePlan(app, {
-      now: env.now(),
-      force: flags.force,
-      controllerFreshSeconds: UNBLOCK_DEFAULTS.controllerFreshSeconds,
-      live,
-    })
-    const result = await runRecipe(env, ref, build, {firstRead: first})
+    const {step, firstRead, live} = await VERBS['unblock-delete'].prepare(env, ref, flags)
+    const result = await runRecipe(env, ref, step.build, {firstRead})
     return {json: {command: 'unblock-delete', app: ref, status: result.status, exitCode: result.exitCode, live, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
   }
 }

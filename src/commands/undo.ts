@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {changeFlags, connectionFlags, DoctorCommand, type CommandResult} from '../base-command.js'
-import type {Application} from '../lib/app.js'
 import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {runRecipe} from '../lib/pipeline.js'
+import {VERBS} from '../lib/verbs.js'
 import {renderTable} from '../lib/render/table.js'
 
 export default class Undo extends DoctorCommand {
@@ -32,7 +32,6 @@ Without --backup it picks the app's newest applied change that is not already re
     const {args, flags} = await this.parse(Undo)
     this.setupIo(flags)
     const backups = await import('../lib/backup.js')
-    const {analyzeUndo, buildUndoPlan} = await import('../lib/recipes/undo.js')
     if (flags.list) {
       if (!args.app && !flags.filename) throw new DoctorError('USAGE', 'Name the Application: APP argument missing.', `Example: ${this.binName} undo my-app -n argocd --list`)
       const ref = args.app ? {name: args.app, namespace: flags.namespace} : await this.resolveRef((await this.fileOrCluster(flags)).source, undefined, flags)
@@ -52,34 +51,9 @@ Without --backup it picks the app's newest applied change that is not already re
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
 
-    let chosen: Awaited<ReturnType<typeof backups.readBackup>>
-    // Changes an applied undo already reverted are never undone again (someone may have put the same thing back since).
-    const recorded = await backups.listBackups(ref)
-    const undone = backups.undoneBy(recorded)
-    if (flags.backup) {
-      chosen = await backups.readBackup(flags.backup, ref)
-    } else {
-      const applied = recorded.filter((e) => e.record.state === 'applied' && e.record.recipe !== 'undo')
-      const all = applied.filter((e) => !undone.has(e.id)).reverse()
-      if (all.length === 0) {
-        this.io.out(`undo: ${ref.namespace}/${ref.name} — ${applied.length > 0
-          ? `Nothing to undo: every applied argo-doctor change of this app recorded in ${backups.backupDir()} is already undone (undo --list shows them).`
-          : `nothing to do: no applied argo-doctor change of this app is recorded in ${backups.backupDir()}.`}`)
-        return {json: {command: 'undo', app: ref, status: 'nothing-to-do', exitCode: ExitCode.NOTHING_TO_DO, steps: []}, exitCode: ExitCode.NOTHING_TO_DO}
-      }
-
-      // The newest change not undone yet that still has something to revert.
-      const current = await source.read(ref)
-      chosen = all.find((e) => {
-        const a = analyzeUndo(current, e.record)
-        return a.reverts.length > 0 || a.conflicts.length > 0
-      }) ?? all[0]
-    }
-
-    this.io.info(`Undoing ${chosen.record.recipe} of ${chosen.record.time} (${chosen.file}).`)
-    const by = undone.get(chosen.id)
-    const build = (app: Application) => buildUndoPlan(app, {record: chosen.record, backupFile: chosen.file, id: chosen.id, undoneBy: by && {file: by.file, time: by.record.time}})
-    const result = await runRecipe(env, ref, build)
-    return {json: {command: 'undo', app: ref, undoes: chosen.file, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
+    const {step, firstRead, undoes, notice} = await VERBS.undo.prepare(env, ref, flags)
+    if (notice) this.io.info(notice)
+    const result = await runRecipe(env, ref, step.build, {firstRead})
+    return {json: {command: 'undo', app: ref, ...(undoes ? {undoes} : {}), status: result.status, exitCode: result.exitCode, steps: undoes ? [result] : []}, exitCode: result.exitCode ?? ExitCode.OK}
   }
 }

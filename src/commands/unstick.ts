@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 import {batchFlags, changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
 import {DoctorError} from '../lib/errors.js'
 import {runBatch, runSteps} from '../lib/pipeline.js'
-import {UNSTICK_DEFAULTS, unstickSteps} from '../lib/recipes/unstick.js'
+import {UNSTICK_DEFAULTS} from '../lib/recipes/unstick.js'
+import {VERBS} from '../lib/verbs.js'
 
 export default class Unstick extends DoctorCommand {
   static summary = 'Clear a stuck sync operation, then hard-refresh the app.'
@@ -41,28 +42,18 @@ Apps waiting for their own health (an App-of-Apps that includes its own manifest
     this.setupIo(flags)
     const {source} = await this.fileOrCluster(flags)
     const env = this.pipelineEnv(source, flags)
-    const options = {
-      now: env.now,
-      minAgeSeconds: flags['min-age'],
-      force: flags.force,
-      controllerFreshSeconds: UNSTICK_DEFAULTS.controllerFreshSeconds,
-      excludeSelf: flags['exclude-self'],
-      sourceIndex: flags['source-index'],
-      terminate: flags.terminate,
-      terminateTimeoutSeconds: flags['terminate-timeout'],
-      conn: env.conn,
-    }
     if (flags.selector || flags.all) {
       if (flags['exclude-self'] || flags.resync) throw new DoctorError('USAGE', '--exclude-self and --resync act on one app at a time; name the app instead of -l/--all.')
       const {refs, listed} = await this.selectTargets(source, args.app ? [args.app] : [], flags)
-      const batch = await runBatch(env, refs, unstickSteps(options), {verb: 'Unstick', max: flags.max, concurrency: flags.concurrency, listed})
+      // Without --resync the sequence needs nothing read up front: the same Step for every app.
+      const {step} = await VERBS.unstick.prepare(env, {name: '', namespace: flags.namespace}, flags)
+      const batch = await runBatch(env, refs, step, {verb: 'Unstick', max: flags.max, concurrency: flags.concurrency, listed})
       return {json: {command: 'unstick', apps: batch.entries, exitCode: batch.exitCode}, exitCode: batch.exitCode}
     }
 
     const ref = await this.resolveRef(source, args.app, flags)
-    const sync = flags.resync ? await this.syncBuilder(source, ref, {now: env.now, conn: env.conn}) : undefined
-    const resync = sync && {build: sync.build, timeoutSeconds: flags['sync-timeout']}
-    const steps = await runSteps(env, ref, unstickSteps({...options, resync}), {firstRead: sync?.first})
+    const {step, firstRead} = await VERBS.unstick.prepare(env, ref, flags)
+    const steps = await runSteps(env, ref, step, {firstRead})
     const last = steps.at(-1)!
     return {json: {command: 'unstick', app: ref, status: last.status, exitCode: last.exitCode, steps}, exitCode: last.exitCode}
   }

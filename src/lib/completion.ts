@@ -27,7 +27,7 @@ interface ManifestCommand {
 
 const NO_FILES = 4
 const FILES = 0
-const FILE_FLAGS = new Set(['kubeconfig', 'filename', 'certificate-authority'])
+const FILE_FLAGS = new Set(['kubeconfig', 'filename', 'certificate-authority', 'save-plan'])
 /** oclif's help command, which the manifest of our commands does not list. */
 const EXTRA_COMMANDS = ['help']
 
@@ -106,6 +106,8 @@ export async function complete(root: string, args: string[]): Promise<Completion
   }
 
   if ('app' in command.args && positionals === 0 && !flags.filename) return starting(await applicationNames(flags))
+  // apply FILE: a saved plan.
+  if ('file' in command.args && positionals === 0) return {candidates: [], directive: FILES}
   return {candidates: [], directive: NO_FILES}
 }
 

@@ -47,6 +47,11 @@ export const ExitCode = {
 export type ExitCodeName = keyof typeof ExitCode
 export type ExitCodeValue = (typeof ExitCode)[ExitCodeName]
 
+/** The exit code's name in kebab case ("ok", "findings", "nothing-to-do", "conflict", …): the JSON envelope's status. */
+export function exitCodeName(code: number): string {
+  return (Object.entries(ExitCode).find(([, c]) => c === code)?.[0] ?? 'ERROR').toLowerCase().replaceAll('_', '-')
+}
+
 /** What each code means, as the README's table says it (generated from this: `npm run docs`). */
 export const exitCodeMeaning: Record<ExitCodeName, string> = {
   OK: 'success; explain: everything green (no findings, or informational ones only)',
@@ -57,13 +62,13 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   FORBIDDEN: 'RBAC forbids the request (403); the message names verb and resource',
   CONFIG: 'kubeconfig missing or invalid, unknown context, or credentials that cannot be sent (e.g. a token with a line break inside it; the token is never printed)',
   UNREACHABLE: 'API server unreachable or not answering as the API does (e.g. a LIST answered with an HTML page or a Status instead of a list)',
-  CONFLICT: 'object changed between preview and apply (also: a write race lost after bounded retries); nothing written',
+  CONFLICT: 'object changed between preview and apply (also: a write race lost after bounded retries; a saved plan whose app changed, with the new preview); nothing written',
   REJECTED: 'API server rejected the change (400/422); its reason is printed',
   TIMEOUT: 'applied, but the controller did not finish within `--timeout`',
   NEEDS_CONFIRMATION: 'confirmation needed and no terminal: use `--yes` or `--dry-run`',
   DECLINED: 'you answered no at the prompt; nothing written',
   NOTHING_TO_DO: 'the app is not in the state this command fixes; nothing written',
-  REFUSED: 'refused by a safety check (young operation, sync window, operation in progress, an unsafe backup directory, an undo that would overwrite someone else\'s change, `--max`); nothing written',
+  REFUSED: 'refused by a safety check (young operation, sync window, operation in progress, an unsafe backup directory, an undo that would overwrite someone else\'s change, `--max`, an expired plan or one made on another API server); nothing written',
   OPERATION_FAILED: 'the sync operation finished Failed or Error (`verify.phase` in JSON says which)',
   UNVERIFIED: 'applied, but the result could not be verified (the API server was lost during verify); check with explain',
   FINDINGS: 'explain found warning or critical problems, or something in an app is not green',

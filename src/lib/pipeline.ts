@@ -37,6 +37,17 @@ export interface PipelineEnv {
   signal?: AbortSignal
   /** Bounds the requests of many apps at once (runBatch); waits for the controller are not bounded. */
   writeSlots?: <T>(fn: () => Promise<T>) => Promise<T>
+  /** Who asks besides the kubeconfig user, named in the Event (e.g. 'MCP client "claude-code"'). */
+  actor?: string
+  /** Called with each one-app preview a dry run makes (--save-plan, MCP plan_<verb>: stop after the preview and keep it). */
+  onPreview?: (preview: Preview) => void
+}
+
+/** A previewed change: the plan, the object it was made from, and what the user was shown (diff, kubectl). */
+export interface Preview {
+  plan: Plan
+  before: Application
+  result: StepResult
 }
 
 export interface StepResult {
@@ -201,6 +212,7 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
         resourceVersion: {before: before.metadata.resourceVersion},
       }
       if (env.dryRun || env.source.kind === 'file') {
+        env.onPreview?.({plan, before, result})
         if (!opts.compact) {
           io.out()
           io.out(io.paint('dim', 'Dry run: nothing was changed.'))
@@ -773,7 +785,7 @@ let eventWarningGiven = false
 async function recordEvent(env: PipelineEnv, written: Application, plan: Plan, before: Application, backupFile: string): Promise<void> {
   const reason = `ArgoDoctor${plan.recipe.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`
   const who = env.source.user || process.env.USER || 'unknown'
-  const message = `${plan.summary} By ${who} with argo-doctor ${plan.recipe} (resourceVersion ${before.metadata.resourceVersion} → ${written.metadata.resourceVersion}); backup of the object before the change: ${backupFile} on ${hostname()}.`
+  const message = `${plan.summary} By ${who}${env.actor ? ` via ${env.actor}` : ''} with argo-doctor ${plan.recipe} (resourceVersion ${before.metadata.resourceVersion} → ${written.metadata.resourceVersion}); backup of the object before the change: ${backupFile} on ${hostname()}.`
   try {
     await env.source.recordEvent(written, {reason, message, type: 'Normal'})
   } catch (error) {

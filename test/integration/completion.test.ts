@@ -26,7 +26,7 @@ describe('shell completion (built CLI; kubectl plugin completion through the rea
   it('commands, then the directive line (no file completion)', async () => {
     const r = await runCli(['__complete', ''])
     expect(r.exitCode).to.equal(0)
-    expect(lines(r.stdout)).to.deep.equal(['approve-prune', 'completion', 'explain', 'force-presync', 'hard-refresh', 'help', 'ignore-status', 'pause-sync', 'resume-sync', 'retry-sync', 'rollback', 'runbook', 'unblock-delete', 'undo', 'unstick', ':4'])
+    expect(lines(r.stdout)).to.deep.equal(['apply', 'approve-prune', 'completion', 'explain', 'force-presync', 'hard-refresh', 'help', 'ignore-status', 'mcp', 'pause-sync', 'resume-sync', 'retry-sync', 'rollback', 'runbook', 'unblock-delete', 'undo', 'unstick', ':4'])
     expect(lines((await runCli(['__complete', 'un'])).stdout)).to.deep.equal(['unblock-delete', 'undo', 'unstick', ':4'])
   })
 
@@ -36,6 +36,8 @@ describe('shell completion (built CLI; kubectl plugin completion through the rea
     expect(lines((await runCli(['__complete', 'unstick', 'x', '--dr'])).stdout)).to.deep.equal(['--dry-run', ':4'])
     expect(lines((await runCli(['__complete', 'explain', '-o', ''])).stdout)).to.deep.equal(['json', 'yaml', ':4'])
     expect(lines((await runCli(['__complete', 'explain', '-f', ''])).stdout)).to.deep.equal([':0'])
+    expect(lines((await runCli(['__complete', 'unstick', 'x', '--save-plan', ''])).stdout)).to.deep.equal([':0'])
+    expect(lines((await runCli(['__complete', 'apply', ''])).stdout)).to.deep.equal([':0'])
   })
 
   it('Application names from the cluster, in -n (default argocd), filtered by what is typed', async () => {
