@@ -11,7 +11,6 @@ import type {OfflineClock} from './lib/capture-time.js'
 import {indentLines} from './lib/render/safe.js'
 import type {AppSource, KubeObject} from './lib/source.js'
 import type {PipelineEnv} from './lib/pipeline.js'
-import type {ForcePresyncOptions} from './lib/recipes/force-presync.js'
 
 /** The clock ARGO_DOCTOR_NOW pins, if it does (reproducible demos and golden tests). */
 export function pinnedNow(): Date | undefined {
@@ -301,12 +300,6 @@ export abstract class DoctorCommand extends Command {
   protected async syncBuilder(source: AppSource, ref: AppRef, opts: {now: () => Date; conn?: ConnectionFlags; prune?: boolean; revision?: string; reason?: string}): Promise<{build: (app: Application) => Outcome; first: Application}> {
     const {syncBuilder} = await import('./lib/verbs.js')
     return syncBuilder({source, now: opts.now, conn: opts.conn ?? {}}, ref, opts)
-  }
-
-  /** What every verb that starts a sync reads first: the app, its AppProject's sync windows, and who asks (lib/verbs.ts). */
-  protected async syncInputs(source: AppSource, ref: AppRef): Promise<{first: Application; windows: Pick<ForcePresyncOptions, 'syncWindows' | 'syncWindowsUnchecked'>; user: string}> {
-    const {syncInputs} = await import('./lib/verbs.js')
-    return syncInputs(source, ref)
   }
 
   protected pipelineEnv(source: AppSource, flags: Connection & Change): PipelineEnv {

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {batchFlags, changeFlags, connectionFlags, DoctorCommand, type CommandResult} from '../base-command.js'
-import type {Application} from '../lib/app.js'
-import {buildPausePlan} from '../lib/recipes/pause-sync.js'
+import {VERBS} from '../lib/verbs.js'
 
 export default class PauseSync extends DoctorCommand {
   static summary = 'Stop Argo CD from fighting the person fixing an incident: turn auto-sync (or only self-heal) off, recorded so resume-sync puts back exactly what was there.'
@@ -29,7 +28,7 @@ Works on one app, several, a label selector or every app in the namespace.`
     this.setupIo(flags)
     const {source} = await this.fileOrCluster(flags)
     const env = this.pipelineEnv(source, flags)
-    const user = source.user || process.env.USER || process.env.USERNAME || 'unknown'
-    return this.runOnTargets('pause-sync', source, env, argv as string[], {build: (app: Application) => buildPausePlan(app, {now: env.now(), user, selfHealOnly: flags['self-heal-only'], reason: flags.reason, conn: env.conn})}, flags, 'Pause auto-sync of')
+    const {step} = await VERBS['pause-sync'].prepare(env, {name: '', namespace: flags.namespace}, flags)
+    return this.runOnTargets('pause-sync', source, env, argv as string[], step, flags, 'Pause auto-sync of')
   }
 }

@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 import {batchFlags, changeFlags, connectionFlags, DoctorCommand, type CommandResult} from '../base-command.js'
-import type {Application} from '../lib/app.js'
-import {buildResumePlan} from '../lib/recipes/pause-sync.js'
+import {VERBS} from '../lib/verbs.js'
 
 export default class ResumeSync extends DoctorCommand {
   static summary = 'Put back the auto-sync (or self-heal) setting that pause-sync or rollback turned off, exactly as it was.'
@@ -25,6 +24,7 @@ Works on one app, several, a label selector or every app in the namespace.`
     this.setupIo(flags)
     const {source} = await this.fileOrCluster(flags)
     const env = this.pipelineEnv(source, flags)
-    return this.runOnTargets('resume-sync', source, env, argv as string[], {build: (app: Application) => buildResumePlan(app)}, flags, 'Resume auto-sync of')
+    const {step} = await VERBS['resume-sync'].prepare(env, {name: '', namespace: flags.namespace}, flags)
+    return this.runOnTargets('resume-sync', source, env, argv as string[], step, flags, 'Resume auto-sync of')
   }
 }

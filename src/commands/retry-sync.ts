@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
 import {runRecipe} from '../lib/pipeline.js'
-import {buildRetrySyncPlan} from '../lib/recipes/retry-sync.js'
+import {VERBS} from '../lib/verbs.js'
 
 export default class RetrySync extends DoctorCommand {
   static summary = 'Re-run the last failed sync — only the failed resources, or all of them — with the sync options that fix the recorded failure (Replace, ServerSideApply, SkipDryRunOnMissingResource).'
@@ -34,9 +34,8 @@ By default only the failed resources are synced (as argocd app sync --resource);
     const {source} = await this.fileOrCluster(flags)
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
-    const {first, windows, user} = await this.syncInputs(source, ref)
-    const options = {allResources: flags['all-resources'], replace: flags.replace, force: flags.force, serverSide: flags['server-side'], skipDryRun: flags['skip-dry-run'], prune: flags.prune}
-    const result = await runRecipe(env, ref, (app) => buildRetrySyncPlan(app, {now: env.now(), user, conn: env.conn, ...windows, ...options}), {firstRead: first})
+    const {step, firstRead} = await VERBS['retry-sync'].prepare(env, ref, flags)
+    const result = await runRecipe(env, ref, step.build, {firstRead})
     return {json: {command: 'retry-sync', app: ref, status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode}
   }
 }

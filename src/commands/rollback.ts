@@ -3,9 +3,10 @@ import {changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandR
 import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {runRecipe} from '../lib/pipeline.js'
-import {buildRollbackPlan, defaultEntry, HISTORY_HEADER, historyOf, historyRows, isCurrent} from '../lib/recipes/rollback.js'
+import {defaultEntry, HISTORY_HEADER, historyOf, historyRows, isCurrent} from '../lib/recipes/rollback.js'
 import {chooseOne} from '../lib/render/prompt.js'
 import {renderTable} from '../lib/render/table.js'
+import {VERBS} from '../lib/verbs.js'
 
 export default class Rollback extends DoctorCommand {
   static summary = 'Roll an app back to an earlier deployment from its history, as `argocd app rollback` would, turning auto-sync off in the same guarded write (undo turns it back on).'
@@ -36,7 +37,10 @@ Auto-sync stays off until \`undo\` restores it exactly, or until Git is fixed an
     const {source} = await this.fileOrCluster(flags)
     const ref = await this.resolveRef(source, args.app, flags)
     const env = this.pipelineEnv(source, flags)
-    const {first, windows, user} = await this.syncInputs(source, ref)
+    // The options object is read when the plan is built: the entry picked below goes into it.
+    const options: Record<string, unknown> = {...flags}
+    const {step, firstRead} = await VERBS.rollback.prepare(env, ref, options)
+    const first = firstRead!
     const rows = historyRows(first)
     if (rows.length > 0) {
       this.io.out(`Deployment history of ${ref.namespace}/${first.metadata.name} (status.history):`)
@@ -56,7 +60,8 @@ Auto-sync stays off until \`undo\` restores it exactly, or until Git is fixed an
       throw new DoctorError('USAGE', `--to ${flags.to}: ${first.metadata.name} has no deployment with that history ID (IDs: ${historyOf(first).map((h) => h.id).join(', ')}).`, 'Pick one of the IDs in the table above.')
     }
 
-    const result = await runRecipe(env, ref, (app) => buildRollbackPlan(app, {now: env.now(), user, to, prune: flags.prune, reason: flags.reason, conn: env.conn, ...windows}), {firstRead: first})
+    options.to = to
+    const result = await runRecipe(env, ref, step.build, {firstRead: first})
     const history = historyOf(first)
     return {json: {command: 'rollback', app: ref, status: result.status, exitCode: result.exitCode, history, steps: [result]}, exitCode: result.exitCode ?? ExitCode.OK}
   }

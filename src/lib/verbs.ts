@@ -244,8 +244,79 @@ const undo: Verb = {
   },
 }
 
+const rollback: Verb = {
+  name: 'rollback',
+  summary: 'Roll the app back to an earlier status.history entry as `argocd app rollback` does, turning auto-sync off in the same guarded write (undo or resume-sync turn it back on).',
+  destructive: true,
+  idempotent: false,
+  timeoutSeconds: 600,
+  options: {
+    to: {type: 'integer', description: 'The status.history ID to roll back to (default: the newest entry before the current deployment).'},
+    prune: {type: 'boolean', description: 'Delete resources that are not in the manifests of that revision. Off by default.'},
+    reason: {type: 'string', description: 'Why you are rolling back; recorded in the operation.'},
+  },
+  async prepare(ctx, ref, options) {
+    const {buildRollbackPlan} = await import('./recipes/rollback.js')
+    const {first, windows, user} = await syncInputs(ctx.source, ref)
+    const build = (app: Application) => buildRollbackPlan(app, {now: ctx.now(), user, to: int(options, 'to'), prune: bool(options, 'prune'), reason: str(options, 'reason'), conn: ctx.conn, ...windows})
+    return {step: {build}, firstRead: first}
+  },
+}
+
+const retrySync: Verb = {
+  name: 'retry-sync',
+  summary: 'Re-run the last failed sync for the resources that failed (or all), with the sync options that fix the recorded failure, set on the operation only.',
+  destructive: true,
+  idempotent: false,
+  timeoutSeconds: 600,
+  options: {
+    'all-resources': {type: 'boolean', description: 'Sync every resource (hooks run), not only the ones that failed.'},
+    replace: {type: 'boolean', description: 'Sync option Replace=true.'},
+    force: {type: 'boolean', description: 'Force: delete and re-create what cannot be replaced (implies replace).'},
+    'server-side': {type: 'boolean', description: 'Sync option ServerSideApply=true.'},
+    'skip-dry-run': {type: 'boolean', description: 'Sync option SkipDryRunOnMissingResource=true.'},
+    prune: {type: 'boolean', description: 'Delete resources that are no longer in Git. Off by default.'},
+  },
+  async prepare(ctx, ref, options) {
+    const {buildRetrySyncPlan} = await import('./recipes/retry-sync.js')
+    const {first, windows, user} = await syncInputs(ctx.source, ref)
+    const chosen = {allResources: bool(options, 'all-resources'), replace: bool(options, 'replace'), force: bool(options, 'force'), serverSide: bool(options, 'server-side'), skipDryRun: bool(options, 'skip-dry-run'), prune: bool(options, 'prune')}
+    return {step: {build: (app) => buildRetrySyncPlan(app, {now: ctx.now(), user, conn: ctx.conn, ...windows, ...chosen})}, firstRead: first}
+  },
+}
+
+const pauseSync: Verb = {
+  name: 'pause-sync',
+  summary: 'Turn auto-sync (or only self-heal) off for the incident, recording exactly what was there so resume-sync restores it.',
+  destructive: false,
+  idempotent: true,
+  timeoutSeconds: 60,
+  options: {
+    'self-heal-only': {type: 'boolean', description: 'Only turn self-heal off; auto-sync keeps deploying new commits.'},
+    reason: {type: 'string', description: 'Why; recorded with the pause and shown by explain.'},
+  },
+  async prepare(ctx, _ref, options) {
+    const {buildPausePlan} = await import('./recipes/pause-sync.js')
+    const user = ctx.source.user || process.env.USER || process.env.USERNAME || 'unknown'
+    return {step: {build: (app) => buildPausePlan(app, {now: ctx.now(), user, selfHealOnly: bool(options, 'self-heal-only'), reason: str(options, 'reason'), conn: ctx.conn})}}
+  },
+}
+
+const resumeSync: Verb = {
+  name: 'resume-sync',
+  summary: 'Put back the auto-sync setting that pause-sync or rollback turned off, exactly as recorded (refused if it changed since).',
+  destructive: false,
+  idempotent: true,
+  timeoutSeconds: 60,
+  options: {},
+  async prepare() {
+    const {buildResumePlan} = await import('./recipes/pause-sync.js')
+    return {step: {build: (app) => buildResumePlan(app)}}
+  },
+}
+
 /** Every changing verb, by name. New verbs: one line here. */
-export const VERBS: Record<string, Verb> = Object.fromEntries([unstick, hardRefresh, forcePresync, ignoreStatus, approvePrune, unblockDelete, undo].map((v) => [v.name, v]))
+export const VERBS: Record<string, Verb> = Object.fromEntries([unstick, hardRefresh, forcePresync, ignoreStatus, approvePrune, unblockDelete, undo, rollback, retrySync, pauseSync, resumeSync].map((v) => [v.name, v]))
 
 export function verbNamed(name: string): Verb {
   const verb = VERBS[name]

@@ -10,7 +10,7 @@ import {platformHpa, platformOutOfSyncApp} from '../fixtures/seed002.js'
 
 const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
 const READ_TOOLS = ['app_history', 'describe_backups', 'explain', 'list_findings']
-const VERB_TOOLS = ['plan_approve_prune', 'plan_force_presync', 'plan_hard_refresh', 'plan_ignore_status', 'plan_unblock_delete', 'plan_undo', 'plan_unstick']
+const VERB_TOOLS = ['plan_approve_prune', 'plan_force_presync', 'plan_hard_refresh', 'plan_ignore_status', 'plan_unblock_delete', 'plan_undo', 'plan_unstick', 'plan_rollback', 'plan_retry_sync', 'plan_pause_sync', 'plan_resume_sync']
 
 /** The text of a tool result, checked to carry no raw control character, parsed. */
 function textOf(result: unknown): {text: string; json: any} {

@@ -60,7 +60,7 @@ describe('undo (built CLI against a real HTTP API server)', function () {
 
     const again = await cli(['undo', PLATFORM, '--yes'])
     expect(again.exitCode, again.stdout + again.stderr).to.equal(13)
-    expect(again.stdout).to.include('Nothing to undo')
+    expect(again.stdout).to.include('nothing to do: every applied argo-doctor change of this app')
   })
 
   it('never undoes a change twice: a teammate re-adds what the first undo removed; a second undo leaves it (exit 13); --list says which change is undone', async () => {
@@ -79,7 +79,7 @@ describe('undo (built CLI against a real HTTP API server)', function () {
 
     const again = await cli(['undo', PLATFORM, '--yes', '--no-wait'])
     expect(again.exitCode, again.stdout + again.stderr).to.equal(13)
-    expect(again.stdout).to.match(/Nothing to undo: .*already undone/)
+    expect(again.stdout).to.match(/nothing to do: every applied .*already undone/)
     expect(writes()).to.have.length(writesBefore)
     expect(stored(PLATFORM).spec).to.deep.equal(teammates.spec)
 

@@ -470,7 +470,7 @@ describe('causes from the message catalogue (messages from the emitters)', () =>
     for (const words of ['must have at most', 'may not be more than']) {
       const m = `CustomResourceDefinition.apiextensions.k8s.io "prometheuses.monitoring.coreos.com" is invalid: metadata.annotations: Too long: ${words} 262144 bytes`
       const f = one(failed(`one or more objects failed to apply, reason: ${m}`, [{group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', name: 'prometheuses.monitoring.coreos.com', status: 'SyncFailed', message: m}]), 'sync-failed-annotations-too-long')
-      expect(f.fix.steps[0]).to.equal('Sync it with server-side apply, which stores no such annotation: argo-doctor retry my-app -n argocd --option ServerSideApply=true')
+      expect(f.fix.steps[0]).to.equal('Sync it with server-side apply, which stores no such annotation: argo-doctor retry-sync my-app -n argocd --server-side')
     }
   })
 

@@ -29,7 +29,7 @@ export const degradedAfterDeploy: Matcher = {
     if (since) evidence.push(evTime('status.health.lastTransitionTime', since, ctx.now))
     evidence.push(ev(`status.history[${history.length - 1}]`, `ID ${newest.id}, revision ${short(currentRevisions(app))}`, newest.deployedAt ? `deployed ${newest.deployedAt}` : undefined))
     evidence.push(ev(`status.history[${history.indexOf(previous)}]`, `ID ${previous.id}, revision ${short(revisionsOf(previous))}`, previous.deployedAt ? `deployed ${previous.deployedAt}` : undefined))
-    for (const d of degraded.slice(0, 3)) evidence.push(ev(`status.resources[${d.index}].health.message`, d.item.health?.message ?? 'Degraded', resourceId(d.item)))
+    for (const d of degraded.slice(0, 3)) evidence.push(d.item.health?.message ? ev(`status.resources[${d.index}].health.message`, d.item.health.message, resourceId(d.item)) : ev(`status.resources[${d.index}].health.status`, d.item.health?.status ?? null, resourceId(d.item)))
     const auto = app.spec.syncPolicy?.automated && (app.spec.syncPolicy.automated as {enabled?: boolean}).enabled !== false
     return {
       id: 'degraded-after-deploy',
