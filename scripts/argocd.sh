@@ -307,8 +307,12 @@ EOF
     ARGOCD_TLS_DATA_PATH="$ASTATE/config/tls"
   )
 
-  # repo-server: plaintext gRPC on loopback.
+  # repo-server: plaintext gRPC on loopback. From v3.6 --client-ca-path defaults to a
+  # mounted-Secret path, which --disable-tls refuses: empty it where the flag exists.
   t0=$(now_ms)
+  local repo_help repo_extra=()
+  repo_help="$(ARGOCD_BINARY_NAME=argocd-repo-server "$BIN" --help 2>&1 || true)"
+  if [[ "$repo_help" == *--client-ca-path* ]]; then repo_extra+=(--client-ca-path=); fi
   start_detached repo-server "$ASTATE/repo-server.log" "${common_env[@]}" \
     ARGOCD_BINARY_NAME=argocd-repo-server \
     "$BIN" \
@@ -316,7 +320,7 @@ EOF
     --metrics-address 127.0.0.1 --metrics-port "$repo_metrics_port" \
     --redis "127.0.0.1:$redis_port" \
     --revision-cache-expiration "$REVISION_CACHE" \
-    --disable-tls \
+    --disable-tls "${repo_extra[@]}" \
     --logformat text --loglevel "$LOGLEVEL"
   wait_until repo-server "$ASTATE/repo-server.pid" \
     curl -fsS --max-time 2 "http://127.0.0.1:$repo_metrics_port/healthz?full=true"
