@@ -310,11 +310,19 @@ EOF
   # repo-server: plaintext gRPC on loopback. From v3.6 --client-ca-path defaults to a
   # mounted-Secret path, which --disable-tls refuses: empty it where the flag exists.
   t0=$(now_ms)
-  local repo_help repo_extra=()
+  local repo_help repo_extra=() argo_dir
+  # v3.6's repo-server runs git-verify-wrapper.sh (shipped in the image, from the
+  # module's hack/) on every manifest generation, GnuPG enabled or not.
+  argo_dir="$(cd "$MOD_DIR" && "$GO" list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3 2>/dev/null || true)"
+  mkdir -p "$ASTATE/bin"
+  if [[ -f "$argo_dir/hack/git-verify-wrapper.sh" ]]; then
+    install -m 755 "$argo_dir/hack/git-verify-wrapper.sh" "$ASTATE/bin/git-verify-wrapper.sh"
+  fi
   repo_help="$(ARGOCD_BINARY_NAME=argocd-repo-server "$BIN" --help 2>&1 || true)"
   if [[ "$repo_help" == *--client-ca-path* ]]; then repo_extra+=(--client-ca-path=); fi
   start_detached repo-server "$ASTATE/repo-server.log" "${common_env[@]}" \
     ARGOCD_BINARY_NAME=argocd-repo-server \
+    PATH="$ASTATE/bin:$PATH" \
     "$BIN" \
     --address 127.0.0.1 --port "$repo_port" \
     --metrics-address 127.0.0.1 --metrics-port "$repo_metrics_port" \
