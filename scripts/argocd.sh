@@ -26,8 +26,8 @@
 #
 # Environment:
 #   ARGO_DOCTOR_E2E_CACHE   binary cache root (default ~/.cache/argo-doctor-e2e)
-#   ARGO_DOCTOR_E2E_ARGOCD_MODULE  wrapper Go module (default test/e2e/argocd = v3.6.x;
-#                           test/e2e/argocd-3.2 = v3.2.11): its go.mod is the version
+#   ARGO_DOCTOR_E2E_ARGOCD_MODULE  wrapper Go module (default test/e2e/argocd-3.2 = v3.2.11;
+#                           test/e2e/argocd = v3.6.2): its go.mod is the version
 #                           and, by its `toolchain` line, the GOTOOLCHAIN
 #   ARGO_DOCTOR_E2E_DIR     state dir shared with cluster.sh (default /tmp/argo-doctor-e2e);
 #                           Argo CD's files go to $DIR/argocd, the git repo to $DIR/git
@@ -307,16 +307,28 @@ EOF
     ARGOCD_TLS_DATA_PATH="$ASTATE/config/tls"
   )
 
-  # repo-server: plaintext gRPC on loopback.
+  # repo-server: plaintext gRPC on loopback. From v3.6 --client-ca-path defaults to a
+  # mounted-Secret path, which --disable-tls refuses: empty it where the flag exists.
   t0=$(now_ms)
+  local repo_help repo_extra=() argo_dir
+  # v3.6's repo-server runs git-verify-wrapper.sh (shipped in the image, from the
+  # module's hack/) on every manifest generation, GnuPG enabled or not.
+  argo_dir="$(cd "$MOD_DIR" && "$GO" list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3 2>/dev/null || true)"
+  mkdir -p "$ASTATE/bin"
+  if [[ -f "$argo_dir/hack/git-verify-wrapper.sh" ]]; then
+    install -m 755 "$argo_dir/hack/git-verify-wrapper.sh" "$ASTATE/bin/git-verify-wrapper.sh"
+  fi
+  repo_help="$(ARGOCD_BINARY_NAME=argocd-repo-server "$BIN" --help 2>&1 || true)"
+  if [[ "$repo_help" == *--client-ca-path* ]]; then repo_extra+=(--client-ca-path=); fi
   start_detached repo-server "$ASTATE/repo-server.log" "${common_env[@]}" \
     ARGOCD_BINARY_NAME=argocd-repo-server \
+    PATH="$ASTATE/bin:$PATH" \
     "$BIN" \
     --address 127.0.0.1 --port "$repo_port" \
     --metrics-address 127.0.0.1 --metrics-port "$repo_metrics_port" \
     --redis "127.0.0.1:$redis_port" \
     --revision-cache-expiration "$REVISION_CACHE" \
-    --disable-tls \
+    --disable-tls "${repo_extra[@]}" \
     --logformat text --loglevel "$LOGLEVEL"
   wait_until repo-server "$ASTATE/repo-server.pid" \
     curl -fsS --max-time 2 "http://127.0.0.1:$repo_metrics_port/healthz?full=true"

@@ -1,6 +1,6 @@
 /**
  * Differential: the test API server (test/support/fake-apiserver.ts) against a real
- * kube-apiserver v1.32 (scripts/cluster.sh, started by scripts/e2e.sh): the same requests go to
+ * kube-apiserver v1.34 (scripts/cluster.sh, started by scripts/e2e.sh): the same requests go to
  * both, and status codes, Status bodies, warnings and resulting objects must match. This is what
  * keeps the server `npm test` uses honest.
  */

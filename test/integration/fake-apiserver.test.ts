@@ -3,7 +3,7 @@
  * two oracles that keep it honest:
  *  - `kubectl patch --local` (the evanphx/json-patch v4 the server uses) for
  *    every patch in a table, run against a realistic stuck Application;
- *  - a real kube-apiserver v1.32 (test/e2e/fake-vs-real.e2e.test.ts, in the
+ *  - a real kube-apiserver v1.34 (test/e2e/fake-vs-real.e2e.test.ts, in the
  *    e2e tier): the same requests go to both and status codes, Status
  *    bodies, warnings and resulting objects must match.
  */

@@ -14,7 +14,7 @@
  *    date-time format, with CRD validation ratcheting (errors on values that
  *    did not change are dropped).
  *
- * Checked against a real kube-apiserver v1.32.13 (see the differential test in
+ * Checked against a real kube-apiserver v1.34.12 (see the differential test in
  * test/integration/fake-apiserver.test.ts).
  */
 import {existsSync, readdirSync, readFileSync} from 'node:fs'

@@ -1,10 +1,10 @@
 /**
  * A real HTTP server (node:http, 127.0.0.1, random port) that speaks the part
- * of the Kubernetes API argo-doctor uses, with kube-apiserver v1.32's status
+ * of the Kubernetes API argo-doctor uses, with kube-apiserver v1.34's status
  * codes, messages and patch semantics — so command tests cannot pass by
  * agreeing with our own mistakes.
  *
- * What it models (each checked against a real kube-apiserver v1.32.13 built by
+ * What it models (each checked against a real kube-apiserver v1.34.12 built by
  * scripts/cluster.sh; the differential suite in
  * test/integration/fake-apiserver.test.ts re-checks it when one is up):
  *  - GET / LIST (label + field selectors, limit/continue; a list of 128 KiB or
@@ -921,8 +921,8 @@ class FakeApiServerImpl implements FakeApiServer {
     }
     if (nm.uid !== om.uid) errs.push({type: 'FieldValueInvalid', field: 'metadata.uid', body: `Invalid value: ${q(nm.uid ?? '')}: field is immutable`})
     if ((nm.deletionTimestamp ?? null) !== (om.deletionTimestamp ?? null)) {
-      // a *metav1.Time renders through its String(): "2020-01-01 00:00:00 +0000 UTC"
-      const t = nm.deletionTimestamp ? new Date(nm.deletionTimestamp).toISOString().replace('T', ' ').replace(/(\.000)?Z$/, ' +0000 UTC') : 'null'
+      // kube-apiserver v1.34 renders the value as JSON: "\"2020-01-01T00:00:00Z\"" (v1.32: 2020-01-01 00:00:00 +0000 UTC)
+      const t = nm.deletionTimestamp ? JSON.stringify(new Date(nm.deletionTimestamp).toISOString().replace(/\.000Z$/, 'Z')) : 'null'
       errs.push({type: 'FieldValueInvalid', field: 'metadata.deletionTimestamp', body: `Invalid value: ${t}: field is immutable`})
     }
     return [...errs, ...this.metaAccessorErrors(newObj)]
@@ -1023,7 +1023,7 @@ class FakeApiServerImpl implements FakeApiServer {
     const curRv = Number(current.metadata.resourceVersion)
     if (meta.resourceVersion === undefined) {
       if (!rt.allowUnconditionalUpdate) {
-        throw invalid({group: rt.group, kind: rt.plural}, reqName, [{type: 'FieldValueInvalid', field: 'metadata.resourceVersion', body: 'Invalid value: 0x0: must be specified for an update'}])
+        throw invalid({group: rt.group, kind: rt.plural}, reqName, [{type: 'FieldValueInvalid', field: 'metadata.resourceVersion', body: 'Invalid value: 0: must be specified for an update'}])
       }
       meta.resourceVersion = current.metadata.resourceVersion
     } else {
@@ -1299,7 +1299,7 @@ class FakeApiServerImpl implements FakeApiServer {
     if (dryRunVals.some((v) => v !== 'All') && method !== 'GET') {
       const kind = method === 'PATCH' ? 'PatchOptions' : method === 'POST' ? 'CreateOptions' : method === 'PUT' ? 'UpdateOptions' : 'DeleteOptions'
       throw invalid({group: 'meta.k8s.io', kind}, '', [
-        {type: 'FieldValueNotSupported', field: 'dryRun', body: `Unsupported value: []string{${dryRunVals.map(q).join(', ')}}: supported values: "All"`},
+        {type: 'FieldValueNotSupported', field: 'dryRun', body: `Unsupported value: ${JSON.stringify(dryRunVals)}: supported values: "All"`},
       ])
     }
     const dryRun = dryRunVals.includes('All')

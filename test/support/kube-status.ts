@@ -1,5 +1,5 @@
 /**
- * metav1.Status bodies exactly as kube-apiserver v1.32 renders them
+ * metav1.Status bodies exactly as kube-apiserver v1.34 renders them
  * (k8s.io/apimachinery/pkg/api/errors), plus the small helpers the fake API
  * server needs to build them.
  */
