@@ -1,11 +1,11 @@
 /**
  * After a bad deploy, on the real controller:
- * S10a: a sync that made the app Degraded (an image that does not exist; the test plays the
+ * S14a: a sync that made the app Degraded (an image that does not exist; the test plays the
  *       deployment controller: the new rollout exceeds its progress deadline), then `rollback` to the
  *       previous history entry: Healthy again, auto-sync off; `undo` turns it back on.
- * S10b: a plain Job whose pod template changed in Git: the auto-sync fails "field is immutable";
+ * S14b: a plain Job whose pod template changed in Git: the auto-sync fails "field is immutable";
  *       `retry-sync` (Replace=true with force, chosen from the message) re-creates it: Synced.
- * S10c: self-heal reverts a live hotfix; `pause-sync --self-heal-only` lets the hotfix stay;
+ * S14c: self-heal reverts a live hotfix; `pause-sync --self-heal-only` lets the hotfix stay;
  *       `resume-sync` puts self-heal back and Argo CD reverts it again.
  * Only Argo CD behaviour common to 3.2 and 3.6 is relied on (history entries after successful
  * syncs, "field is immutable" as the resource message, selfHeal).
@@ -36,8 +36,8 @@ const withImage = (name: string, image: string) => {
   return d
 }
 
-describe('argocd tier S10a: Degraded after a deploy, fixed by `rollback`; `undo` turns auto-sync back on', () => {
-  const S = 'S10a rollback'
+describe('argocd tier S14a: Degraded after a deploy, fixed by `rollback`; `undo` turns auto-sync back on', () => {
+  const S = 'S14a rollback'
   const ns = uniq('s10a-shop')
   const app = `${ns}-app`
   let shaGood: string
@@ -104,8 +104,8 @@ describe('argocd tier S10a: Degraded after a deploy, fixed by `rollback`; `undo`
   })
 })
 
-describe('argocd tier S10b: a Job whose template changed (immutable), fixed by `retry-sync`', () => {
-  const S = 'S10b retry-sync'
+describe('argocd tier S14b: a Job whose template changed (immutable), fixed by `retry-sync`', () => {
+  const S = 'S14b retry-sync'
   const ns = uniq('s10b-jobs')
   const app = `${ns}-app`
   const job = (image: string) => ({apiVersion: 'batch/v1', kind: 'Job', metadata: {name: 'migrate'}, spec: {backoffLimit: 0, template: {spec: {restartPolicy: 'Never', containers: [{name: 'migrate', image}]}}}})
@@ -145,8 +145,8 @@ describe('argocd tier S10b: a Job whose template changed (immutable), fixed by `
   })
 })
 
-describe('argocd tier S10c: `pause-sync --self-heal-only` while self-heal would revert a live hotfix', () => {
-  const S = 'S10c pause-sync'
+describe('argocd tier S14c: `pause-sync --self-heal-only` while self-heal would revert a live hotfix', () => {
+  const S = 'S14c pause-sync'
   const ns = uniq('s10c-hotfix')
   const app = `${ns}-app`
   const cm = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'flags'}, data: {checkout: 'enabled'}}
