@@ -29,3 +29,8 @@ export function ourCommand(args: readonly string[], spelling: CommandSpelling | 
   const argv = [...args, ...(s.kubeconfig ? ['--kubeconfig', s.kubeconfig] : []), ...(s.context ? ['--context', s.context] : [])]
   return `${s.bin ?? invocation.bin} ${shellJoin(argv)}`
 }
+
+/** Who acts, for operations, plans and Events: the cluster identity the source resolved, else the OS user. */
+export function actingUser(source: {user?: string}): string {
+  return source.user || process.env.USER || process.env.USERNAME || 'unknown'
+}

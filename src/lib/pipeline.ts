@@ -20,7 +20,7 @@ import {confirmChange} from './render/prompt.js'
 import {startProgress} from './render/spinner.js'
 import type {AppSource} from './source.js'
 import {isDone, judge, judgeDeleted, progressLine, type VerifyOutcome} from './verify.js'
-import {ourCommand} from './invocation.js'
+import {actingUser, ourCommand} from './invocation.js'
 import type {WaitResult} from './cluster/kube.js'
 
 export interface PipelineEnv {
@@ -784,7 +784,7 @@ let eventWarningGiven = false
  */
 async function recordEvent(env: PipelineEnv, written: Application, plan: Plan, before: Application, backupFile: string): Promise<void> {
   const reason = `ArgoDoctor${plan.recipe.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`
-  const who = env.source.user || process.env.USER || 'unknown'
+  const who = actingUser(env.source)
   const message = `${plan.summary} By ${who}${env.actor ? ` via ${env.actor}` : ''} with argo-doctor ${plan.recipe} (resourceVersion ${before.metadata.resourceVersion} → ${written.metadata.resourceVersion}); backup of the object before the change: ${backupFile} on ${hostname()}.`
   try {
     await env.source.recordEvent(written, {reason, message, type: 'Normal'})

@@ -9,6 +9,7 @@
  * server), backed up, recorded and verified like any change. When it is not, nothing is written:
  * the refusal (exit 8) carries the new preview. A plan is used once and expires.
  */
+import {actingUser} from './invocation.js'
 import {randomBytes} from 'node:crypto'
 import {constants} from 'node:fs'
 import {open} from 'node:fs/promises'
@@ -96,7 +97,7 @@ export function toSavedPlan(env: PipelineEnv, req: PlanRequest, {plan, before, r
     then,
     diff: result.diff ?? '',
     kubectl: result.kubectl ?? '',
-    createdBy: env.source.user || process.env.USER || process.env.USERNAME || 'unknown',
+    createdBy: actingUser(env.source),
     ...(req.via ? {via: req.via} : {}),
     createdAt: created.toISOString(),
     expiresAt: new Date(created.getTime() + req.ttlSeconds * 1000).toISOString(),

@@ -10,6 +10,7 @@
 import type {AppRef, Application} from './app.js'
 import type {LiveMeta} from './deletion.js'
 import {DoctorError} from './errors.js'
+import {actingUser} from './invocation.js'
 import type {ConnectionFlags, NoChange, Outcome, Step} from './plan.js'
 import type {ForcePresyncOptions} from './recipes/force-presync.js'
 import type {AppSource} from './source.js'
@@ -65,7 +66,7 @@ export async function syncInputs(source: AppSource, ref: AppRef): Promise<{first
   const wants = projectWants(first)
   const related = await source.readRelated(first, wants)
   const windows = syncWindowInputs(related.project, wants.project!)
-  const user = source.user || process.env.USER || process.env.USERNAME || 'unknown'
+  const user = actingUser(source)
   return {first, windows, user}
 }
 
@@ -297,7 +298,7 @@ const pauseSync: Verb = {
   },
   async prepare(ctx, _ref, options) {
     const {buildPausePlan} = await import('./recipes/pause-sync.js')
-    const user = ctx.source.user || process.env.USER || process.env.USERNAME || 'unknown'
+    const user = actingUser(ctx.source)
     return {step: {build: (app) => buildPausePlan(app, {now: ctx.now(), user, selfHealOnly: bool(options, 'self-heal-only'), reason: str(options, 'reason'), conn: ctx.conn})}}
   },
 }

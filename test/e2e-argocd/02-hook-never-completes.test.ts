@@ -32,9 +32,10 @@ describe('argocd tier S2: PreSync hook Job that never completes, fixed by `unsti
     expect(stuck.operation.initiatedBy).to.deep.equal({automated: true})
   })
 
-  it('`explain`: a young hook wait is only information (exit 0); 11 minutes later it is hook-never-completes (exit 20)', async () => {
+  it('`explain`: a young hook wait is only information (exit 20: a sync in progress is not green); 11 minutes later it is hook-never-completes (exit 20)', async () => {
     const now = await run(S, ['explain', app])
-    expect(now.exitCode, now.stdout + now.stderr).to.equal(0)
+    expect(now.exitCode, now.stdout + now.stderr).to.equal(20)
+    expect(now.stdout).to.not.match(/\((warning|critical)\)|WARNING|CRITICAL/)
     expect(now.stdout).to.include('(operation-in-progress)').and.include(waitingForHook.replace('waiting for ', 'waiting for '))
     // The same live objects, read with the clock 11 minutes on (explain's hook threshold is 10 minutes).
     const later = new Date(Date.parse(stuck.status.operationState.startedAt) + 11 * 60_000).toISOString()
