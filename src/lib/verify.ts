@@ -55,12 +55,19 @@ export function isDone(verify: Verify, app: Application, written: Application): 
   }
 }
 
-/** Health the controller computed after the sync finished (reconciledAt at or after finishedAt) and that is no longer Progressing. */
+/**
+ * Health the controller computed after the sync finished and that is no longer Progressing. Both
+ * times have one-second resolution: a reconcile in the same second as finishedAt may have run
+ * before the sync's changes reached the controller's cache, so there only Healthy counts; a bad
+ * health must come from a later reconcile (the controller reconciles again when a resource changes).
+ */
 function healthSettled(app: Application): boolean {
   const finished = app.status?.operationState?.finishedAt
   const reconciled = app.status?.reconciledAt
   const health = app.status?.health?.status
-  return finished !== undefined && reconciled !== undefined && Date.parse(reconciled) >= Date.parse(finished) && health !== undefined && health !== 'Progressing'
+  if (finished === undefined || reconciled === undefined || health === undefined || health === 'Progressing') return false
+  const after = Date.parse(reconciled) - Date.parse(finished)
+  return after > 0 || (after === 0 && health === 'Healthy')
 }
 
 const BAD_HEALTH = new Set(['Degraded', 'Missing'])

@@ -162,7 +162,10 @@ describe('argocd tier S14c: `pause-sync --self-heal-only` while self-heal would 
     await createApp(app, {path: `apps/${ns}`, revision: sha, namespace: ns, syncPolicy: {automated: {selfHeal: true}, syncOptions: ['CreateNamespace=true']}})
     await waitForApp(app, 'Synced', (a) => a.status?.sync?.status === 'Synced' && a.status?.operationState?.phase === 'Succeeded')
     await hotfix()
-    await waitForApp(app, 'self-heal reverted the hotfix', (a) => a.status?.sync?.status === 'Synced' && Boolean(a.status?.operationState?.operation?.sync?.autoHealAttemptsCount ?? a.status?.operationState?.operation?.sync?.resources))
+    await waitForApp(app, 'self-heal reverted the hotfix', (a) => a.status?.sync?.status === 'Synced' && a.status?.operationState?.phase === 'Succeeded' && Boolean(a.status?.operationState?.operation?.sync?.autoHealAttemptsCount ?? a.status?.operationState?.operation?.sync?.resources))
+    // The app's status can say Synced a moment before the ConfigMap read here shows the revert.
+    const deadline = Date.now() + 30_000
+    while (await live() !== 'enabled' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500))
     expect(await live()).to.equal('enabled')
   })
 

@@ -105,6 +105,14 @@ function normalizeResponse(r: {status: number; json?: any; text: string; warning
     if (j.message) j.message = blob(j.message)
     if (j.details?.uid) j.details.uid = '<uid>'
     for (const c of j.details?.causes ?? []) c.message = blob(c.message)
+    // kube-apiserver v1.34 lists a CRD's validation errors in no fixed order (seen differ between two
+    // runs): compare them as a set, in the causes and in the message's [a, b, …] list alike.
+    if (Array.isArray(j.details?.causes)) {
+      j.details.causes.sort((x: any, y: any) => `${x.field}\0${x.message}`.localeCompare(`${y.field}\0${y.message}`))
+      if (typeof j.message === 'string' && /is invalid: \[.*\]$/.test(j.message)) {
+        j.message = j.message.replace(/\[.*\]$/, `[${j.details.causes.map((c: any) => `${c.field}: ${c.message}`).join(', ')}]`)
+      }
+    }
     out.body = j
     return out
   }
