@@ -10,7 +10,7 @@ import {Io} from './lib/render/io.js'
 import type {OfflineClock} from './lib/capture-time.js'
 import {indentLines} from './lib/render/safe.js'
 import type {AppSource, KubeObject} from './lib/source.js'
-import type {PipelineEnv} from './lib/pipeline.js'
+import type {PipelineEnv} from './lib/pipeline/index.js'
 
 /** The clock ARGO_DOCTOR_NOW pins, if it does (reproducible demos and golden tests). */
 export function pinnedNow(): Date | undefined {
@@ -275,7 +275,7 @@ export abstract class DoctorCommand extends Command {
    * runBatch (one confirmation). The JSON result of every such command.
    */
   protected async runOnTargets(command: string, source: AppSource, env: PipelineEnv, names: string[], step: Step, flags: Connection & {selector?: string; all?: boolean; filename?: string; max?: number; concurrency?: number}, verb: string): Promise<CommandResult> {
-    const {runBatch, runRecipe} = await import('./lib/pipeline.js')
+    const {runBatch, runRecipe} = await import('./lib/pipeline/index.js')
     const {refs, listed} = await this.selectTargets(source, names, flags)
     if (refs.length === 1) {
       const result = await runRecipe(env, refs[0], step.build, {firstRead: listed?.get(`${refs[0].namespace}/${refs[0].name}`)})

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {runRecipe} from '../lib/pipeline.js'
+import {runRecipe} from '../lib/pipeline/index.js'
 import {VERBS} from '../lib/verbs.js'
 
 export default class ForcePresync extends DoctorCommand {

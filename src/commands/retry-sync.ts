@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
-import {runRecipe} from '../lib/pipeline.js'
+import {runRecipe} from '../lib/pipeline/index.js'
 import {VERBS} from '../lib/verbs.js'
 
 export default class RetrySync extends DoctorCommand {

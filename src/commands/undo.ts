@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {changeFlags, connectionFlags, DoctorCommand, type CommandResult} from '../base-command.js'
 import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {runRecipe} from '../lib/pipeline.js'
+import {runRecipe} from '../lib/pipeline/index.js'
 import {VERBS} from '../lib/verbs.js'
 import {renderTable} from '../lib/render/table.js'
 

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {batchFlags, changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
 import {DoctorError} from '../lib/errors.js'
-import {runBatch, runSteps} from '../lib/pipeline.js'
+import {runBatch, runSteps} from '../lib/pipeline/index.js'
 import {UNSTICK_DEFAULTS} from '../lib/recipes/unstick.js'
 import {VERBS} from '../lib/verbs.js'
 

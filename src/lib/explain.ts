@@ -182,7 +182,7 @@ export function renderFleet(io: Io, report: FleetReport, opts: {details?: boolea
  * other errors become one note.
  */
 export async function emitFindingEvents(source: AppSource, apps: ReadonlyArray<{name: string; namespace: string; uid?: string; findings: readonly Finding[]}>): Promise<string> {
-  const {createLimiter} = await import('./pipeline.js')
+  const {createLimiter} = await import('./pipeline/index.js')
   const limit = createLimiter(8)
   const counts = {created: 0, exists: 0, failed: 0}
   let firstError: string | undefined

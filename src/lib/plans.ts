@@ -16,7 +16,7 @@ import {open} from 'node:fs/promises'
 import type {AppRef} from './app.js'
 import {DoctorError} from './errors.js'
 import {changeKey, type JsonPatchOp, type Outcome} from './plan.js'
-import {runRecipe, runSteps, type PipelineEnv, type Preview, type StepResult} from './pipeline.js'
+import {runRecipe, runSteps, type PipelineEnv, type Preview, type StepResult} from './pipeline/index.js'
 import {jsonText} from './render/safe.js'
 import {verbNamed, type Prepared, type VerbContext} from './verbs.js'
 
