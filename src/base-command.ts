@@ -1,6 +1,6 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import type {AppRef, Application} from './lib/app.js'
-import type {ConnectionFlags, Outcome, Step} from './lib/plan.js'
+import type {ConnectionFlags, Step} from './lib/plan.js'
 import {describeApi, DoctorError, scrubSecrets} from './lib/errors.js'
 import {ExitCode, exitCodeName} from './lib/exit-codes.js'
 import {interrupted, interruptSummary, markInterrupted} from './lib/interrupt.js'
@@ -294,12 +294,6 @@ export abstract class DoctorCommand extends Command {
     }
 
     throw new DoctorError('USAGE', 'Name the Application: APP argument missing.', `Example: ${this.binName} ${this.id} my-app -n argocd`)
-  }
-
-  /** The recipe of a sync with hooks (force-presync, unstick --resync): lib/verbs.ts. */
-  protected async syncBuilder(source: AppSource, ref: AppRef, opts: {now: () => Date; conn?: ConnectionFlags; prune?: boolean; revision?: string; reason?: string}): Promise<{build: (app: Application) => Outcome; first: Application}> {
-    const {syncBuilder} = await import('./lib/verbs.js')
-    return syncBuilder({source, now: opts.now, conn: opts.conn ?? {}}, ref, opts)
   }
 
   protected pipelineEnv(source: AppSource, flags: Connection & Change): PipelineEnv {
