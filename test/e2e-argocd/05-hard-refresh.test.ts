@@ -34,6 +34,7 @@ describe('argocd tier S5: `hard-refresh` waits for the real controller and repor
 
   it('`hard-refresh --yes`: the controller regenerates manifests at the new commit; the command reports the new reconciledAt', async () => {
     const before = await getApp(app)
+    await sleep(1100) // reconciledAt has a resolution of one second: a refresh in the same second as \`before\` would look unchanged
     const startedSecond = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z')
     const r = await run(S, ['hard-refresh', app, '--yes', '--timeout', '60s'])
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
