@@ -145,7 +145,7 @@ export function fleetExitCode(report: FleetReport): number {
 }
 
 export function renderSingle(io: Io, report: SingleReport): string {
-  return renderAppReport(io, report.line, report.findings, report.notes)
+  return renderAppReport(io, report.line, report.findings, report.notes, report.nonGreen)
 }
 
 /** The table of apps with findings, a summary line, then the details of each. */
@@ -169,7 +169,7 @@ export function renderFleet(io: Io, report: FleetReport, opts: {details?: boolea
   if (opts.details === false) return out.join('\n')
   for (const entry of sorted) {
     out.push('')
-    out.push(renderAppReport(io, entry, entry.findings))
+    out.push(renderAppReport(io, entry, entry.findings, [], entry.nonGreen))
   }
 
   return out.join('\n')

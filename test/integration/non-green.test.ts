@@ -55,6 +55,8 @@ describe('explain names the resource and the cause of hand-made non-green states
     expect(r.findings.map((x) => `${x.severity}:${x.id}`)).to.deep.equal(['info:resource-suspended'])
     expect(r.findings[0].title).to.equal('CronJob.batch reports/nightly-report is Suspended: CronJob nightly-report is suspended (spec.suspend: true): no new Jobs are scheduled')
     expect(r.text).to.not.include('No problems found')
+    // Exit 20 and "nothing needs fixing" would contradict each other.
+    expect(r.text).to.include('1 finding: 1 info (nothing to fix yet, but the app is not green: look again soon)').and.not.include('nothing needs fixing')
   })
 
   it('a failed PreSync hook at its backoff limit: a warning, with the container that failed and how', async () => {

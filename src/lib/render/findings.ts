@@ -131,14 +131,17 @@ export function renderFinding(io: Io, f: Finding, index: number, width: number):
 }
 
 /** Header, then every finding; or a one-line all-clear. */
-export function renderAppReport(io: Io, line: AppLine, findings: readonly Finding[], notes: readonly string[] = []): string {
+export function renderAppReport(io: Io, line: AppLine, findings: readonly Finding[], notes: readonly string[] = [], nonGreen = false): string {
   const width = textWidth(io)
   const out: string[] = [appHeader(io, line)]
   if (findings.length === 0) {
     out.push(io.paint('green', '✔ No problems found.'))
   } else {
     const counts = countBySeverity(findings)
-    out.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}: ${severitySummary(counts)}${counts.critical + counts.warning === 0 ? ' (nothing needs fixing)' : ''}`)
+    const infoOnly = counts.critical + counts.warning === 0
+    // Info only, yet not green (a young sync, a suspended CronJob): nothing to fix now, but not all clear either.
+    const aside = infoOnly ? (nonGreen ? ' (nothing to fix yet, but the app is not green: look again soon)' : ' (nothing needs fixing)') : ''
+    out.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}: ${severitySummary(counts)}${aside}`)
     findings.forEach((f, i) => {
       out.push('')
       out.push(renderFinding(io, f, i + 1, width))
