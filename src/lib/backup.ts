@@ -168,6 +168,12 @@ async function replaceFile(path: string, text: string | string[]): Promise<void>
   }
 }
 
+/** Why a file could not be read, as the user should read it. */
+const unreadable = (error: unknown) => {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'it is a symbolic link' : (error as Error).message
+}
+
 async function readPrivate(path: string): Promise<string> {
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
   try {
@@ -356,7 +362,7 @@ export async function readBackup(path: string, ref?: AppRef): Promise<BackupEntr
     text = await readPrivate(recordFile)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new DoctorError('USAGE', `Cannot read the change record ${recordFile}: ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'it is a symbolic link' : (error as Error).message}.`,
+    throw new DoctorError('USAGE', `Cannot read the change record ${recordFile}: ${unreadable(error)}.`,
       code === 'ENOENT' && /\.ya?ml$/.test(path) ? 'Backups made by argo-doctor before 0.2 (YAML, no change record) cannot be undone; restore the field by hand from the file.' : 'List the backups with: undo APP --list')
   }
 
@@ -698,8 +704,7 @@ async function readBatchRecordsFile(path: string): Promise<{header: Record<strin
   try {
     text = await readPrivate(file)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new DoctorError('USAGE', `Cannot read the records of the batch backup ${path} (${file}): ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'it is a symbolic link' : (error as Error).message}.`, 'Keep the .records.jsonl file next to its batch backup; list the backups with: undo APP --list')
+    throw new DoctorError('USAGE', `Cannot read the records of the batch backup ${path} (${file}): ${unreadable(error)}.`, 'Keep the .records.jsonl file next to its batch backup; list the backups with: undo APP --list')
   }
 
   const bad = (why: string) => new DoctorError('USAGE', `${file} is not a consistent batch backup record file: ${why}; nothing was changed.`, 'Use a backup argo-doctor wrote (undo APP --list shows them).')
@@ -737,8 +742,7 @@ async function readBatchEntry(path: string, ref: AppRef | undefined): Promise<Ba
     ({records} = await readBatchRecords(path))
   } catch (error) {
     if (error instanceof DoctorError) throw error
-    const code = (error as NodeJS.ErrnoException).code
-    throw new DoctorError('USAGE', `Cannot read the batch backup ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'it is a symbolic link' : (error as Error).message}.`, 'List the backups with: undo APP --list')
+    throw new DoctorError('USAGE', `Cannot read the batch backup ${path}: ${unreadable(error)}.`, 'List the backups with: undo APP --list')
   }
 
   const record = ref ? records.find((r) => r.app.name === ref.name && r.app.namespace === ref.namespace) : (records.length === 1 ? records[0] : undefined)
