@@ -250,6 +250,25 @@ describe('batches: -l/--all at scale (built CLI against a real HTTP API server)'
     expect(readdirSync(backups).filter((n) => n.startsWith('argocd_app-03_'))).to.have.length(2)
   })
 
+  it('a selection of one app goes the one-app way, planned from the LIST (no second read); a selection of none writes nothing', async () => {
+    putHealthy(1)
+    const one = await cli(['hard-refresh', '-l', 'team=payments', '--yes', '--no-wait', '--json'])
+    expect(one.exitCode, one.stderr).to.equal(0)
+    const out = await jsonOut(one.stdout)
+    expect(out.app).to.deep.equal({name: 'app-00', namespace: 'argocd'})
+    expect(out.steps[0].diff, 'the one-app preview: a diff').to.be.a('string')
+    const c = census(server.requests)
+    expect(c.lists).to.equal(1)
+    expect(c.perAppGets).to.deep.equal([])
+    expect(c.patches).to.deep.equal(['app-00'])
+    expect(batchFiles(backups), 'one app: its own backup pair, no batch file').to.deep.equal([])
+
+    const none = await cli(['hard-refresh', '-l', 'team=nobody', '--yes', '--no-wait'])
+    expect(none.exitCode, none.stderr).to.equal(13)
+    expect(none.stdout).to.include('No applications match; nothing to do.')
+    expect(census(server.requests).patches).to.deep.equal(['app-00'])
+  })
+
   it('--dry-run: one server dry run, no write, no backup; every app previewed', async () => {
     putHealthy()
     const r = await cli(['hard-refresh', '--all', '--dry-run', '--json'])
