@@ -12,19 +12,20 @@
  *     (A B A B …, --fleet-runs pairs; medians and the median of the per-pair ratios).
  *  3. single app: `explain APP` on the built CLI vs `kubectl get app APP -o yaml` (the same read), run in
  *     turn A B A B …, median wall of each and the median of the per-pair ratios (goal ≤ 3×).
- *  4. bulk (real cluster only): `hard-refresh --all --yes --no-wait` vs `kubectl annotate --all`, paired,
- *     the annotations reset before each run; wall/CPU/RSS, requests by verb, backup files (goal ≤ 1.5×).
+ * Fleet and bulk figures on the real kube-apiserver at 2,000 and 10,000 apps (`explain -A` beside the
+ * raw LIST, `hard-refresh --all` beside `kubectl annotate --all`): scripts/bench-fleet.mjs (npm run bench:fleet).
  *
  * Runs under tsx for the test API server: node --import tsx scripts/bench.mjs [--apps 2000] [--runs 20]
  *   [--kubeconfig FILE] [--context NAME] [-n NAMESPACE] [--app NAME] [--load N] [--fleet-runs 5] [--skip-startup] [--skip-fleet] [--skip-single]
  * On the e2e cluster: npm run cluster -- up && eval "$(npm run -s cluster -- env)" &&
  *   node --import tsx scripts/bench.mjs --kubeconfig "$KUBECONFIG" --load 2000
  */
-import {execFileSync, spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
+import {GNU_TIME, mb, measured, median, ms} from './lib/bench-measure.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const BIN = join(ROOT, 'bin', 'argo-doctor')
@@ -55,43 +56,11 @@ const opts = {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'argo-doctor-bench-'))
-const ms = (n) => `${n.toFixed(0)} ms`
-const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
 
 function timeRun(argv, env = {}) {
   const t0 = process.hrtime.bigint()
   const r = spawnSync(process.execPath, argv, {cwd: ROOT, env: {...process.env, NODE_OPTIONS: '', ...env}, encoding: 'utf8', maxBuffer: 1 << 30})
   return {ms: Number(process.hrtime.bigint() - t0) / 1e6, status: r.status, stdout: r.stdout, stderr: r.stderr}
-}
-
-/**
- * /usr/bin/time -f gives CPU and peak RSS of the child; without it, wall time only. Asynchronous:
- * the test API server lives in this process and must keep answering while the child runs.
- */
-const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
-function measured(cmd, args, env = {}) {
-  const marker = 'BENCH-TIME'
-  const t0 = process.hrtime.bigint()
-  const [file, argv] = GNU_TIME ? [GNU_TIME, ['-f', `${marker} %e %U %S %M`, cmd, ...args]] : [cmd, args]
-  const child = spawn(file, argv, {cwd: ROOT, env: {...process.env, NODE_OPTIONS: '', ...env}})
-  const out = []
-  const err = []
-  child.stdout.on('data', (d) => out.push(d))
-  child.stderr.on('data', (d) => err.push(d))
-  return new Promise((resolve) => child.on('close', (status) => {
-    const wall = Number(process.hrtime.bigint() - t0) / 1e6
-    const stderr = Buffer.concat(err).toString('utf8')
-    const line = stderr.split('\n').find((l) => l.startsWith(marker))
-    const [, , user, sys, rss] = line ? line.split(' ').map(Number) : []
-    resolve({
-      wall, cpu: line ? (user + sys) * 1000 : undefined, rssKb: line ? rss : undefined, status, stdout: Buffer.concat(out).toString('utf8'),
-      stderr: stderr.split('\n').filter((l) => !l.startsWith(marker) && !l.startsWith('Command exited with non-zero status')).join('\n'),
-    })
-  }))
 }
 
 // ------------------------------------------------------------------------------------------ 1
@@ -435,180 +404,6 @@ async function singleApp() {
   }
 }
 
-// ------------------------------------------------------------------------------------------ 4
-
-/**
- * Bulk writes on a real cluster: `hard-refresh --all -n NS --yes --no-wait` vs
- * `kubectl annotate applications.argoproj.io --all -n NS argocd.argoproj.io/refresh=hard --overwrite`,
- * in pairs (the order alternates), the refresh annotations removed before every run so each run has
- * 2,000 writes to make. Request counts come from the API server's own apiserver_request_total.
- * Options: --bulk-runs N (pairs, default 5), --bulk-concurrency N (passed as --concurrency), --skip-bulk.
- */
-const bulkOpts = {
-  runs: Number(arg('--bulk-runs', 5)),
-  concurrency: arg('--bulk-concurrency', undefined),
-}
-
-/** The kubeconfig's server and credentials, for the bench's own requests (the reset). */
-function restClient(conn) {
-  const view = JSON.parse(execFileSync('kubectl', ['config', 'view', '--raw', '--minify', '-o', 'json', ...conn]).toString())
-  const cluster = view.clusters[0].cluster
-  const user = view.users[0].user ?? {}
-  const b64 = (s) => (s ? Buffer.from(s, 'base64') : undefined)
-  const tls = {
-    ca: b64(cluster['certificate-authority-data']) ?? (cluster['certificate-authority'] ? readFileSync(cluster['certificate-authority']) : undefined),
-    cert: b64(user['client-certificate-data']) ?? (user['client-certificate'] ? readFileSync(user['client-certificate']) : undefined),
-    key: b64(user['client-key-data']) ?? (user['client-key'] ? readFileSync(user['client-key']) : undefined),
-    rejectUnauthorized: !cluster['insecure-skip-tls-verify'],
-  }
-  const headers = user.token ? {Authorization: `Bearer ${user.token}`} : {}
-  return async (method, path, body, contentType = 'application/json-patch+json') => {
-    const url = new URL(path, cluster.server)
-    const {request} = await import(url.protocol === 'https:' ? 'node:https' : 'node:http')
-    return new Promise((resolve, reject) => {
-      const req = request(url, {method, headers: {...headers, ...(body ? {'Content-Type': contentType} : {})}, ...tls}, (res) => {
-        const chunks = []
-        res.on('data', (c) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          if (res.statusCode >= 400) reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 200)}`))
-          else resolve(text)
-        })
-      })
-      req.on('error', reject)
-      req.end(body === undefined ? undefined : JSON.stringify(body))
-    })
-  }
-}
-
-const REFRESH = 'argocd.argoproj.io/refresh'
-const REFRESH_STAMP = 'argocd.argoproj.io/refresh-timestamp'
-
-/** Remove the refresh annotations (ours and kubectl's) from every app, 16 requests at a time. Returns how many apps there are. */
-async function resetRefresh(rest, namespace) {
-  const list = JSON.parse(await rest('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/applications`))
-  const todo = list.items.filter((a) => a.metadata.annotations?.[REFRESH] !== undefined || a.metadata.annotations?.[REFRESH_STAMP] !== undefined)
-  const esc = (k) => k.replaceAll('~', '~0').replaceAll('/', '~1')
-  let next = 0
-  await Promise.all(Array.from({length: 16}, async () => {
-    while (next < todo.length) {
-      const a = todo[next++]
-      const ops = [REFRESH, REFRESH_STAMP].filter((k) => a.metadata.annotations[k] !== undefined).map((k) => ({op: 'remove', path: `/metadata/annotations/${esc(k)}`}))
-      await rest('PATCH', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/applications/${a.metadata.name}`, ops)
-    }
-  }))
-  return list.items.length
-}
-
-/** How many apps carry refresh=hard now. */
-async function countRefreshed(rest, namespace) {
-  const list = JSON.parse(await rest('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/applications`))
-  return list.items.filter((a) => a.metadata.annotations?.[REFRESH] === 'hard').length
-}
-
-/** apiserver_request_total for applications and events, by verb (dry runs apart). */
-async function requestCounts(rest) {
-  const counts = {}
-  for (const line of (await rest('GET', '/metrics')).split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue
-    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
-    if (labels.resource !== 'applications' && labels.resource !== 'events') continue
-    const key = `${labels.verb}${labels.dry_run ? ' (dry run)' : ''} ${labels.resource}`
-    counts[key] = (counts[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
-
-  return counts
-}
-
-const diffCounts = (after, before) => Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v > 0))
-const showCounts = (c) => Object.entries(c).sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
-
-async function loadBulkApps(conn, count) {
-  const have = JSON.parse(execFileSync('kubectl', [...conn, 'get', 'applications.argoproj.io', '-n', opts.namespace, '-o', 'json'], {maxBuffer: 1 << 30}).toString()).items.length
-  if (have >= count) return have
-  const {makeFleet} = await import(pathToFileURL(join(ROOT, 'test', 'support', 'fleet.ts')).href)
-  const items = makeFleet({count, now: new Date()}).slice(have).map((a) => {
-    const metadata = {...a.metadata, namespace: opts.namespace}
-    for (const key of ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields']) delete metadata[key]
-    return {...a, metadata}
-  })
-  for (let i = 0; i < items.length; i += 250) {
-    const file = join(tmp, `bulk-load-${i}.json`)
-    writeFileSync(file, JSON.stringify({apiVersion: 'v1', kind: 'List', items: items.slice(i, i + 250)}))
-    execFileSync('kubectl', [...conn, 'create', '-f', file], {stdio: 'ignore'})
-  }
-
-  return count
-}
-
-function dirStats(dir) {
-  let files = 0
-  let bytes = 0
-  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
-    files++
-    bytes += statSync(join(dir, name)).size
-  }
-
-  return {files, bytes}
-}
-
-async function bulk() {
-  console.log(`\n== bulk: hard-refresh --all --yes --no-wait vs kubectl annotate --all --overwrite (${bulkOpts.runs} pairs, in turn)`)
-  if (!opts.kubeconfig) {
-    console.log('  skipped: needs a real cluster (--kubeconfig FILE --load N; see the header)')
-    return undefined
-  }
-
-  if (!kubectlAvailable()) {
-    console.log('  skipped: no kubectl on PATH')
-    return undefined
-  }
-
-  const conn = ['--kubeconfig', opts.kubeconfig, ...(opts.context ? ['--context', opts.context] : [])]
-  const rest = restClient(conn)
-  if (opts.load > 0) await loadBulkApps(conn, opts.load)
-  const apps = await resetRefresh(rest, opts.namespace)
-  console.log(`  ${apps} apps in namespace ${opts.namespace}`)
-  const ours = (backups) => [process.execPath, [BIN, 'hard-refresh', '--all', '-n', opts.namespace, '--yes', '--no-wait', ...(bulkOpts.concurrency ? ['--concurrency', bulkOpts.concurrency] : []), ...conn], {ARGO_DOCTOR_BACKUP_DIR: backups}]
-  const theirs = ['kubectl', ['annotate', 'applications.argoproj.io', '--all', '-n', opts.namespace, `${REFRESH}=hard`, '--overwrite', ...conn]]
-  const a = []
-  const k = []
-  const run = async (label, cmd, backups) => {
-    await resetRefresh(rest, opts.namespace)
-    const before = await requestCounts(rest)
-    const r = await measured(...cmd)
-    const requests = diffCounts(await requestCounts(rest), before)
-    const refreshed = await countRefreshed(rest, opts.namespace)
-    const stats = backups ? dirStats(backups) : undefined
-    const bad = r.status !== 0 || refreshed !== apps
-    console.log(`  ${label.padEnd(12)} wall ${ms(r.wall).padStart(9)}, CPU ${r.cpu === undefined ? '?' : ms(r.cpu)}, RSS ${r.rssKb === undefined ? '?' : mb(r.rssKb)}; ` +
-      `requests: ${showCounts(requests)}${stats ? `; backups: ${stats.files} files, ${(stats.bytes / 1024 / 1024).toFixed(1)} MB` : ''}` +
-      `${bad ? `  ← exit ${r.status}, ${refreshed}/${apps} refreshed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}` : ''}`)
-    return {...r, requests, stats}
-  }
-
-  for (let i = 0; i < bulkOpts.runs; i++) {
-    const backups = mkdtempSync(join(tmp, 'bulk-backups-'))
-    if (i % 2 === 0) {
-      a.push(await run('argo-doctor', ours(backups), backups))
-      k.push(await run('kubectl', theirs))
-    } else {
-      k.push(await run('kubectl', theirs))
-      a.push(await run('argo-doctor', ours(backups), backups))
-    }
-
-    rmSync(backups, {recursive: true, force: true})
-  }
-
-  await resetRefresh(rest, opts.namespace)
-  const row = (label, xs) => console.log(`  ${label.padEnd(52)} wall ${ms(median(xs.map((x) => x.wall))).padStart(9)}, CPU ${xs.every((x) => x.cpu !== undefined) ? ms(median(xs.map((x) => x.cpu))) : '?'}, peak RSS ${xs.every((x) => x.rssKb !== undefined) ? mb(median(xs.map((x) => x.rssKb))) : '?'}`)
-  row(`argo-doctor hard-refresh --all --yes --no-wait${bulkOpts.concurrency ? ` --concurrency ${bulkOpts.concurrency}` : ''}`, a)
-  row('kubectl annotate --all --overwrite', k)
-  const ratio = median(a.map((x, i) => x.wall / k[i].wall))
-  console.log(`  hard-refresh --all / kubectl annotate --all: ${ratio.toFixed(2)}× wall at ${apps} apps (median of per-pair ratios; goal ≤ 1.5×)${ratio <= 1.5 ? '' : '  ← above goal'}`)
-  return {ratio}
-}
-
 try {
   console.log(`argo-doctor bench — node ${process.version}, ${process.platform}/${process.arch}${GNU_TIME ? '' : ' (no /usr/bin/time: CPU and RSS not measured)'}`)
   if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/ is missing: run npm run build first (npm run bench does)')
@@ -616,7 +411,6 @@ try {
   if (!opts.skipStartup) startup()
   if (!opts.skipFleet) await fleet()
   if (!opts.skipSingle) await singleApp()
-  if (!process.argv.includes('--skip-bulk')) await bulk()
 } finally {
   rmSync(tmp, {recursive: true, force: true})
 }

@@ -238,30 +238,25 @@ export abstract class DoctorCommand extends Command {
     return {source: fileSource(file, flags.filename), clock: this.fileClock}
   }
 
-  /** The apps a batch command acts on: the names given, or -l/--all (listed once), else the one app of a -f file. */
-  protected async targets(source: AppSource, names: string[], flags: Connection & {selector?: string; all?: boolean; filename?: string}): Promise<AppRef[]> {
-    return (await this.selectTargets(source, names, flags)).refs
-  }
-
   /**
-   * As `targets`, with the objects the LIST returned for -l/--all (by "namespace/name"): a batch
-   * plans from them instead of reading each app again (the resourceVersion guard of each write
-   * still refuses a stale one).
+   * The apps a batch command acts on: the names given, the one app of a -f file, or -l/--all: the
+   * LIST as it streams in (`listed`; a batch plans each app as it arrives, the list is never held),
+   * read ahead by two apps so that one app alone is also given as `refs` and `firstRead`.
    */
-  protected async selectTargets(source: AppSource, names: string[], flags: Connection & {selector?: string; all?: boolean; filename?: string}): Promise<{refs: AppRef[]; listed?: Map<string, Application>}> {
+  protected async selectTargets(source: AppSource, names: string[], flags: Connection & {selector?: string; all?: boolean; filename?: string}): Promise<{refs: AppRef[]; firstRead?: Application; listed?: AsyncIterable<Application>}> {
     if (names.length > 0 && (flags.selector || flags.all)) throw new DoctorError('USAGE', 'Name applications, or use -l/--all, not both.')
     if (flags.selector || flags.all) {
       if (source.kind === 'file') throw new DoctorError('USAGE', '-l/--all need a cluster; with -f name the app.')
-      const refs: AppRef[] = []
-      const listed = new Map<string, Application>()
       // One unpaginated LIST, read as it arrives (paged only when the server will not give it whole).
-      for await (const app of source.stream({namespace: flags.namespace, labelSelector: flags.selector})) {
-        const ref = {name: app.metadata.name, namespace: app.metadata.namespace ?? flags.namespace}
-        refs.push(ref)
-        listed.set(`${ref.namespace}/${ref.name}`, app)
-      }
-
-      return {refs, listed}
+      const stream = source.stream({namespace: flags.namespace, labelSelector: flags.selector})[Symbol.asyncIterator]()
+      const ahead: Application[] = []
+      for (let next; ahead.length < 2 && !(next = await stream.next()).done;) ahead.push(next.value)
+      const listed = (async function * () {
+        yield * ahead.splice(0)
+        for (let next; !(next = await stream.next()).done;) yield next.value
+      })()
+      if (ahead.length !== 1) return {refs: [], listed}
+      return {refs: [{name: ahead[0].metadata.name, namespace: ahead[0].metadata.namespace ?? flags.namespace}], firstRead: ahead[0], listed}
     }
 
     // A name given twice is one app: a second write would only fail its resourceVersion guard.
@@ -276,13 +271,13 @@ export abstract class DoctorCommand extends Command {
    */
   protected async runOnTargets(command: string, source: AppSource, env: PipelineEnv, names: string[], step: Step, flags: Connection & {selector?: string; all?: boolean; filename?: string; max?: number; concurrency?: number}, verb: string): Promise<CommandResult> {
     const {runBatch, runRecipe} = await import('./lib/pipeline/index.js')
-    const {refs, listed} = await this.selectTargets(source, names, flags)
+    const {refs, firstRead, listed} = await this.selectTargets(source, names, flags)
     if (refs.length === 1) {
-      const result = await runRecipe(env, refs[0], step.build, {firstRead: listed?.get(`${refs[0].namespace}/${refs[0].name}`)})
+      const result = await runRecipe(env, refs[0], step.build, {firstRead})
       return {json: {command, app: refs[0], status: result.status, exitCode: result.exitCode, steps: [result]}, exitCode: result.exitCode}
     }
 
-    const batch = await runBatch(env, refs, step, {verb, max: flags.max, concurrency: flags.concurrency, listed})
+    const batch = await runBatch(env, listed ?? refs, step, {verb, max: flags.max, concurrency: flags.concurrency})
     return {json: {command, apps: batch.entries, exitCode: batch.exitCode}, exitCode: batch.exitCode}
   }
 

@@ -47,7 +47,7 @@ Apps waiting for their own health (an App-of-Apps that includes its own manifest
       const {refs, listed} = await this.selectTargets(source, args.app ? [args.app] : [], flags)
       // Without --resync the sequence needs nothing read up front: the same Step for every app.
       const {step} = await VERBS.unstick.prepare(env, {name: '', namespace: flags.namespace}, flags)
-      const batch = await runBatch(env, refs, step, {verb: 'Unstick', max: flags.max, concurrency: flags.concurrency, listed})
+      const batch = await runBatch(env, listed ?? refs, step, {verb: 'Unstick', max: flags.max, concurrency: flags.concurrency})
       return {json: {command: 'unstick', apps: batch.entries, exitCode: batch.exitCode}, exitCode: batch.exitCode}
     }
 

@@ -10,20 +10,22 @@
  *   <namespace>_<name>_<UTC time>_rv<resourceVersion>.change.json   the change record
  * Names and namespaces are DNS-1123, so "_" cannot appear in them and the prefix is unambiguous.
  *
- * A batch (-l/--all: many apps, one confirmation) writes ONE file before its first write instead:
- *   batch.<UTC time>.<recipe>.json   a v1 List of every Application as read (kubectl reads it back),
- *                                    with one change record per app under "argoDoctor.records"
- * Each record's state is updated as the writes are answered (the file is rewritten, at most every
- * few seconds and once at the end). A namespace cannot contain ".", so the name never looks like
- * an app's backup.
+ * A batch (-l/--all: many apps, one confirmation) writes ONE backup file instead, each object added
+ * as the app is planned (none is kept in memory), named before the first write:
+ *   batch.<UTC time>.<recipe>.json            a v1 List of every Application as read (kubectl reads it back)
+ *   batch.<UTC time>.<recipe>.records.jsonl   one change record per app, then each outcome appended as
+ *                                             the writes are answered (never rewritten)
+ * (Batch backups of argo-doctor before 0.2 kept the records inside the List, rewritten as writes
+ * were answered; undo still reads them.) A namespace cannot contain ".", so the names never look
+ * like an app's backup.
  */
 import {constants} from 'node:fs'
-import {lstat, mkdir, open, readdir, rename, unlink} from 'node:fs/promises'
+import {link, lstat, mkdir, open, readdir, rename, unlink, type FileHandle} from 'node:fs/promises'
 import {homedir, userInfo} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import type {AppRef, Application} from './app.js'
 import {DoctorError} from './errors.js'
-import {valueAt, type JsonPatchOp, type Plan} from './plan.js'
+import {keptOf, valueAt, type JsonPatchOp, type Plan} from './plan.js'
 
 export const RECORD_KIND = 'ArgoDoctorChangeRecord'
 const RECORD_SUFFIX = '.change.json'
@@ -136,9 +138,12 @@ export async function ensureBackupDir(dir = backupDir()): Promise<string> {
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
 
+/** A new file (mode 600): fails with EEXIST rather than reuse a file that is there, and never follows a symlink. */
+const openNew = async (path: string): Promise<FileHandle> => open(path, CREATE, 0o600)
+
 /** Write a new file: fails with EEXIST rather than reuse a file that is there, and never follows a symlink. */
 async function createFile(path: string, text: string | string[]): Promise<void> {
-  const handle = await open(path, CREATE, 0o600)
+  const handle = await openNew(path)
   try {
     // Parts are written one after the other: a batch backup's objects are never copied into one more string.
     for (const part of typeof text === 'string' ? [text] : text) await handle.writeFile(part, 'utf8')
@@ -161,6 +166,12 @@ async function replaceFile(path: string, text: string | string[]): Promise<void>
     await unlink(temp).catch(() => {})
     throw error
   }
+}
+
+/** Why a file could not be read, as the user should read it. */
+const unreadable = (error: unknown) => {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'it is a symbolic link' : (error as Error).message
 }
 
 async function readPrivate(path: string): Promise<string> {
@@ -351,7 +362,7 @@ export async function readBackup(path: string, ref?: AppRef): Promise<BackupEntr
     text = await readPrivate(recordFile)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new DoctorError('USAGE', `Cannot read the change record ${recordFile}: ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'it is a symbolic link' : (error as Error).message}.`,
+    throw new DoctorError('USAGE', `Cannot read the change record ${recordFile}: ${unreadable(error)}.`,
       code === 'ENOENT' && /\.ya?ml$/.test(path) ? 'Backups made by argo-doctor before 0.2 (YAML, no change record) cannot be undone; restore the field by hand from the file.' : 'List the backups with: undo APP --list')
   }
 
@@ -417,110 +428,222 @@ export function undoneBy(entries: readonly BackupEntry[]): Map<string, BackupEnt
 // ---------------------------------------------------------------- batch backups
 
 export const BATCH_KIND = 'ArgoDoctorBatchBackup'
+const BATCH_RECORDS_KIND = 'ArgoDoctorBatchRecords'
 const BATCH_PREFIX = 'batch.'
-/** Between the records and the objects; a raw newline cannot occur inside a JSON string, so this only ever matches here. */
-const ITEMS_MARKER = '\n]},\n"items":['
-/** While writes are answered, the file is rewritten at most this often (and once at the end). */
-const BATCH_FLUSH_MS = 2000
+const BATCH_RECORDS_SUFFIX = '.records.jsonl'
+/** Where the objects begin (both versions); a raw newline cannot occur inside a JSON string, so this only ever matches there. */
+const ITEMS_START = '"items":[\n'
+/** Objects are written to the file in runs of about this many bytes. */
+const SPOOL_BYTES = 1024 * 1024
 
 export function isBatchName(name: string): boolean {
   return name.startsWith(BATCH_PREFIX) && name.endsWith('.json') && !name.endsWith(RECORD_SUFFIX)
 }
 
-export interface BatchBackupInput {
-  changes: Array<{app: Application; plan: Plan}>
-  now: Date
+/** The change records of a batch backup (version 2): next to it, `batch.….records.jsonl`. */
+export function batchRecordsFile(path: string): string {
+  return path.replace(/\.json$/, BATCH_RECORDS_SUFFIX)
+}
+
+export interface BatchBackupHead {
+  /** When the change is made: the records' time and the file's name, taken when the backup is committed. */
+  now: () => Date
   kubeUser?: string
   context?: string
   server?: string
 }
 
+/**
+ * A batch backup being written while the apps are planned: each object goes to a hidden file in
+ * the backup directory as it is planned (and is not kept in memory); `commit` gives the file its
+ * name and writes the change records before the first write; `discard` removes it when nothing is
+ * written (dry run, declined, refused).
+ */
+export interface BatchBackupSpool {
+  /** Objects added so far. */
+  readonly size: number
+  /** Back up the object as read, for the change `plan` will make to it; returns its index in the file. */
+  add(app: Application, plan: Plan): Promise<number>
+  /** Finish the file and write the records (all "pending"); the writes may begin. Throws REFUSED when the backup cannot be written. */
+  commit(): Promise<BatchBackupHandle>
+  /** Remove what was written so far (no-op after commit). */
+  discard(): Promise<void>
+}
+
 export interface BatchBackupHandle {
+  /** The backup of the objects (what is reported as the backup). */
   readonly file: string
+  /** Its change records, one JSON line each, then one line per outcome as the writes are answered. */
+  readonly recordsFile: string
   /** The server accepted change `index`. */
   applied(index: number, written: Application): void
   /** Change `index` was not written: refused by the server, or never sent (interrupted). Other errors leave it "pending". */
   notApplied(index: number, error: unknown): void
-  /** Write the outcomes so far to the file: at most every few seconds, or now with `final`. Never throws; warns once. */
+  /** Append the outcomes so far to the records file (the objects are never rewritten). Never throws; warns once. */
   flush(warn: (message: string) => void, final?: boolean): Promise<void>
 }
 
 const DEFINITELY_NOT_APPLIED = ['CONFLICT', 'REJECTED', 'FORBIDDEN', 'UNAUTHORIZED', 'NOT_FOUND', 'INTERRUPTED', 'TERMINATED']
 
 /**
- * Back up every object of a batch, with a change record each, in one file (mode 600, O_EXCL),
- * before the first write. Throws REFUSED when the directory is unsafe. The objects are serialized
- * once; updating the records rewrites the file around that text (temp file + rename).
+ * A batch backup, version 2 (files mode 600, created O_EXCL, never through a symlink):
+ *   batch.<UTC time>.<recipe>.json            a v1 List of every Application as read (kubectl reads it back),
+ *                                            written once, as the apps are planned
+ *   batch.<UTC time>.<recipe>.records.jsonl   a header line, one change record per app ("pending"),
+ *                                            then one line per outcome, appended as the writes are answered:
+ *                                            the last line for an item is its record
+ * Version 1 (one file, the records inside it, rewritten as writes were answered) is still read.
  */
-export async function writeBatchBackup(input: BatchBackupInput): Promise<BatchBackupHandle> {
-  const dir = await ensureBackupDir()
-  const recipe = input.changes[0]?.plan.recipe ?? 'change'
-  const time = input.now.toISOString()
-  const user = localUser()
-  const header = {kind: BATCH_KIND, version: 1, recipe, time, user, kubeUser: input.kubeUser, context: input.context, server: input.server, count: input.changes.length}
-  const base = `${BATCH_PREFIX}${stampOf(input.now)}.${recipe}`
-  const items = input.changes.map((c) => JSON.stringify(c.app)).join(',\n')
-  let file = ''
-  const records: ChangeRecord[] = []
-  const text = () => [`{"apiVersion":"v1","kind":"List","metadata":{},"argoDoctor":${JSON.stringify(header).slice(0, -1)},"records":[\n` +
-    `${records.map((r) => JSON.stringify(r)).join(',\n')}${ITEMS_MARKER}\n`, items, '\n]}\n']
-  for (let n = 0; ; n++) {
-    file = join(dir, `${base}${n === 0 ? '' : `-${n}`}.json`)
-    records.length = 0
-    for (const [item, {app, plan}] of input.changes.entries()) {
-      records.push({
-        kind: RECORD_KIND, version: 1, state: 'pending',
-        app: {namespace: app.metadata.namespace ?? '', name: app.metadata.name},
-        recipe: plan.recipe, action: plan.action, summary: plan.summary, time, user,
-        kubeUser: input.kubeUser, context: input.context, server: input.server,
-        object: basename(file), item, patch: plan.patch, resourceVersion: {before: app.metadata.resourceVersion}, undoes: plan.undoes,
-      })
-    }
+export function startBatchBackup(head: BatchBackupHead): BatchBackupSpool {
+  const kept: Array<{app: Application; plan: Plan}> = []
+  let spool: {dir: string; path: string; handle: FileHandle} | undefined
+  let pending: string[] = []
+  let pendingBytes = 0
+  let failure: unknown
+  let committed = false
 
-    try {
-      await createFile(file, text())
-      break
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      if ((code === 'EEXIST' || code === 'ELOOP') && n < 20) continue
+  const open = async (): Promise<NonNullable<typeof spool>> => {
+    const dir = await ensureBackupDir()
+    const path = join(dir, `.${BATCH_PREFIX}${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.partial`)
+    const handle = await openNew(path).catch((error: unknown) => {
       throw writeFailed(dir, 'backup file', error)
-    }
+    })
+    await handle.writeFile(`{"apiVersion":"v1","kind":"List","metadata":{},"argoDoctor":{"kind":"${BATCH_KIND}","version":2},${ITEMS_START}`, 'utf8')
+    return {dir, path, handle}
   }
 
-  let dirty = false
-  let lastFlush = Date.now()
+  const drain = async () => {
+    const text = pending.join('')
+    pending = []
+    pendingBytes = 0
+    spool ??= await open()
+    await spool.handle.writeFile(text, 'utf8')
+  }
+
+  const fail = async (error: unknown): Promise<never> => {
+    failure = error
+    await discard()
+    throw error instanceof DoctorError || !spool ? error : writeFailed(spool.dir, 'backup file', error)
+  }
+
+  const discard = async () => {
+    if (committed || !spool) return
+    const {handle, path} = spool
+    await handle.close().catch(() => {})
+    await unlink(path).catch(() => {})
+  }
+
+  return {
+    get size() {
+      return kept.length
+    },
+    async add(app, plan) {
+      if (failure) throw failure
+      const index = kept.length
+      kept.push({app: keptOf(app, plan), plan})
+      const text = `${index === 0 ? '' : ',\n'}${JSON.stringify(app)}`
+      pending.push(text)
+      pendingBytes += text.length
+      if (pendingBytes >= SPOOL_BYTES) await drain().catch(fail)
+      return index
+    },
+    async commit() {
+      if (failure) throw failure
+      try {
+        await drain()
+        await spool!.handle.writeFile('\n]}\n', 'utf8')
+        await spool!.handle.close()
+      } catch (error) {
+        return fail(error)
+      }
+
+      const {dir, path} = spool!
+      const now = head.now()
+      const time = now.toISOString()
+      const recipe = kept[0]?.plan.recipe ?? 'change'
+      const user = localUser()
+      const base = `${BATCH_PREFIX}${stampOf(now)}.${recipe}`
+      const header = {kind: BATCH_RECORDS_KIND, version: 2, recipe, time, user, kubeUser: head.kubeUser, context: head.context, server: head.server, count: kept.length}
+      for (let n = 0; ; n++) {
+        const file = join(dir, `${base}${n === 0 ? '' : `-${n}`}.json`)
+        const records: ChangeRecord[] = kept.map(({app, plan}, item) => ({
+          kind: RECORD_KIND, version: 1, state: 'pending',
+          app: {namespace: app.metadata.namespace ?? '', name: app.metadata.name},
+          recipe: plan.recipe, action: plan.action, summary: plan.summary, time, user,
+          kubeUser: head.kubeUser, context: head.context, server: head.server,
+          object: basename(file), item, patch: plan.patch, resourceVersion: {before: app.metadata.resourceVersion}, undoes: plan.undoes,
+        }))
+        try {
+          // A hard link never replaces a file that is there (rename would): the name is ours alone.
+          await link(path, file)
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code
+          if (code === 'EEXIST' && n < 20) continue
+          return fail(error)
+        }
+
+        try {
+          await createFile(batchRecordsFile(file), [`${JSON.stringify(header)}\n`, ...records.map((r) => `${JSON.stringify(r)}\n`)])
+        } catch (error) {
+          await unlink(file).catch(() => {})
+          const code = (error as NodeJS.ErrnoException).code
+          if ((code === 'EEXIST' || code === 'ELOOP') && n < 20) continue
+          return fail(error)
+        }
+
+        committed = true
+        await unlink(path).catch(() => {})
+        return appendOutcomes(file, records, kept)
+      }
+    },
+    discard,
+  }
+}
+
+/** The handle of a committed batch backup: outcomes are appended to the records file, a batch of lines at a time. */
+function appendOutcomes(file: string, records: ChangeRecord[], kept: Array<{app: Application; plan: Plan}>): BatchBackupHandle {
+  const recordsFile = batchRecordsFile(file)
+  let lines: string[] = []
   let chain = Promise.resolve()
   let warned = false
+  let handle: FileHandle | undefined
   return {
     file,
+    recordsFile,
     applied(index, written) {
       const record = records[index]
-      const {app, plan} = input.changes[index]
+      const {app, plan} = kept[index]
       record.state = 'applied'
       record.resourceVersion.after = written.metadata.resourceVersion
       record.touched = touchedPaths(plan.patch, app).map((path) => ({path, before: valueAt(app, path), after: valueAt(written, path)}))
-      dirty = true
+      lines.push(`${JSON.stringify(record)}\n`)
     },
     notApplied(index, error) {
       const code = error instanceof DoctorError ? error.code : undefined
       if (!code || !DEFINITELY_NOT_APPLIED.includes(code)) return
       records[index].state = 'not-applied'
       records[index].error = (error as Error).message
-      dirty = true
+      lines.push(`${JSON.stringify(records[index])}\n`)
     },
     async flush(warn, final = false) {
-      // One rewrite at a time, in order.
+      // One append at a time, in order; each takes every line queued so far. The file is ours (we created it): no symlink is followed.
       chain = chain.then(async () => {
-        if (!dirty || (!final && Date.now() - lastFlush < BATCH_FLUSH_MS)) return
-        dirty = false
-        lastFlush = Date.now()
         try {
-          await replaceFile(file, text())
+          if (lines.length > 0) {
+            const text = lines.join('')
+            lines = []
+            handle ??= await open(recordsFile, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW)
+            await handle.writeFile(text, 'utf8')
+          }
+
+          if (final) {
+            await handle?.close()
+            handle = undefined
+          }
         } catch (error) {
-          dirty = true
           if (warned) return
           warned = true
-          warn(`The changes are being applied, but the batch backup ${file} could not be updated (${reason(error)}); its records may still say "pending", and undo refuses those.`)
+          warn(`The changes are being applied, but the batch backup's records ${recordsFile} could not be updated (${reason(error)}); records may still say "pending", and undo refuses those.`)
         }
       })
       await chain
@@ -546,26 +669,70 @@ async function readUntil(path: string, marker: string): Promise<{text: string; f
   }
 }
 
-/** The header and change records of a batch backup (the objects are not parsed). */
+/**
+ * The header and change records of a batch backup (the objects are not parsed): version 2 from its
+ * records file (the last line for each item wins; a last line cut short by a kill is ignored),
+ * version 1 from the file itself.
+ */
 export async function readBatchRecords(path: string): Promise<{header: Record<string, unknown>; records: ChangeRecord[]}> {
   let doc: {kind?: string; argoDoctor?: Record<string, unknown> & {records?: unknown}}
   try {
-    const {text, found} = await readUntil(path, ITEMS_MARKER)
-    doc = JSON.parse(found >= 0 ? `${text.slice(0, found)}\n]}}` : text) as typeof doc
+    const {text, found} = await readUntil(path, ITEMS_START)
+    doc = JSON.parse(found >= 0 ? `${text.slice(0, found)}"items":[]}` : text) as typeof doc
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code) throw error
     throw new DoctorError('USAGE', `${path} is not an argo-doctor batch backup: ${(error as Error).message}`)
   }
 
   const meta = doc?.argoDoctor
+  if (doc?.kind === 'List' && meta?.kind === BATCH_KIND && meta.version === 2) return readBatchRecordsFile(path)
   if (doc?.kind !== 'List' || meta?.kind !== BATCH_KIND || meta.version !== 1 || !Array.isArray(meta.records)) {
-    throw new DoctorError('USAGE', `${path} is not an argo-doctor batch backup (kind ${BATCH_KIND}, version 1).`, 'Pass the file argo-doctor printed as the backup, or use --list.')
+    throw new DoctorError('USAGE', `${path} is not an argo-doctor batch backup (kind ${BATCH_KIND}, version 1 or 2).`, 'Pass the file argo-doctor printed as the backup, or use --list.')
   }
 
   const records = (meta.records as ChangeRecord[]).map((r) => checkRecord(r, path))
   const header: Record<string, unknown> = {...meta}
   delete header.records
   return {header, records}
+}
+
+/** Version 2: the records file next to the backup, appended to as the writes were answered. */
+async function readBatchRecordsFile(path: string): Promise<{header: Record<string, unknown>; records: ChangeRecord[]}> {
+  const file = batchRecordsFile(path)
+  await checkOwnFile(file)
+  let text: string
+  try {
+    text = await readPrivate(file)
+  } catch (error) {
+    throw new DoctorError('USAGE', `Cannot read the records of the batch backup ${path} (${file}): ${unreadable(error)}.`, 'Keep the .records.jsonl file next to its batch backup; list the backups with: undo APP --list')
+  }
+
+  const bad = (why: string) => new DoctorError('USAGE', `${file} is not a consistent batch backup record file: ${why}; nothing was changed.`, 'Use a backup argo-doctor wrote (undo APP --list shows them).')
+  // Every complete line ends with a newline: what follows the last one was cut short (killed while appending).
+  const lines = text.split('\n').slice(0, -1)
+  const parse = (line: string, n: number) => {
+    try {
+      return JSON.parse(line) as Record<string, unknown>
+    } catch (error) {
+      throw bad(`line ${n + 1} is not JSON (${(error as Error).message})`)
+    }
+  }
+
+  const header = lines.length > 0 ? parse(lines[0], 0) : undefined
+  if (header?.kind !== BATCH_RECORDS_KIND || header.version !== 2 || typeof header.count !== 'number') throw bad(`its first line is not a header (kind ${BATCH_RECORDS_KIND}, version 2)`)
+  const records: ChangeRecord[] = []
+  for (const [n, line] of lines.entries()) {
+    if (n === 0) continue
+    const record = checkRecord(parse(line, n) as unknown as ChangeRecord, file)
+    const item = record.item
+    if (!Number.isInteger(item) || item! < 0 || item! >= header.count) throw bad(`line ${n + 1} is for item ${item}, not one of the ${header.count} objects`)
+    const first = records[item!]
+    if (first && (first.app.name !== record.app.name || first.app.namespace !== record.app.namespace)) throw bad(`line ${n + 1} is for another app than item ${item}'s first record`)
+    records[item!] = record
+  }
+
+  if (records.length !== header.count || records.includes(undefined as never)) throw bad(`it has records for ${records.filter(Boolean).length} of its ${header.count} objects`)
+  return {header: {...header, kind: BATCH_KIND}, records}
 }
 
 async function readBatchEntry(path: string, ref: AppRef | undefined): Promise<BackupEntry> {
@@ -575,8 +742,7 @@ async function readBatchEntry(path: string, ref: AppRef | undefined): Promise<Ba
     ({records} = await readBatchRecords(path))
   } catch (error) {
     if (error instanceof DoctorError) throw error
-    const code = (error as NodeJS.ErrnoException).code
-    throw new DoctorError('USAGE', `Cannot read the batch backup ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'it is a symbolic link' : (error as Error).message}.`, 'List the backups with: undo APP --list')
+    throw new DoctorError('USAGE', `Cannot read the batch backup ${path}: ${unreadable(error)}.`, 'List the backups with: undo APP --list')
   }
 
   const record = ref ? records.find((r) => r.app.name === ref.name && r.app.namespace === ref.namespace) : (records.length === 1 ? records[0] : undefined)

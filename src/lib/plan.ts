@@ -135,6 +135,36 @@ export function valueAt(doc: unknown, pointer: string): unknown {
 }
 
 /**
+ * What a batch keeps of an object once its plan is made and the object is backed up: its identity
+ * and resourceVersion, and the values at the paths the patch changes (a whole list where the patch
+ * changes an element of it) — everything changeKey, touchedPaths and the change record read, at a
+ * small part of the memory of the whole object.
+ */
+export function keptOf(app: Application, plan: Plan): Application {
+  const {name, namespace, uid, resourceVersion, generation} = app.metadata
+  const kept = {apiVersion: app.apiVersion, kind: app.kind, metadata: {name, namespace, uid, resourceVersion, generation}} as Application
+  for (const op of plan.patch) {
+    if (op.op === 'test') continue
+    const parent = op.path.slice(0, op.path.lastIndexOf('/'))
+    const pointer = Array.isArray(valueAt(app, parent)) ? parent : op.path
+    const value = valueAt(app, pointer)
+    if (value === undefined || pointer === '') continue
+    const tokens = pointer.split('/').slice(1).map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'))
+    let from: unknown = app
+    let to = kept as unknown as Record<string, unknown>
+    for (const token of tokens.slice(0, -1)) {
+      from = (from as Record<string, unknown>)[token]
+      to[token] ??= Array.isArray(from) ? [] : {}
+      to = to[token] as Record<string, unknown>
+    }
+
+    to[tokens.at(-1)!] = value
+  }
+
+  return kept
+}
+
+/**
  * What a plan writes and what it overwrites, ignoring the resourceVersion guard and the refresh
  * timestamp. Two reads with the same key get the same change over the same content, so an
  * unattended run (--yes) may re-plan after an unrelated write (the controller's own status

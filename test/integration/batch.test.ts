@@ -6,7 +6,7 @@ import {startFakeApiServer, type FakeApiServer, type RecordedRequest} from '../s
 import {BIN, runCli, tempDir, jsonOut} from '../support/cli.js'
 import {healthyApp, hookStuckApp, NOW, selfWaitApp} from '../fixtures/apps.js'
 import type {Application} from '../../src/lib/app.js'
-import {writeBatchBackup} from '../../src/lib/backup.js'
+import {batchRecordsFile, startBatchBackup} from '../../src/lib/backup.js'
 import type {Plan} from '../../src/lib/plan.js'
 
 const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
@@ -30,12 +30,23 @@ function census(requests: RecordedRequest[]) {
   }
 }
 
+/** The batch backups in the directory (each has its records file next to it). */
 function batchFiles(dir: string): string[] {
-  return readdirSync(dir).filter((n) => n.startsWith('batch.')).map((n) => join(dir, n))
+  return readdirSync(dir).filter((n) => n.startsWith('batch.') && n.endsWith('.json')).map((n) => join(dir, n))
 }
 
-function readBatch(file: string): {kind: string; items: Application[]; argoDoctor: {kind: string; records: Array<{app: {name: string}; state: string; resourceVersion: {before?: string; after?: string}; item: number; object: string}>}} {
-  return JSON.parse(readFileSync(file, 'utf8'))
+interface BatchRecord {app: {name: string}; state: string; resourceVersion: {before?: string; after?: string}; item: number; object: string}
+
+/** The records file's lines: a header, one record per app, then the outcomes as they were appended. */
+function recordLines(file: string): BatchRecord[] {
+  return readFileSync(batchRecordsFile(file), 'utf8').split('\n').filter(Boolean).slice(1).map((l) => JSON.parse(l))
+}
+
+/** A batch backup as undo reads it: the List of objects, and each app's last record. */
+function readBatch(file: string): {kind: string; items: Application[]; argoDoctor: {kind: string}; records: BatchRecord[]} {
+  const records: BatchRecord[] = []
+  for (const record of recordLines(file)) records[record.item] = record
+  return {...JSON.parse(readFileSync(file, 'utf8')), records}
 }
 
 describe('batches: -l/--all at scale (built CLI against a real HTTP API server)', function () {
@@ -109,17 +120,22 @@ describe('batches: -l/--all at scale (built CLI against a real HTTP API server)'
 
     for (const name of names) expect(server.get(...APP, name).metadata.annotations[REFRESH]).to.equal('hard')
 
-    // One backup file: a v1 List of the objects as read, with one change record per app, all applied.
-    const files = readdirSync(backups)
-    expect(files, files.join(', ')).to.have.length(1)
+    // One backup file: a v1 List of the objects as read; next to it, one change record per app, all applied.
     const [file] = batchFiles(backups)
     expect(file).to.match(/\/batch\.[^/]+\.hard-refresh\.json$/)
+    const files = readdirSync(backups).sort()
+    expect(files, files.join(', ')).to.deep.equal([file, batchRecordsFile(file)].map((f) => f.slice(backups.length + 1)).sort())
     const batch = readBatch(file)
     expect(batch.kind).to.equal('List')
     expect(batch.items.map((a) => a.metadata.name)).to.deep.equal(names)
     expect(batch.items.every((a) => a.metadata.annotations?.[REFRESH] === undefined)).to.equal(true)
     expect(batch.argoDoctor.kind).to.equal('ArgoDoctorBatchBackup')
-    for (const record of batch.argoDoctor.records) {
+    // Appended, never rewritten: the N "pending" records written before the first write are still there, each outcome a line after them.
+    const lines = recordLines(file)
+    expect(lines.slice(0, N).map((r) => [r.item, r.state])).to.deep.equal(names.map((_, i) => [i, 'pending']))
+    expect(lines.slice(N).map((r) => r.state)).to.deep.equal(names.map(() => 'applied'))
+    expect(lines.slice(N).map((r) => r.item).sort((a, b) => a - b)).to.deep.equal(names.map((_, i) => i))
+    for (const record of batch.records) {
       expect(record.state, record.app.name).to.equal('applied')
       expect(record.resourceVersion.after).to.equal(server.get(...APP, record.app.name).metadata.resourceVersion)
       expect(batch.items[record.item].metadata.name).to.equal(record.app.name)
@@ -226,12 +242,31 @@ describe('batches: -l/--all at scale (built CLI against a real HTTP API server)'
     expect(c.patches).to.have.length(N + 1)
 
     const batch = readBatch(batchFiles(backups)[0])
-    const state = Object.fromEntries(batch.argoDoctor.records.map((x) => [x.app.name, x.state]))
+    const state = Object.fromEntries(batch.records.map((x) => [x.app.name, x.state]))
     expect(state['app-03']).to.equal('not-applied')
     expect(state['app-07']).to.equal('not-applied')
     expect(Object.values(state).filter((s) => s === 'applied')).to.have.length(N - 2)
     // The re-planned app-03 went the one-app way: its own backup pair.
     expect(readdirSync(backups).filter((n) => n.startsWith('argocd_app-03_'))).to.have.length(2)
+  })
+
+  it('a selection of one app goes the one-app way, planned from the LIST (no second read); a selection of none writes nothing', async () => {
+    putHealthy(1)
+    const one = await cli(['hard-refresh', '-l', 'team=payments', '--yes', '--no-wait', '--json'])
+    expect(one.exitCode, one.stderr).to.equal(0)
+    const out = await jsonOut(one.stdout)
+    expect(out.app).to.deep.equal({name: 'app-00', namespace: 'argocd'})
+    expect(out.steps[0].diff, 'the one-app preview: a diff').to.be.a('string')
+    const c = census(server.requests)
+    expect(c.lists).to.equal(1)
+    expect(c.perAppGets).to.deep.equal([])
+    expect(c.patches).to.deep.equal(['app-00'])
+    expect(batchFiles(backups), 'one app: its own backup pair, no batch file').to.deep.equal([])
+
+    const none = await cli(['hard-refresh', '-l', 'team=nobody', '--yes', '--no-wait'])
+    expect(none.exitCode, none.stderr).to.equal(13)
+    expect(none.stdout).to.include('No applications match; nothing to do.')
+    expect(census(server.requests).patches).to.deep.equal(['app-00'])
   })
 
   it('--dry-run: one server dry run, no write, no backup; every app previewed', async () => {
@@ -289,10 +324,16 @@ describe('batches: -l/--all at scale (built CLI against a real HTTP API server)'
     expect(sent, 'the writes in flight when the signal came were answered; no more were sent (30 queued)').to.be.within(4, 10)
     expect(written).to.have.length(sent)
     expect(String(r.stderr)).to.match(new RegExp(`${signal === 'SIGINT' ? 'Interrupted' : 'Stopped by SIGTERM'}: ${sent} of 30 changes WERE applied before the signal \\(each recorded in .*batch\\..*\\.json\\); the other ${30 - sent} were not written\\.`))
-    const batch = readBatch(batchFiles(backups)[0])
-    for (const record of batch.argoDoctor.records) {
+    const [file] = batchFiles(backups)
+    const batch = readBatch(file)
+    for (const record of batch.records) {
       expect(record.state, record.app.name).to.equal(written.includes(record.app.name) ? 'applied' : 'not-applied')
     }
+
+    // The backup the signal left is one undo reads.
+    const list = await cli(['undo', written[0], '--list', '--json'])
+    expect(list.exitCode, list.stderr).to.equal(0)
+    expect((await jsonOut(list.stdout)).backups.map((e: {state: string; backup: string}) => [e.state, e.backup])).to.deep.equal([['applied', file]])
   })
 
   it('bulk unstick: the terminate write, one watch, then the hard refresh planned from what the watch saw — no per-app reads', async () => {
@@ -356,7 +397,8 @@ describe('batches: -l/--all at scale (built CLI against a real HTTP API server)'
     expect(c.perAppGets).to.deep.equal([])
     expect(c.dryRuns).to.have.length(1)
     expect(c.patches).to.have.length(N)
-    expect(readdirSync(backups)).to.have.length(1)
+    expect(batchFiles(backups).flatMap((f) => [f, batchRecordsFile(f)]).map((f) => f.slice(backups.length + 1)).sort()).to.deep.equal(readdirSync(backups).sort())
+    expect(batchFiles(backups)).to.have.length(1)
     for (const name of names) expect(server.get(...APP, name).status.operationState).to.equal(undefined)
     // Not waiting is said once, not once per app.
     expect(r.stdout.match(/Not waiting \(--no-wait\)/g) ?? []).to.have.length(1)
@@ -396,7 +438,9 @@ describe('batches: -l/--all at scale (built CLI against a real HTTP API server)'
       const saved = process.env.ARGO_DOCTOR_BACKUP_DIR
       process.env.ARGO_DOCTOR_BACKUP_DIR = backups
       try {
-        const handle = await writeBatchBackup({changes, now: new Date(NOW.getTime() - 60_000)})
+        const spool = startBatchBackup({now: () => new Date(NOW.getTime() - 60_000)})
+        for (const {app, plan} of changes) await spool.add(app, plan)
+        const handle = await spool.commit()
         for (const [i, {app}] of changes.entries()) {
           handle.applied(i, server.mutate(...APP, app.metadata.name, (o) => {
             o.spec.ignoreDifferences = rule

@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {mkdirSync, readdirSync, statSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect} from 'chai'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
@@ -58,16 +58,37 @@ describe('backups on a full disk (a real 64–160 KiB tmpfs; built CLI against t
     expect(server.get(...APP, 'big').metadata.annotations['argocd.argoproj.io/refresh']).to.equal(undefined)
   })
 
-  it('a batch whose backup cannot be rewritten: no .tmp file is left behind, the warning says the disk is full', async () => {
+  it('a batch whose backup does not fit: no partial file is left, the error says the disk is full, nothing is written (exit 14)', async () => {
     for (const name of ['a', 'b', 'c']) put(name, 30)
-    // Room for the batch file (about 90 KiB) once, not for the rewritten copy next to it.
+    const backups = smallDisk('64k')
+    const r = await runCli(['hard-refresh', 'a', 'b', 'c', '--kubeconfig', kubeconfig, '--yes', '--no-wait'], {env: {...env, ARGO_DOCTOR_BACKUP_DIR: backups}})
+    expect(r.exitCode, r.stderr).to.equal(14)
+    expect(r.stderr).to.match(/disk is full/)
+    expect(readdirSync(backups)).to.deep.equal([])
+    for (const name of ['a', 'b', 'c']) expect(server.get(...APP, name).metadata.annotations['argocd.argoproj.io/refresh']).to.equal(undefined)
+  })
+
+  it('a batch whose records cannot be appended to (the disk filled up during the writes): the changes are applied, the warning says the disk is full, the objects file is whole', async () => {
+    for (const name of ['a', 'b', 'c']) put(name, 30)
     const backups = smallDisk('160k')
+    // The first write: the backup is named and its records written; now something else fills the disk.
+    let filled = false
+    server.onBeforePatch = () => {
+      if (filled) return
+      filled = true
+      try {
+        for (;;) writeFileSync(join(backups, 'filler'), Buffer.alloc(4096), {flag: 'a'})
+      } catch {
+        // ENOSPC: the disk is full now.
+      }
+    }
+
     const r = await runCli(['hard-refresh', 'a', 'b', 'c', '--kubeconfig', kubeconfig, '--yes', '--no-wait'], {env: {...env, ARGO_DOCTOR_BACKUP_DIR: backups}})
     expect(r.exitCode, r.stderr).to.equal(0)
-    expect(r.stderr).to.match(/could not be updated \(the disk is full/)
-    const files = readdirSync(backups)
-    expect(files.filter((f) => f.endsWith('.tmp')), files.join(' ')).to.deep.equal([])
-    expect(files).to.have.length(1)
-    expect(statSync(join(backups, files[0])).size).to.be.above(90 * 1024)
+    expect(r.stderr).to.match(/records .* could not be updated \(the disk is full/)
+    for (const name of ['a', 'b', 'c']) expect(server.get(...APP, name).metadata.annotations['argocd.argoproj.io/refresh']).to.equal('hard')
+    const [file] = readdirSync(backups).filter((f) => f.endsWith('.json'))
+    expect(JSON.parse(readFileSync(join(backups, file), 'utf8')).items.map((a: {metadata: {name: string}}) => a.metadata.name).sort()).to.deep.equal(['a', 'b', 'c'])
+    expect(statSync(join(backups, file)).size).to.be.above(90 * 1024)
   })
 })

@@ -1,6 +1,8 @@
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {setFlagsFromString} from 'node:v8'
+import {runInNewContext} from 'node:vm'
 import {expect} from 'chai'
 import jsonpatch from 'fast-json-patch'
 import type {AppRef, Application} from '../../src/lib/app.js'
@@ -197,6 +199,48 @@ describe('pipeline batches (runBatch)', () => {
     const batch = await runBatch(env(source, io), [...refs, {name: 'gone', namespace: 'argocd'}], refresh, {verb: 'Hard-refresh'})
     expect(batch.entries.filter((e) => e.status === 'applied')).to.have.length(3)
     expect(batch.exitCode).to.not.equal(0)
+  })
+
+  it('plans each listed app as it streams in and keeps none of the objects: each is backed up as planned, then collectable before the next one arrives', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const count = 40
+    const apps = Array.from({length: count}, (_, i) => {
+      const app = selfWaitApp()
+      app.metadata.name = `app-${String(i).padStart(2, '0')}`
+      app.status!.resources = Array.from({length: 100}, (_, j) => ({kind: 'ConfigMap', name: `cm-${j}`, namespace: 'prod', status: 'Synced'}))
+      return app
+    })
+    const {io, text} = capture()
+    const source = memorySource(apps, liveController)
+    const yielded: Array<WeakRef<Application>> = []
+    let mostAlive = 0
+    let linesBeforeNext = true
+    async function * listed(): AsyncGenerator<Application> {
+      for await (const app of source.stream({})) {
+        // The batch asked for this app: the ones before it are planned (their preview lines are out) and nothing holds them any more.
+        await new Promise((resolve) => setImmediate(resolve))
+        gc()
+        // (The one just planned may linger in a register of the suspended loop: bounded, and gone one app later.)
+        mostAlive = Math.max(mostAlive, yielded.slice(0, -1).filter((w) => w.deref() !== undefined).length)
+        if (yielded.length > 0 && !text().includes(`argocd/${apps[yielded.length - 1].metadata.name}: `)) linesBeforeNext = false
+        yielded.push(new WeakRef(app))
+        yield app
+        // A copy the batch kept would now say so: the backup must hold the object as it was when planned.
+        app.spec.source!.repoURL = 'https://changed.example/after-planning'
+      }
+    }
+
+    const batch = await runBatch(env(source, io, {wait: false}), listed(), refresh, {verb: 'Hard-refresh', concurrency: 4})
+    expect(batch.exitCode, text()).to.equal(0)
+    expect(batch.entries.map((e) => e.status)).to.deep.equal(apps.map(() => 'applied'))
+    expect(linesBeforeNext, 'each app was planned before the next was read').to.equal(true)
+    expect(mostAlive, 'listed objects (but the last) still reachable when the next one arrived').to.equal(0)
+    const dir = process.env.ARGO_DOCTOR_BACKUP_DIR!
+    const [file] = readdirSync(dir).filter((n) => n.endsWith('.json'))
+    const backedUp = JSON.parse(readFileSync(join(dir, file), 'utf8')).items as Application[]
+    expect(backedUp.map((a) => a.spec.source!.repoURL)).to.deep.equal(apps.map((a) => a.spec.source!.repoURL))
+    expect(backedUp.map((a) => a.metadata.name)).to.deep.equal(apps.map((a) => a.metadata.name))
   })
 
   it('on the file source a batch is a preview of every app', async () => {

@@ -1,14 +1,14 @@
 /**
- * Many apps, one confirmation: plan every app, one server dry run per kind of patch, one backup file,
- * bounded concurrent guarded writes, one watch per namespace, one table. An app that changed since
- * the LIST goes the one-app way (steps.ts).
+ * Many apps, one confirmation: plan every app as the LIST streams in, one server dry run per kind of
+ * patch, one backup file, bounded concurrent guarded writes, one watch per namespace, one table. An
+ * app that changed since the LIST goes the one-app way (steps.ts).
  */
 import type {AppRef, Application} from '../app.js'
 import {DoctorError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
-import {writeBatchBackup} from '../backup.js'
+import {startBatchBackup, type BatchBackupSpool} from '../backup.js'
 import {writes, interrupted} from '../interrupt.js'
-import {changeKey, kubectlCommand, type Plan, type Step} from '../plan.js'
+import {changeKey, keptOf, kubectlCommand, type Plan, type Step} from '../plan.js'
 import {renderTable} from '../render/table.js'
 import {oneLine} from '../render/safe.js'
 import type {Io} from '../render/io.js'
@@ -39,20 +39,27 @@ export interface BatchOptions {
   max?: number
   /** For the confirmation: "Hard-refresh", "Unstick". */
   verb: string
-  /**
-   * The apps as the LIST that selected them (-l/--all) returned them, by "namespace/name": the
-   * batch plans from these instead of reading each app again. The resourceVersion guard of each
-   * write refuses a copy that is stale; that app is then re-read and re-planned.
-   */
-  listed?: Map<string, Application>
 }
+
+/**
+ * The apps of a batch: names (each read once), or the apps as the LIST that selected them (-l/--all)
+ * streams them in. A listed app is planned as it arrives, backed up to the batch file and dropped:
+ * the batch keeps its plan and what the plan overwrites (keptOf), never the list. The resourceVersion
+ * guard of each write refuses a copy that is stale; that app is then re-read and re-planned.
+ */
+export type BatchSelection = AppRef[] | AsyncIterable<Application>
 
 /** One app in one batch write: the plan made for it, and what became of it. */
 interface BatchItem {
   entry: BatchEntry
   step: Step
+  /** What the batch keeps of the object the plan was made from (keptOf): its resourceVersion and the values the patch overwrites. */
   before: Application
   plan: Plan
+  /** Its index in the batch backup (first step: added while planning). */
+  backupIndex?: number
+  /** A later step's whole object, backed up when that step is written. */
+  whole?: Application
   /** changeKey of the plan the user approved (first step only): a re-plan after a conflict may only write the same change. */
   approvedKey?: string
   result: StepResult
@@ -91,20 +98,44 @@ function patchShape(plan: Plan): string {
  * conflict (exit 8, as for one app); interactively the apps that changed while the user decided are
  * previewed again and the user is asked again. After Ctrl-C/SIGTERM nothing more is written.
  */
-export async function runBatch(env: PipelineEnv, refs: AppRef[], first: Step, opts: BatchOptions): Promise<{entries: BatchEntry[]; exitCode: number}> {
+export async function runBatch(env: PipelineEnv, selection: BatchSelection, first: Step, opts: BatchOptions): Promise<{entries: BatchEntry[]; exitCode: number}> {
+  // The first step's backup is written as the apps are planned; removed unless the writes begin.
+  const spool = env.dryRun || env.source.kind === 'file' ? undefined : startBatchBackup({now: env.now, kubeUser: env.source.user, context: env.source.context, server: env.source.server})
+  try {
+    return await runPlannedBatch(env, selection, first, opts, spool)
+  } finally {
+    await spool?.discard()
+  }
+}
+
+async function runPlannedBatch(env: PipelineEnv, selection: BatchSelection, first: Step, opts: BatchOptions, spool: BatchBackupSpool | undefined): Promise<{entries: BatchEntry[]; exitCode: number}> {
   const {io} = env
-  if (refs.length === 0) {
+  const limit = createLimiter(opts.concurrency ?? DEFAULT_CONCURRENCY)
+  const batchEnv: PipelineEnv = {...env, writeSlots: limit}
+  const newEntry = (app: AppRef): BatchEntry => ({app, status: 'previewed', exitCode: ExitCode.OK, steps: []})
+  const entries: BatchEntry[] = []
+  let wave: BatchItem[]
+  if (Array.isArray(selection)) {
+    entries.push(...selection.map(newEntry))
+    wave = await planBatch(batchEnv, entries.map((entry) => ({entry, step: first})), true, spool)
+  } else {
+    wave = []
+    for await (const app of selection) {
+      const entry = newEntry({name: app.metadata.name, namespace: app.metadata.namespace ?? ''})
+      entries.push(entry)
+      const item = await planItem(batchEnv, {entry, step: first}, app, true, spool)
+      if (item) wave.push(item)
+    }
+  }
+
+  if (entries.length === 0) {
     io.out('No applications match; nothing to do.')
     return {entries: [], exitCode: ExitCode.NOTHING_TO_DO}
   }
 
-  const limit = createLimiter(opts.concurrency ?? DEFAULT_CONCURRENCY)
-  const batchEnv: PipelineEnv = {...env, writeSlots: limit}
-  const entries: BatchEntry[] = refs.map((app) => ({app, status: 'previewed', exitCode: ExitCode.OK, steps: []}))
-  let wave = await planBatch(batchEnv, entries.map((entry) => ({entry, step: first, from: opts.listed?.get(refKey(entry.app))})), true)
-  const skipped = refs.length - wave.length
+  const skipped = entries.length - wave.length
   io.out()
-  io.out(`${wave.length} of ${refs.length} application${refs.length === 1 ? '' : 's'} would change${skipped ? ` (${skipped} with nothing to do, refused or unreadable)` : ''}.`)
+  io.out(`${wave.length} of ${entries.length} application${entries.length === 1 ? '' : 's'} would change${skipped ? ` (${skipped} with nothing to do, refused or unreadable)` : ''}.`)
   // What the rest of the sequence may do (e.g. unstick's fallback to clearing), said before the one confirmation.
   for (const line of new Set(wave.flatMap((item) => item.step.rest?.(item.result) ?? []))) io.out(line)
   if (opts.max !== undefined && wave.length > opts.max) {
@@ -141,7 +172,7 @@ export async function runBatch(env: PipelineEnv, refs: AppRef[], first: Step, op
       wave = await confirmLaterStep(env, wave, opts.verb)
     }
 
-    const {written, conflicted} = await writeBatch(batchEnv, wave, firstWave)
+    const {written, conflicted} = await writeBatch(batchEnv, wave, firstWave ? spool : undefined)
     // A write refused by its guard: that app alone is re-read and re-planned, as for one app.
     const replans = Promise.all(conflicted.map(async (item) => {
       try {
@@ -162,7 +193,7 @@ export async function runBatch(env: PipelineEnv, refs: AppRef[], first: Step, op
       next.push({entry: item.entry, step, from: item.seen})
     }
 
-    wave = await planBatch(batchEnv, next, false)
+    wave = await planBatch(batchEnv, next, false, undefined)
   }
 
   for (const entry of entries) settleEntry(entry)
@@ -170,7 +201,7 @@ export async function runBatch(env: PipelineEnv, refs: AppRef[], first: Step, op
   if (changedAtPrompt.length > 0) {
     io.out()
     io.warn(`${changedAtPrompt.length} application${changedAtPrompt.length === 1 ? '' : 's'} changed while you were deciding; nothing was written to ${changedAtPrompt.length === 1 ? 'it' : 'them'}. Here is a new preview.`)
-    const again = await runBatch(env, changedAtPrompt.map((e) => e.app), first, {...opts, max: undefined, listed: undefined})
+    const again = await runBatch(env, changedAtPrompt.map((e) => e.app), first, {...opts, max: undefined})
     all = [...all, ...again.entries]
   }
 
@@ -201,46 +232,66 @@ function failEntry(io: Io, entry: BatchEntry, error: unknown): void {
 }
 
 /**
- * Plan each target from the object given (the LIST's, or the one the wait last saw), reading only
- * the apps without one. `announce`: the first step prints one line per app (the preview).
+ * Plan each target from the object given (the one the wait last saw), reading the apps without one
+ * (at most `concurrency` at once). `announce`: the first step prints one line per app (the preview).
  */
-async function planBatch(env: PipelineEnv, targets: BatchTarget[], announce: boolean): Promise<BatchItem[]> {
-  const {io} = env
-  const items: Array<BatchItem | undefined> = await Promise.all(targets.map(async ({entry, step, from}) => {
-    const ref = entry.app
+async function planBatch(env: PipelineEnv, targets: BatchTarget[], announce: boolean, spool: BatchBackupSpool | undefined): Promise<BatchItem[]> {
+  const items = await Promise.all(targets.map(async (target) => {
+    let before: Application
     try {
-      const before = from ?? await env.writeSlots!(() => env.source.read(ref))
-      const outcome = step.build(before)
-      if (outcome.kind !== 'plan') {
-        entry.steps.push(noChangeResult(io, outcome, true))
-        settleEntry(entry)
-        return undefined
-      }
-
-      if (announce || !step.preApproved) io.out(oneLine(`${ref.namespace}/${ref.name}: ${outcome.summary}`))
-      const result: StepResult = {
-        recipe: outcome.recipe,
-        action: outcome.action,
-        app: ref,
-        status: 'previewed',
-        exitCode: ExitCode.OK,
-        summary: outcome.summary,
-        why: outcome.why,
-        warnings: outcome.warnings,
-        notes: outcome.notes,
-        guards: outcome.guards,
-        patch: outcome.patch,
-        kubectl: kubectlCommand(outcome, env.conn),
-        resourceVersion: {before: before.metadata.resourceVersion},
-      }
-      entry.steps.push(result)
-      return {entry, step, before, plan: outcome, approvedKey: announce ? changeKey(outcome, before) : undefined, result}
+      before = target.from ?? await env.writeSlots!(() => env.source.read(target.entry.app))
     } catch (error) {
-      failEntry(io, entry, error)
+      failEntry(env.io, target.entry, error)
       return undefined
     }
+
+    return planItem(env, target, before, announce, spool)
   }))
   return items.filter((item): item is BatchItem => item !== undefined)
+}
+
+/**
+ * One app of a batch: its plan from `before`, its line of the preview, and — first step — its
+ * backup (added to the batch file now, so the whole object need not be kept). Undefined when there
+ * is nothing to write (settled) or it failed.
+ */
+async function planItem(env: PipelineEnv, {entry, step}: BatchTarget, before: Application, announce: boolean, spool: BatchBackupSpool | undefined): Promise<BatchItem | undefined> {
+  const {io} = env
+  const ref = entry.app
+  let outcome: ReturnType<Step['build']>
+  try {
+    outcome = step.build(before)
+  } catch (error) {
+    failEntry(io, entry, error)
+    return undefined
+  }
+
+  if (outcome.kind !== 'plan') {
+    entry.steps.push(noChangeResult(io, outcome, true))
+    settleEntry(entry)
+    return undefined
+  }
+
+  if (announce || !step.preApproved) io.out(oneLine(`${ref.namespace}/${ref.name}: ${outcome.summary}`))
+  const result: StepResult = {
+    recipe: outcome.recipe,
+    action: outcome.action,
+    app: ref,
+    status: 'previewed',
+    exitCode: ExitCode.OK,
+    summary: outcome.summary,
+    why: outcome.why,
+    warnings: outcome.warnings,
+    notes: outcome.notes,
+    guards: outcome.guards,
+    patch: outcome.patch,
+    kubectl: kubectlCommand(outcome, env.conn),
+    resourceVersion: {before: before.metadata.resourceVersion},
+  }
+  entry.steps.push(result)
+  const approvedKey = announce ? changeKey(outcome, before) : undefined
+  const backupIndex = spool ? await spool.add(before, outcome) : undefined
+  return {entry, step, before: keptOf(before, outcome), whole: spool ? undefined : before, plan: outcome, approvedKey, backupIndex, result}
 }
 
 /**
@@ -314,22 +365,31 @@ async function proveAccepted(env: PipelineEnv, items: BatchItem[]): Promise<Map<
 }
 
 /**
- * Back up every object in one file, then write each guarded patch (at most `concurrency` at once),
- * recording each outcome in the backup and an Event per app. Returns the items written and those
+ * Name the backup of every object (one file: the first step's was written while planning; a later
+ * step's is written now), then write each guarded patch (at most `concurrency` at once), appending
+ * each outcome to the backup's records and an Event per app. Returns the items written and those
  * whose guard failed. After Ctrl-C/SIGTERM no further write is sent: the writes already answered
  * are reported (and recorded), and the batch stops with INTERRUPTED.
  */
-async function writeBatch(env: PipelineEnv, items: BatchItem[], firstWave: boolean): Promise<{written: BatchItem[]; conflicted: BatchItem[]}> {
+async function writeBatch(env: PipelineEnv, items: BatchItem[], firstWave: BatchBackupSpool | undefined): Promise<{written: BatchItem[]; conflicted: BatchItem[]}> {
   const {io} = env
   if (items.length === 0) return {written: [], conflicted: []}
-  if (interrupted() || env.signal?.aborted) throw batchInterrupted(env, items, undefined, firstWave)
-  const backup = await writeBatchBackup({changes: items.map((i) => ({app: i.before, plan: i.plan})), now: env.now(), kubeUser: env.source.user, context: env.source.context, server: env.source.server})
+  if (interrupted() || env.signal?.aborted) throw batchInterrupted(env, items, undefined, Boolean(firstWave))
+  let spool = firstWave
+  if (!spool) {
+    spool = startBatchBackup({now: env.now, kubeUser: env.source.user, context: env.source.context, server: env.source.server})
+    for (const item of items) item.backupIndex = await spool.add(item.whole!, item.plan)
+  }
+
+  const backup = await spool.commit()
+  for (const item of items) item.whole = undefined
   io.info(`Backup of the ${items.length === 1 ? 'live object' : `${items.length} live objects (one file)`}: ${oneLine(backup.file)}`)
   const warn = (message: string) => io.warn(message)
   const conflicted: BatchItem[] = []
   let notSent = 0
   try {
-    await Promise.all(items.map((item, index) => env.writeSlots!(async () => {
+    await Promise.all(items.map((item) => env.writeSlots!(async () => {
+      const index = item.backupIndex!
       const ref = item.entry.app
       if (interrupted() || env.signal?.aborted) {
         notSent++
@@ -371,7 +431,7 @@ async function writeBatch(env: PipelineEnv, items: BatchItem[], firstWave: boole
   }
 
   const written = items.filter((i) => i.written)
-  if (notSent > 0) throw batchInterrupted(env, items, backup.file, firstWave)
+  if (notSent > 0) throw batchInterrupted(env, items, backup.file, Boolean(firstWave))
   return {written, conflicted}
 }
 
