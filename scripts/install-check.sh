@@ -76,6 +76,9 @@ first_line "$out"
 rc=0; out="$(env "${SEAENV[@]}" PATH="$KPATH" kubectl argo-doctor explain -f "$EXAMPLE" -o json 2>/dev/null)" || rc=$?
 expect_rc 20 "$rc" "kubectl argo-doctor explain -f … -o json"
 if node -e 'JSON.parse(require("fs").readFileSync(0, "utf8"))' <<<"$out"; then ok "stdout is one JSON document"; else bad "stdout is not JSON"; fi
+# Completion reads the command manifest, which the executable holds inside (no file on disk).
+rc=0; out="$(env "${SEAENV[@]}" PATH="$KPATH" kubectl-argo_doctor __complete explain --out 2>&1)" || rc=$?
+expect_in '--output' "$out" "completion from inside the executable (kubectl-argo_doctor __complete explain --out)"
 written="$(find "$SEAHOME" -mindepth 1 ! -path "$SEAHOME/tmp")$(find "$SEAHOME/tmp" -mindepth 1)"
 [[ -z "$written" ]] && ok "nothing unpacked or cached: HOME, XDG dirs and TMPDIR still empty" || { bad "the executable wrote files:"; echo "$written" | sed -n '1,10p'; }
 cd "$ROOT"
