@@ -60,18 +60,27 @@ expect_rc 0 "$rc" "krew install"
 [[ -f "$KREW_ROOT/receipts/argo-doctor.yaml" ]] && ok "krew wrote its receipt (receipts/argo-doctor.yaml)" || bad "no krew receipt"
 
 
-export ARGO_DOCTOR_CACHE_DIR="$TMP/sea-cache" # where the executable unpacks itself (default ~/.cache/argo-doctor)
+# The executable runs from memory: a first run writes nothing, not even a cache (HOME, XDG dirs and
+# TMPDIR point at empty directories that must stay empty).
+SEAHOME="$TMP/sea-home"
+mkdir -p "$SEAHOME/tmp"
+SEAENV=(HOME="$SEAHOME" XDG_CACHE_HOME="$SEAHOME/cache" XDG_CONFIG_HOME="$SEAHOME/config" XDG_DATA_HOME="$SEAHOME/data" TMPDIR="$SEAHOME/tmp")
 cd "$TMP"
-rc=0; out="$(env PATH="$KPATH" kubectl argo-doctor --help 2>&1)" || rc=$?
+rc=0; out="$(env "${SEAENV[@]}" PATH="$KPATH" kubectl argo-doctor --help 2>&1)" || rc=$?
 expect_rc 0 "$rc" "kubectl argo-doctor --help"
 expect_in '$ kubectl argo-doctor [COMMAND]' "$out" "help reads as a kubectl plugin"
-rc=0; out="$(env PATH="$KPATH" kubectl argo-doctor explain -f "$EXAMPLE" 2>&1)" || rc=$?
+rc=0; out="$(env "${SEAENV[@]}" PATH="$KPATH" kubectl argo-doctor explain -f "$EXAMPLE" 2>&1)" || rc=$?
 expect_rc 20 "$rc" "kubectl argo-doctor explain -f examples/wealist-prod.yaml (20: findings)"
 expect_in 'argocd/wealist-apps-prod' "$out" "explain printed the fleet table"
 first_line "$out"
-rc=0; out="$(env PATH="$KPATH" kubectl argo-doctor explain -f "$EXAMPLE" -o json 2>/dev/null)" || rc=$?
+rc=0; out="$(env "${SEAENV[@]}" PATH="$KPATH" kubectl argo-doctor explain -f "$EXAMPLE" -o json 2>/dev/null)" || rc=$?
 expect_rc 20 "$rc" "kubectl argo-doctor explain -f … -o json"
 if node -e 'JSON.parse(require("fs").readFileSync(0, "utf8"))' <<<"$out"; then ok "stdout is one JSON document"; else bad "stdout is not JSON"; fi
+# Completion reads the command manifest, which the executable holds inside (no file on disk).
+rc=0; out="$(env "${SEAENV[@]}" PATH="$KPATH" kubectl-argo_doctor __complete explain --out 2>&1)" || rc=$?
+expect_in '--output' "$out" "completion from inside the executable (kubectl-argo_doctor __complete explain --out)"
+written="$(find "$SEAHOME" -mindepth 1 ! -path "$SEAHOME/tmp")$(find "$SEAHOME/tmp" -mindepth 1)"
+[[ -z "$written" ]] && ok "nothing unpacked or cached: HOME, XDG dirs and TMPDIR still empty" || { bad "the executable wrote files:"; echo "$written" | sed -n '1,10p'; }
 cd "$ROOT"
 
 # linux-arm64 too, when this machine can emulate it (Debian: qemu-user-static, libc6-arm64-cross,
@@ -159,9 +168,12 @@ if [[ "${ARGO_DOCTOR_INSTALL_ARGOCD:-1}" != 0 ]]; then
     rv_before="$(kubectl --kubeconfig "$KC" get applications.argoproj.io stuck -n argocd -o jsonpath='{.metadata.resourceVersion}')"
     # One pinned clock for both runs, so ages in the output cannot differ by a second.
     export ARGO_DOCTOR_NOW="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    rc=0; direct="$(env HOME="$TMP/home" PATH="$APATH" argocd-doctor unstick stuck -n argocd --kubeconfig "$KC" --dry-run --json 2>/dev/null)" || rc=$?
+    rc=0; direct="$(env HOME="$TMP/home" PATH="$APATH" argocd-doctor unstick stuck -n argocd --kubeconfig "$KC" --dry-run --json 2>"$TMP/direct.err")" || rc=$?
     rc2=0; through="$(env HOME="$TMP/home" PATH="$APATH" argocd doctor unstick stuck -n argocd --kubeconfig "$KC" --dry-run --json 2>/dev/null)" || rc2=$?
     echo "  argocd-doctor (direct): exit $rc; argocd doctor: exit $rc2"
+    # Node 24 warns when bundled code calls url.parse() or loads punycode (scripts/lib/client-node-esbuild.mjs).
+    err="$(cat "$TMP/direct.err")"
+    [[ "$err" != *Warning* ]] && ok "no runtime warning on stderr of a live command" || { bad "stderr has a warning"; printf '%s\n' "$err" | sed -n '1,5p'; }
     expect_rc "$rc" "$rc2" "argocd doctor unstick --dry-run exits like argo-doctor itself"
     if ((rc == 0)); then
       if [[ "$through" == "$direct" ]]; then ok "same stdout through argocd (exit 0: one JSON document)"; else

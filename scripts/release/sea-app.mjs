@@ -1,0 +1,35 @@
+// The application inside the single executable: scripts/release.mjs bundles this file with dist/ and
+// the production dependencies into one CommonJS script (esbuild), stored as the SEA asset app.cjs and
+// compiled from memory by sea-main.mjs with a V8 code cache made at build time. Nothing is unpacked.
+//
+// oclif finds a CLI by reading files under its root (package.json, oclif.manifest.json, the help
+// plugin's) and importing command files by path. Here the root is a directory that does not exist
+// (EMBEDDED_ROOT): reads of exactly those files are answered from copies built into this script, and
+// oclif's module loader is replaced at bundle time by sea-module-loader.mjs, which returns the
+// bundled command modules. Every other file access goes to the real file system, untouched.
+import fs from 'node:fs'
+import {join} from 'node:path'
+import {EMBEDDED_FILES, EMBEDDED_ROOT} from 'sea:embedded'
+
+const embedded = new Map(Object.entries(EMBEDDED_FILES).map(([relative, text]) => [join(EMBEDDED_ROOT, relative), text]))
+const contents = (path, options) => {
+  const text = typeof path === 'string' ? embedded.get(path) : undefined
+  if (text === undefined) return undefined
+  return (typeof options === 'string' ? options : options?.encoding) ? text : Buffer.from(text)
+}
+
+const {readFileSync} = fs
+const {readFile} = fs.promises
+fs.readFileSync = function (path, options) {
+  return contents(path, options) ?? readFileSync.apply(this, arguments)
+}
+
+fs.promises.readFile = async function (path, options) {
+  return contents(path, options) ?? readFile.apply(this, arguments)
+}
+
+/** Runs the CLI as `bin` ("kubectl argo-doctor", …) with process.argv. */
+export async function run(bin) {
+  const {main} = await import('../../dist/main.js')
+  await main(bin, EMBEDDED_ROOT)
+}
