@@ -62,10 +62,11 @@ export async function tryDispatch(bin: string, root: string, argv: string[], rea
   Cmd.id = target.id // as oclif's plugin loader sets it
   try {
     await new Cmd(target.argv, lightConfig(bin, root, pjson, target.id, Cmd))._run()
-    const {flush} = await import('@oclif/core/flush')
+    // CommonJS modules: `default` is their exports under Node and in a bundle alike.
+    const {default: {flush}} = await import('@oclif/core/flush')
     await flush()
   } catch (error) {
-    const {handle} = await import('@oclif/core/handle')
+    const {default: {handle}} = await import('@oclif/core/handle')
     await handle(error as Error)
   }
 
