@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect} from 'chai'
+import {execa} from 'execa'
 import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
 import {ROOT, runCli, tempDir} from '../support/cli.js'
 import {hookStuckApp, NOW} from '../fixtures/apps.js'
@@ -55,6 +56,16 @@ describe('start-up: a command dispatched from the table behaves as under oclif',
       expect(fast.exitCode, fast.stderr).to.equal(full.exitCode)
       expect(fast.stdout).to.equal(full.stdout)
       expect(fast.stderr).to.equal(full.stderr)
+    })
+  }
+
+  for (const bin of ['kubectl-argo_doctor', 'argocd-doctor']) {
+    it(`${bin}: the fixes it prints name the way it was invoked, as under oclif`, async () => {
+      const run = (extra: Record<string, string>) => execa('node', [join(ROOT, 'bin', bin), 'explain', '-f', example], {reject: false, env: {...process.env, NO_COLOR: '1', ARGO_DOCTOR_NOW: NOW.toISOString(), ...extra}})
+      const fast = await run({})
+      const full = await run({ARGO_DOCTOR_NO_FAST_PATH: '1'})
+      expect(fast.stdout).to.include(bin === 'argocd-doctor' ? '$ argocd doctor unstick' : '$ kubectl argo-doctor unstick')
+      expect([fast.exitCode, fast.stdout, fast.stderr]).to.deep.equal([full.exitCode, full.stdout, full.stderr])
     })
   }
 
