@@ -2,27 +2,34 @@
 /**
  * npm run bench — numbers, not a test: it never fails on slowness.
  *
- *  1. start-up: `node bin/argo-doctor --help` / `--version` vs `node -e 0` (median of --runs), and
- *     which modules --help and an offline explain load (@kubernetes/client-node must not be one).
+ *  1. start-up: `--help` and `explain -f examples/wealist-prod.yaml --json`, each run in turn with its
+ *     anchor `kubectl version --client` (A B A B …, --pairs, median of the per-pair ratios; goal
+ *     ≤ 1.5× for explain -f), and which modules --help and an offline explain load
+ *     (@kubernetes/client-node must not be one).
  *  2. fleet: `explain --all --json` on the built CLI against N realistic Applications
  *     (test API server by default; a real cluster with --kubeconfig/--context or BENCH_KUBECONFIG),
  *     wall/CPU/peak RSS, the LIST alone, and diagnosis CPU in-process; with a real cluster (or a
  *     kubectl that can reach the test server) the anchor: `kubectl get --raw` of the same
  *     unpaginated list, run in turn with `explain --all -n NS --json` and with `explain -A --json`
  *     (A B A B …, --fleet-runs pairs; medians and the median of the per-pair ratios).
- *  3. single app: `explain APP` on the built CLI vs `kubectl get app APP -o yaml` (the same read), run in
- *     turn A B A B …, median wall of each and the median of the per-pair ratios (goal ≤ 3×).
+ *  3. single app: `explain APP` vs `kubectl get app APP -o yaml` (the same read) and
+ *     `hard-refresh APP --dry-run` vs `kubectl annotate … --dry-run=server` (the same server dry run),
+ *     each run in turn A B A B …, medians and the median of the per-pair ratios (goal ≤ 1.5×).
+ *     On the real kube-apiserver when one is there: --kubeconfig, BENCH_KUBECONFIG, or the e2e
+ *     cluster when `scripts/cluster.sh status` says it is up (its ARGO_DOCTOR_E2E_DIR); else the
+ *     test API server.
  * Fleet and bulk figures on the real kube-apiserver at 2,000 and 10,000 apps (`explain -A` beside the
  * raw LIST, `hard-refresh --all` beside `kubectl annotate --all`): scripts/bench-fleet.mjs (npm run bench:fleet).
  *
- * Runs under tsx for the test API server: node --import tsx scripts/bench.mjs [--apps 2000] [--runs 20]
+ * Runs under tsx for the test API server: node --import tsx scripts/bench.mjs [--apps 2000] [--pairs 9]
  *   [--kubeconfig FILE] [--context NAME] [-n NAMESPACE] [--app NAME] [--load N] [--fleet-runs 5] [--skip-startup] [--skip-fleet] [--skip-single]
+ * At the end: the figures against their anchors as a Markdown table (the README's), with the machine.
  * On the e2e cluster: npm run cluster -- up && eval "$(npm run -s cluster -- env)" &&
  *   node --import tsx scripts/bench.mjs --kubeconfig "$KUBECONFIG" --load 2000
  */
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import os, {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import {GNU_TIME, mb, measured, median, ms} from './lib/bench-measure.mjs'
@@ -40,8 +47,9 @@ function arg(name, fallback) {
 
 const opts = {
   apps: Number(arg('--apps', process.env.BENCH_APPS ?? 2000)),
-  runs: Number(arg('--runs', 20)),
-  kubeconfig: arg('--kubeconfig', process.env.BENCH_KUBECONFIG),
+  /** Pairs (ours, anchor) of each start-up and single-app figure. */
+  pairs: Number(arg('--pairs', arg('--runs', 9))),
+  kubeconfig: arg('--kubeconfig', process.env.BENCH_KUBECONFIG) ?? e2eKubeconfig(),
   context: arg('--context', process.env.BENCH_CONTEXT),
   namespace: arg('-n', arg('--namespace', 'argocd')),
   skipStartup: process.argv.includes('--skip-startup'),
@@ -55,7 +63,16 @@ const opts = {
   fleetRuns: Number(arg('--fleet-runs', 5)),
 }
 
+/** The e2e cluster's kubeconfig (scripts/cluster.sh, same ARGO_DOCTOR_E2E_DIR) when it is up. */
+function e2eKubeconfig() {
+  if (spawnSync(join(ROOT, 'scripts', 'cluster.sh'), ['status'], {stdio: 'ignore'}).status !== 0) return undefined
+  const file = join(process.env.ARGO_DOCTOR_E2E_DIR || '/tmp/argo-doctor-e2e', 'kubeconfig')
+  return existsSync(file) ? file : undefined
+}
+
 const tmp = mkdtempSync(join(tmpdir(), 'argo-doctor-bench-'))
+/** Every figure against its anchor, for the table printed at the end. */
+const figures = []
 
 function timeRun(argv, env = {}) {
   const t0 = process.hrtime.bigint()
@@ -96,24 +113,21 @@ Module._resolveFilename = function (...args) {
   }
 }
 
-function startup() {
-  console.log(`\n== start-up (median of ${opts.runs} runs)`)
-  const cases = [['node -e 0', ['-e', '0']], ['argo-doctor --version', [BIN, '--version']], ['argo-doctor --help', [BIN, '--help']]]
-  const results = {}
-  for (const [label, argv] of cases) {
-    timeRun(argv) // warm the file cache
-    results[label] = median(Array.from({length: opts.runs}, () => timeRun(argv).ms))
+async function startup() {
+  console.log(`\n== start-up, each against kubectl version --client (${opts.pairs} pairs, in turn)`)
+  const anchor = ['kubectl', ['version', '--client']]
+  if (kubectlAvailable()) {
+    await pairFigure('`--help`', [process.execPath, [BIN, '--help']], '`kubectl version --client`', anchor)
+    await pairFigure('`explain -f examples/wealist-prod.yaml --json`', [process.execPath, [BIN, 'explain', '-f', 'examples/wealist-prod.yaml', '--json'], {ARGO_DOCTOR_NOW: NOW}], '`kubectl version --client`', anchor, 1.5)
+  } else {
+    console.log('  skipped: no kubectl on PATH')
   }
-
-  const base = results['node -e 0']
-  for (const [label, t] of Object.entries(results)) console.log(`  ${label.padEnd(24)} ${ms(t).padStart(8)}   ${(t / base).toFixed(2)}× node -e 0`)
-  const worst = Math.max(results['argo-doctor --help'], results['argo-doctor --version']) / base
-  console.log(`  ratio (worst of --help/--version): ${worst.toFixed(2)}× (target ≤ 1.6×)${worst <= 1.6 ? '' : '  ← above target'}`)
 
   const trace = moduleTracer()
   const check = (label, argv) => {
     const urls = [...new Set(trace(argv, {ARGO_DOCTOR_NOW: NOW}))]
-    const heavy = urls.filter((u) => u.includes('/@kubernetes/client-node/'))
+    // The library itself, or its bundle's loader (dist/lib/cluster/client-node.js; the bundle is read, not resolved).
+    const heavy = urls.filter((u) => u.includes('/@kubernetes/client-node/') || u.endsWith('/dist/lib/cluster/client-node.js'))
     const ours = urls.filter((u) => u.startsWith(pathToFileURL(join(ROOT, 'dist')).href)).length
     console.log(`  ${label.padEnd(44)} ${String(urls.length).padStart(4)} modules (${ours} of ours); @kubernetes/client-node: ${heavy.length ? `LOADED (${heavy.length} files)` : 'not loaded'}`)
     return {urls: urls.length, clientNode: heavy.length}
@@ -126,7 +140,48 @@ function startup() {
   writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: x, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: x, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]\ncurrent-context: x\n')
   const control = check('explain x (cluster; control: must load it)', [BIN, 'explain', 'x', '--kubeconfig', kubeconfig, '--request-timeout', '1'])
   if (control.clientNode === 0) console.log('  (tracer saw no client-node even for a cluster command: the module check above is not trustworthy)')
-  return {results, worst, helpLoadsClientNode: help.clientNode > 0, offlineLoadsClientNode: offline.clientNode > 0}
+  return {helpLoadsClientNode: help.clientNode > 0, offlineLoadsClientNode: offline.clientNode > 0}
+}
+
+/**
+ * Ours and its anchor as whole processes in turn (A B A B …, opts.pairs pairs after one warm-up
+ * each): medians of wall, CPU and peak RSS, and the median of the per-pair wall ratios. Printed,
+ * and kept for the table at the end.
+ */
+async function pairFigure(label, ours, anchorLabel, anchor, goal) {
+  const a0 = await measured(...ours)
+  const k0 = await measured(...anchor)
+  if ((a0.status !== 0 && a0.status !== 20) || k0.status !== 0) {
+    console.log(`  ${label}: skipped (${k0.status !== 0 ? `anchor exit ${k0.status}: ${k0.stderr.trim().split('\n')[0]}` : `exit ${a0.status}: ${a0.stderr.trim().split('\n')[0]}`})`)
+    return undefined
+  }
+
+  const a = []
+  const k = []
+  for (let i = 0; i < opts.pairs; i++) {
+    a.push(await measured(...ours))
+    k.push(await measured(...anchor))
+  }
+
+  const med = (xs, f) => (xs.every((x) => f(x) !== undefined) ? median(xs.map(f)) : undefined)
+  const stats = (xs) => ({wall: med(xs, (x) => x.wall), cpu: med(xs, (x) => x.cpu), rssKb: med(xs, (x) => x.rssKb)})
+  const fig = {label, anchorLabel, ours: stats(a), anchor: stats(k), ratio: median(a.map((x, i) => x.wall / k[i].wall)), cpuRatio: median(a.map((x, i) => (x.cpu && k[i].cpu ? x.cpu / k[i].cpu : Number.NaN))), goal}
+  const show = (x) => `wall ${ms(x.wall).padStart(7)}, CPU ${x.cpu === undefined ? '?' : ms(x.cpu)}, peak RSS ${x.rssKb === undefined ? '?' : mb(x.rssKb)}`
+  console.log(`  ${label.replaceAll('`', '')}: ${show(fig.ours)}`)
+  console.log(`    ${anchorLabel.replaceAll('`', '')}: ${show(fig.anchor)}`)
+  console.log(`    ratio ${fig.ratio.toFixed(2)}× wall, ${fig.cpuRatio.toFixed(2)}× CPU (medians of per-pair ratios)${goal ? `; goal ≤ ${goal}×${fig.ratio <= goal ? '' : '  ← above goal'}` : ''}`)
+  figures.push(fig)
+  return fig
+}
+
+/** The figures as the README's Markdown table. */
+function printTable(server) {
+  if (figures.length === 0) return
+  const sec = (x) => (x === undefined ? '?' : `${(x / 1000).toFixed(2)} s`)
+  console.log(`\n== table (${server}; node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model?.trim() ?? '?'}, load average ${os.loadavg()[0].toFixed(1)}; medians of ${opts.pairs} pairs)`)
+  console.log('| figure | argo-doctor wall (CPU) | anchor | anchor wall (CPU) | ratio wall (CPU) | goal |')
+  console.log('|---|---|---|---|---|---|')
+  for (const f of figures) console.log(`| ${f.label} | ${sec(f.ours.wall)} (${sec(f.ours.cpu)}) | ${f.anchorLabel} | ${sec(f.anchor.wall)} (${sec(f.anchor.cpu)}) | ${f.ratio.toFixed(2)}× (${f.cpuRatio.toFixed(2)}×) | ${f.goal ? `≤ ${f.goal}×` : ''} |`)
 }
 
 // ------------------------------------------------------------------------------------------ 2
@@ -334,8 +389,7 @@ async function paired(ourLabel, ours, theirLabel, theirs, apps) {
 
 async function singleApp() {
   const real = Boolean(opts.kubeconfig)
-  const runs = Math.min(opts.runs, 11)
-  console.log(`\n== one app, live: argo-doctor explain APP vs kubectl get app APP -o yaml (${runs} pairs, in turn)`)
+  console.log(`\n== one app, live, ${real ? `real cluster (${opts.kubeconfig})` : 'test API server'} (${opts.pairs} pairs, in turn)`)
   if (!kubectlAvailable()) {
     console.log('  skipped: no kubectl on PATH')
     return undefined
@@ -361,44 +415,17 @@ async function singleApp() {
       const list = JSON.parse(execFileSync('kubectl', ['get', 'applications.argoproj.io', ...conn, '-o', 'json'], {maxBuffer: 1 << 30}).toString())
       name = list.items[0]?.metadata?.name
       if (!name) {
-        console.log(`  skipped: no Application in namespace ${opts.namespace} (pass --app NAME or -n NAMESPACE)`)
+        console.log(`  skipped: no Application in namespace ${opts.namespace} (pass --app NAME, -n NAMESPACE, or --load 1 on a throwaway cluster)`)
         return undefined
       }
     }
 
     const env = real ? {} : {ARGO_DOCTOR_NOW: NOW}
-    const ours = [process.execPath, [BIN, 'explain', name, ...conn], env]
-    const theirs = ['kubectl', ['get', 'applications.argoproj.io', name, ...conn, '-o', 'yaml']]
-    const a0 = await measured(...ours)
-    if (a0.status !== 0 && a0.status !== 20) {
-      console.log(`  explain failed (exit ${a0.status}): ${a0.stderr.trim().split('\n')[0]}`)
-      return undefined
-    }
-
-    const k0 = await measured(...theirs)
-    if (k0.status !== 0) {
-      console.log(`  kubectl get failed (exit ${k0.status}): ${k0.stderr.trim().split('\n')[0]}`)
-      return undefined
-    }
-
-    const a = []
-    const k = []
-    for (let i = 0; i < runs; i++) {
-      a.push(await measured(...ours))
-      k.push(await measured(...theirs))
-    }
-
-    const row = (label, xs) => {
-      const cpu = xs.every((x) => x.cpu !== undefined) ? `, CPU ${ms(median(xs.map((x) => x.cpu)))}` : ''
-      const rss = xs.every((x) => x.rssKb !== undefined) ? `, peak RSS ${mb(median(xs.map((x) => x.rssKb)))}` : ''
-      console.log(`  ${label.padEnd(34)} wall ${ms(median(xs.map((x) => x.wall))).padStart(7)}${cpu}${rss}`)
-    }
-
-    row(`argo-doctor explain ${name}`, a)
-    row('kubectl get app -o yaml', k)
-    const ratio = median(a.map((x, i) => x.wall / k[i].wall))
-    console.log(`  explain APP / kubectl get: ${ratio.toFixed(2)}× wall (median of per-pair ratios; goal ≤ 3×)${ratio <= 3 ? '' : '  ← above goal'}`)
-    return {ratio}
+    const app = ['applications.argoproj.io', name, ...conn]
+    await pairFigure('live `explain APP`', [process.execPath, [BIN, 'explain', name, ...conn], env], '`kubectl get application APP -o yaml`', ['kubectl', ['get', ...app, '-o', 'yaml']], 1.5)
+    await pairFigure('live `hard-refresh APP --dry-run`', [process.execPath, [BIN, 'hard-refresh', name, ...conn, '--dry-run'], env],
+      '`kubectl annotate … --dry-run=server`', ['kubectl', ['annotate', ...app, 'argocd.argoproj.io/refresh=hard', '--overwrite', '--dry-run=server']], 1.5)
+    return {name}
   } finally {
     await server?.stop()
   }
@@ -408,9 +435,11 @@ try {
   console.log(`argo-doctor bench — node ${process.version}, ${process.platform}/${process.arch}${GNU_TIME ? '' : ' (no /usr/bin/time: CPU and RSS not measured)'}`)
   if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/ is missing: run npm run build first (npm run bench does)')
   PAGE_SIZE = (await import(pathToFileURL(join(ROOT, 'dist', 'lib', 'app.js')).href)).FLEET_PAGE_SIZE ?? 100
-  if (!opts.skipStartup) startup()
+  if (opts.kubeconfig) console.log(`real cluster: ${opts.kubeconfig}${process.env.BENCH_KUBECONFIG || process.argv.includes('--kubeconfig') ? '' : ' (the e2e cluster, up)'}`)
+  if (!opts.skipStartup) await startup()
   if (!opts.skipFleet) await fleet()
   if (!opts.skipSingle) await singleApp()
+  printTable(opts.kubeconfig ? 'real kube-apiserver' : 'test API server')
 } finally {
   rmSync(tmp, {recursive: true, force: true})
 }

@@ -1,15 +1,24 @@
 #!/usr/bin/env node
-// Build step (after tsc): @kubernetes/client-node as one file with a code cache.
+// Build step (after tsc): @kubernetes/client-node as one file with a code cache, and the CLI's
+// start-up path as a few files.
 //   dist/lib/cluster/client-node.cjs        esbuild bundle of the names src/lib/cluster/client-node.ts
 //                                           exports, with every dependency (CommonJS: vm.Script can
 //                                           take a code cache, ES modules cannot on Node 20)
 //   dist/lib/cluster/client-node.cjs.cache  V8 code cache of it, made by this Node (rejected and
 //                                           ignored by any other Node version: it then just compiles)
-//   dist/lib/cluster/client-node.js         replaces tsc's re-export: loads the two above
+//   dist/lib/cluster/client-node.js         replaces tsc's re-export: loads the two above (or, when
+//                                           Node's module compile cache is on, requires the bundle)
+//   dist/fast/main.js + chunk-*.js          src/main.ts with our modules and the parts of @oclif/core
+//                                           they use, as ES module chunks split at each dynamic
+//                                           import (what bin/ runs): one file per lazily loaded part
+//                                           instead of ~150 modules resolved, read and compiled one by
+//                                           one. Other libraries stay in node_modules, loaded when
+//                                           used, as do client-node (above) and lib/invocation.js
+//                                           (shared with tsc's dist/, which oclif's full path loads).
 import {build} from 'esbuild'
 import {execFileSync} from 'node:child_process'
-import {readFileSync, statSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 import {clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
 
 const root = join(import.meta.dirname, '..')
@@ -46,13 +55,19 @@ import {fileURLToPath} from 'node:url'
 import vm from 'node:vm'
 
 const file = fileURLToPath(new URL('client-node.cjs', import.meta.url))
-let cachedData
-try {
-  cachedData = readFileSync(file + '.cache')
-} catch {}
-const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), {filename: file, cachedData})
+let script
 const module = {exports: {}}
-script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file))
+if (Module.getCompileCacheDir?.()) {
+  // Node ≥ 22.1 with its module compile cache on (bin/ turns it on): that caches this file too.
+  module.exports = createRequire(file)(file)
+} else {
+  let cachedData
+  try {
+    cachedData = readFileSync(file + '.cache')
+  } catch {}
+  script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), {filename: file, cachedData})
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file))
+}
 export const {${names.join(', ')}} = module.exports
 export function writeCodeCache() {
   writeFileSync(file + '.cache', script.createCachedData())
@@ -69,6 +84,51 @@ await kc.makeApiClient(k.CustomObjectsApi).getNamespacedCustomObject({group: 'ar
 await new k.Watch(kc).watch('/apis/argoproj.io/v1alpha1/applications', {}, () => {}, () => {}).catch(() => {})
 k.writeCodeCache()
 `], {stdio: 'inherit'})
+
+// ------------------------------------------------------------------ dist/fast
+const fast = join(root, 'dist', 'fast')
+const t1 = Date.now()
+rmSync(fast, {recursive: true, force: true})
+/** Shared with tsc's dist/ instead of bundled: path as imported from dist/fast/. */
+const SHARED = {[join(root, 'src', 'lib', 'cluster', 'client-node.js')]: '../lib/cluster/client-node.js', [join(root, 'src', 'lib', 'invocation.js')]: '../lib/invocation.js'}
+const fastResult = await build({
+  entryPoints: {main: join(root, 'src', 'main.ts')},
+  tsconfig: join(root, 'tsconfig.json'),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir: fast,
+  chunkNames: 'chunk-[hash]',
+  // Less to read and pre-parse on every run; names are kept (stack traces under --debug stay readable).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // oclif is CommonJS: its require() of Node's modules needs a real require in an ES module.
+  banner: {js: "import {createRequire as __createRequire} from 'node:module';const require=__createRequire(import.meta.url);"},
+  legalComments: 'eof',
+  logLevel: 'warning',
+  metafile: true,
+  plugins: [{
+    name: 'start-up-externals',
+    setup(b) {
+      b.onResolve({filter: /.*/}, (args) => {
+        if (args.kind === 'entry-point') return undefined
+        const ours = args.importer.startsWith(join(root, 'src') + '/')
+        if (ours && args.path.startsWith('.')) {
+          const shared = SHARED[join(dirname(args.importer), args.path)]
+          return shared ? {path: shared, external: true} : undefined
+        }
+        // From our modules, every library but @oclif/core's subpath modules stays in node_modules
+        // (its index, oclif's full path, too); typescript is what oclif loads for ts-node projects.
+        if (ours ? !args.path.startsWith('@oclif/core/') : args.path === 'typescript' || args.path.startsWith('node:')) return {path: args.path, external: true}
+        return undefined
+      })
+    },
+  }],
+})
+const fastFiles = Object.keys(fastResult.metafile.outputs)
+console.error(`bundle: dist/fast/ ${fastFiles.length} files from ${Object.keys(fastResult.metafile.inputs).length} modules, in ${Date.now() - t1} ms`)
 
 const size = (f) => `${(statSync(join(dir, f)).size / 1024 / 1024).toFixed(1)} MB`
 console.error(`bundle: dist/lib/cluster/client-node.cjs ${size('client-node.cjs')} from ${Object.keys(result.metafile.inputs).length} modules, code cache ${size('client-node.cjs.cache')}, in ${Date.now() - t0} ms`)

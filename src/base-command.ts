@@ -1,4 +1,4 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
+import {Command, Flags, type Interfaces} from './lib/oclif.js'
 import type {AppRef, Application} from './lib/app.js'
 import type {ConnectionFlags, Step} from './lib/plan.js'
 import {describeApi, DoctorError, scrubSecrets} from './lib/errors.js'
@@ -161,7 +161,7 @@ export abstract class DoctorCommand extends Command {
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
     const result = this.argv.some((a) => /^--save-plan(=|$)/.test(a)) ? await this.savePlan() : await this.execute()
-    if (this.io.json) this.io.printJson(this.envelope(result.exitCode, {result: result.json}))
+    if (this.io.json) await this.io.printJson(this.envelope(result.exitCode, {result: result.json}))
     process.exitCode = result.exitCode
   }
 
@@ -333,7 +333,7 @@ export abstract class DoctorCommand extends Command {
     // Messages quote the API server and the cluster's objects: written through the Io, escaped (render/safe.ts).
     if (format) {
       this.io.format = format
-      this.io.printJson(this.envelope(error.exitCode, {error: error.toJSON()}))
+      await this.io.printJson(this.envelope(error.exitCode, {error: error.toJSON()}))
     } else {
       this.io.error(`${this.io.paint('red', 'Error:')} ${error.message}`)
       if (error.hint) this.io.error(`  ${indentLines(error.hint, '  ')}`)

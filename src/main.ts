@@ -1,6 +1,6 @@
 /** Entry point shared by argo-doctor, kubectl-argo_doctor and argocd-doctor. */
 import {userInfo} from 'node:os'
-import {Config, flush, handle, run} from '@oclif/core'
+import {tryDispatch} from './dispatch.js'
 import {invocation} from './lib/invocation.js'
 
 export async function main(binName: string, root: string): Promise<void> {
@@ -21,12 +21,21 @@ export async function main(binName: string, root: string): Promise<void> {
     }
   }
 
+  invocation.bin = binName
+  // A command: straight from the table of commands (dispatch.ts). Help, `help`, an unknown command: oclif's full path.
+  if (!(await tryDispatch(binName, root, process.argv.slice(2)))) await runOclif(binName, root)
+  // A request that timed out may still hold a socket open (a hung API server); don't let it keep us alive.
+  setTimeout(() => process.exit(), 200).unref()
+}
+
+/** oclif's full configuration (package.json, plugins, manifest, help), then its own dispatch. */
+async function runOclif(binName: string, root: string): Promise<void> {
+  const {Config, flush, handle, run} = await import('@oclif/core')
   try {
     const config = await Config.load({root})
     // Help and examples read naturally for the way we were invoked ("kubectl argo-doctor unstick …").
     config.pjson.oclif.bin = binName // run() reloads the config from this object
     config.bin = binName
-    invocation.bin = binName
     const argv = process.argv.slice(2)
     // No arguments: the interactive runbook (it only prints what it would offer without a terminal).
     await run(argv.length === 0 ? ['runbook'] : argv, config)
@@ -34,7 +43,4 @@ export async function main(binName: string, root: string): Promise<void> {
   } catch (error) {
     await handle(error as Error)
   }
-
-  // A request that timed out may still hold a socket open (a hung API server); don't let it keep us alive.
-  setTimeout(() => process.exit(), 200).unref()
 }

@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags} from '../lib/oclif.js'
 import {connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {indentLines, oneLine} from '../lib/render/safe.js'

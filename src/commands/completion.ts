@@ -1,4 +1,4 @@
-import {Args, Command} from '@oclif/core'
+import {Args, Command} from '../lib/oclif.js'
 import {completionScript} from '../lib/completion.js'
 
 export default class Completion extends Command {

@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags} from '../lib/oclif.js'
 import {asOfFlag, connectionFlags, DoctorCommand, now, type CommandResult} from '../base-command.js'
 import type {Application} from '../lib/app.js'
 import type {CommandStyle} from '../lib/diagnose/types.js'

@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags} from '../lib/oclif.js'
 import {changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {runRecipe} from '../lib/pipeline/index.js'

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import {Args} from '../lib/oclif.js'
 import {batchFlags, changeFlags, connectionFlags, DoctorCommand, type CommandResult} from '../base-command.js'
 import type {Application} from '../lib/app.js'
 import {buildHardRefreshPlan} from '../lib/recipes/hard-refresh.js'

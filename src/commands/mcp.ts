@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import {Flags} from '../lib/oclif.js'
 import {connectionFlags, connectionSpelling, DoctorCommand, durationFlag, now, type CommandResult} from '../base-command.js'
 import {DoctorError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'

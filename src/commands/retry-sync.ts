@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags} from '../lib/oclif.js'
 import {changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
 import {runRecipe} from '../lib/pipeline/index.js'
 import {VERBS} from '../lib/verbs.js'

@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {Flags} from '@oclif/core'
+import {Flags} from '../lib/oclif.js'
 import {asOfFlag, connectionFlags, DoctorCommand, now, type CommandResult} from '../base-command.js'
 import type {AppRef} from '../lib/app.js'
 import type {CommandStyle} from '../lib/diagnose/types.js'

@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags} from '../lib/oclif.js'
 import {batchFlags, changeFlags, connectionFlags, DoctorCommand, durationFlag, type CommandResult} from '../base-command.js'
 import {DoctorError} from '../lib/errors.js'
 import {runBatch, runSteps} from '../lib/pipeline/index.js'

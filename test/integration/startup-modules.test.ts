@@ -3,11 +3,14 @@ import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {expect} from 'chai'
 import {execa} from 'execa'
+import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
 import {BIN, ROOT, tempDir} from '../support/cli.js'
+import {hookStuckApp} from '../fixtures/apps.js'
 
 /**
- * Start-up stays lean: the MCP SDK (and the zod it validates with) is loaded by `mcp` alone, never
- * by --help or by the other commands. Every ES module a run resolves is logged by a resolve hook.
+ * Start-up stays lean: each command loads what it uses and nothing else. Every module a run
+ * resolves is logged: ES modules by a resolve hook, CommonJS ones by Module._resolveFilename. No
+ * timings here (they belong to `npm run bench`); only which modules.
  */
 describe('start-up: modules each command loads', function () {
   this.timeout(30_000)
@@ -15,20 +18,42 @@ describe('start-up: modules each command loads', function () {
   const hooks = join(dir, 'hooks.mjs')
   writeFileSync(hooks, "import {appendFileSync} from 'node:fs'\nexport async function resolve(specifier, context, next) {\n  const r = await next(specifier, context)\n  appendFileSync(process.env.MODULE_LOG, r.url + '\\n')\n  return r\n}\n")
   const register = join(dir, 'register.mjs')
-  writeFileSync(register, `import {register} from 'node:module'\nregister(${JSON.stringify(pathToFileURL(hooks).href)})\n`)
+  writeFileSync(register, `import Module, {register} from 'node:module'
+import {appendFileSync} from 'node:fs'
+import {pathToFileURL} from 'node:url'
+register(${JSON.stringify(pathToFileURL(hooks).href)})
+const resolveFilename = Module._resolveFilename
+Module._resolveFilename = function (...args) {
+  const file = resolveFilename.apply(this, args)
+  if (file.startsWith('/')) appendFileSync(process.env.MODULE_LOG, pathToFileURL(file).href + '\\n')
+  return file
+}
+`)
+  let server: FakeApiServer
+  let kubeconfig: string
+  before(async () => {
+    server = await startFakeApiServer()
+    kubeconfig = server.writeKubeconfig(tempDir())
+    server.put(hookStuckApp())
+  })
+  after(async () => server.stop())
 
   async function modules(args: string[]): Promise<string[]> {
     const log = join(tempDir(), 'modules.log')
     writeFileSync(log, '')
-    await execa('node', ['--import', pathToFileURL(register).href, BIN, ...args], {reject: false, stdin: 'ignore', env: {...process.env, MODULE_LOG: log, NO_COLOR: '1', ARGO_DOCTOR_BACKUP_DIR: tempDir()}})
-    return readFileSync(log, 'utf8').split('\n').filter(Boolean)
+    const r = await execa('node', ['--import', pathToFileURL(register).href, BIN, ...args], {reject: false, stdin: 'ignore', env: {...process.env, MODULE_LOG: log, NO_COLOR: '1', ARGO_DOCTOR_BACKUP_DIR: tempDir()}})
+    expect(r.exitCode, r.stderr).to.be.oneOf([0, 20])
+    return [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))]
   }
 
+  const pkg = (name: string) => (urls: string[]) => urls.filter((u) => u.includes(`/node_modules/${name}/`))
   const sdk = (urls: string[]) => urls.filter((u) => /node_modules\/(@modelcontextprotocol|zod)\//.test(u))
+  const clientNode = (urls: string[]) => urls.filter((u) => u.includes('/@kubernetes/client-node/') || u.endsWith('/dist/lib/cluster/client-node.js'))
   const example = join(ROOT, 'examples', 'wealist-apps-prod-stuck.yaml')
+  const live = (...args: string[]) => [...args, '-n', 'argocd'] // and --kubeconfig, once the server is up
 
   for (const args of [['--help'], ['explain', '--help'], ['explain', '-f', example], ['unstick', '-f', example], ['apply', '--help']]) {
-    it(`${args.join(' ')} does not load the MCP SDK`, async () => {
+    it(`${args.join(' ').replace(ROOT, '.')} does not load the MCP SDK`, async () => {
       const urls = await modules(args)
       expect(urls.length, 'the hook saw the run').to.be.greaterThan(0)
       expect(sdk(urls)).to.deep.equal([])
@@ -36,7 +61,38 @@ describe('start-up: modules each command loads', function () {
   }
 
   it('mcp loads it (the check above can fail)', async () => {
-    const urls = await modules(['mcp', '--server', 'http://127.0.0.1:1'])
-    expect(sdk(urls).some((u) => u.includes('@modelcontextprotocol/sdk/dist/esm/server/mcp.js'))).to.equal(true)
+    const log = join(tempDir(), 'modules.log')
+    writeFileSync(log, '')
+    await execa('node', ['--import', pathToFileURL(register).href, BIN, 'mcp', '--server', 'http://127.0.0.1:1'], {reject: false, stdin: 'ignore', env: {...process.env, MODULE_LOG: log}})
+    expect(sdk(readFileSync(log, 'utf8').split('\n')).some((u) => u.includes('@modelcontextprotocol/sdk/dist/esm/server/mcp.js'))).to.equal(true)
+  })
+
+  // The hot commands: no oclif configuration (oclif's parts come from dist/fast), no semver engine
+  // check, no yaml unless YAML is printed, client-node only to talk to a cluster.
+  const hot: Array<{args: string[]; yaml: boolean; cluster: boolean}> = [
+    {args: live('explain', 'payments'), yaml: false, cluster: true},
+    {args: live('explain', 'payments', '--json'), yaml: false, cluster: true},
+    {args: live('hard-refresh', 'payments', '--dry-run'), yaml: true, cluster: true}, // its preview is a YAML diff
+    {args: ['explain', '-f', join(ROOT, 'examples', 'wealist-prod.yaml'), '--json'], yaml: false, cluster: false},
+    {args: ['explain', '-f', join(ROOT, 'examples', 'wealist-prod.yaml'), '-o', 'yaml'], yaml: true, cluster: false},
+  ]
+  for (const {args, yaml, cluster} of hot) {
+    it(`${args.join(' ').replace(ROOT, '.')}${cluster ? ' (cluster)' : ''}: ${yaml ? 'yaml' : 'no yaml'}, ${cluster ? 'client-node' : 'no client-node'}, no oclif configuration, no semver`, async () => {
+      const urls = await modules(cluster ? [...args, '--kubeconfig', kubeconfig] : args)
+      expect(urls.some((u) => u.includes('/dist/fast/')), 'ran from the start-up bundle').to.equal(true)
+      expect(pkg('@oclif/core')(urls), 'oclif from node_modules').to.deep.equal([])
+      expect(pkg('@oclif/plugin-help')(urls)).to.deep.equal([])
+      expect(pkg('semver')(urls)).to.deep.equal([])
+      expect(pkg('yaml')(urls).length > 0, 'yaml').to.equal(yaml)
+      expect(clientNode(urls).length > 0, 'client-node').to.equal(cluster)
+      expect(sdk(urls)).to.deep.equal([])
+    })
+  }
+
+  it('help that the pre-rendered text does not answer goes through oclif\'s full configuration (the checks above can fail)', async () => {
+    const urls = await modules(['explain', 'payments', '--help'])
+    expect(pkg('@oclif/core')(urls).some((u) => u.endsWith('/lib/config/config.js'))).to.equal(true)
+    expect(pkg('@oclif/plugin-help')(urls).length).to.be.greaterThan(0)
+    expect(pkg('semver')(urls).length).to.be.greaterThan(0)
   })
 })

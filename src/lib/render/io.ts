@@ -1,7 +1,6 @@
 import {randomInt} from 'node:crypto'
 import {inspect, type styleText} from 'node:util'
 import {escapeControls, jsonText} from './safe.js'
-import {stringify} from 'yaml'
 
 type Style = Parameters<typeof styleText>[0] & keyof typeof inspect.colors
 
@@ -80,8 +79,10 @@ export class Io {
    * The command's document, as JSON (--json, -o json) or YAML (-o yaml; same content): the exact
    * values, with every dangerous character escaped (JSON \u escapes; YAML double-quoted escapes).
    */
-  printJson(value: unknown): void {
-    if (this.format === 'yaml') this.stdout.write(stringify(JSON.parse(JSON.stringify(value ?? null)), {lineWidth: 0, aliasDuplicateObjects: false}))
-    else this.stdout.write(jsonText(value, 2) + '\n')
+  async printJson(value: unknown): Promise<void> {
+    if (this.format === 'yaml') {
+      const {stringify} = await import('yaml') // only for -o yaml: the JSON path never loads it
+      this.stdout.write(stringify(JSON.parse(JSON.stringify(value ?? null)), {lineWidth: 0, aliasDuplicateObjects: false}))
+    } else this.stdout.write(jsonText(value, 2) + '\n')
   }
 }
