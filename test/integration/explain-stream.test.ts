@@ -242,10 +242,15 @@ describe('explain on a fleet: one streamed, unpaginated LIST, paging when that d
   it('a broken stream is reported once to onFallback, and the apps handed out before it are not handed out again', async () => {
     const {connect} = await import('../../src/lib/cluster/kube.js')
     const cluster = connect({kubeconfig, requestTimeout: 30})
-    server.interruptNextList({paginated: false}, 25_000, 'reset')
+    // The connection drops once five apps were handed out (not after a fixed delay: under load the RST
+    // could overtake bytes the client had not read yet, and nothing would have been handed out).
+    const cut = server.interruptNextList({paginated: false}, 25_000, 'reset-on-release')
     const fallbacks: Array<{why: string; after: number}> = []
     const names: string[] = []
-    for await (const app of cluster.streamApps({onFallback: (why) => fallbacks.push({why, after: names.length})})) names.push(`${app.metadata.namespace}/${app.metadata.name}`)
+    for await (const app of cluster.streamApps({onFallback: (why) => fallbacks.push({why, after: names.length})})) {
+      names.push(`${app.metadata.namespace}/${app.metadata.name}`)
+      if (names.length === 5) cut.release()
+    }
     expect(fallbacks).to.have.length(1)
     expect(fallbacks[0].why).to.match(/^the response broke off/)
     // Some apps had been handed out from the stream before it broke (25 KB gzipped: ~300 KB of JSON, ~17 KB an app)…

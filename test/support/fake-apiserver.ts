@@ -163,7 +163,7 @@ export interface FakeApiServer {
    * dropped connection or a proxy cutting it), or nothing more is sent ('stall', a stuck
    * connection) until release() sends the rest.
    */
-  interruptNextList(match: FailureMatch, afterBytes: number, how: 'reset' | 'stall'): {release: () => void}
+  interruptNextList(match: FailureMatch, afterBytes: number, how: 'reset' | 'reset-on-release' | 'stall'): {release: () => void}
   /**
    * Answer every LIST of more than `n` items with the first `n` and a continue token, even
    * without ?limit (as a server or proxy that pages on its own might; kube-apiserver itself only
@@ -566,7 +566,7 @@ class FakeApiServerImpl implements FakeApiServer {
   private history: HistoryEvent[] = []
   private watchers = new Set<Watcher>()
   private failures: Failure[] = []
-  private interruptions: Array<{match: FailureMatch; afterBytes: number; how: 'reset' | 'stall'; released: Promise<void>}> = []
+  private interruptions: Array<{match: FailureMatch; afterBytes: number; how: 'reset' | 'reset-on-release' | 'stall'; released: Promise<void>}> = []
   private listCap: number | undefined
   private delayMs = 0
   private now: () => Date
@@ -708,7 +708,7 @@ class FakeApiServerImpl implements FakeApiServer {
     this.delete(rt, ns, name, false)
   }
 
-  interruptNextList(match: FailureMatch, afterBytes: number, how: 'reset' | 'stall'): {release: () => void} {
+  interruptNextList(match: FailureMatch, afterBytes: number, how: 'reset' | 'reset-on-release' | 'stall'): {release: () => void} {
     let release = () => {}
     const released = new Promise<void>((resolve) => {
       release = resolve
@@ -1486,7 +1486,10 @@ class FakeApiServerImpl implements FakeApiServer {
       return
     }
     void cut.released.then(() => {
-      if (!res.destroyed) res.end(text.subarray(cut.afterBytes))
+      if (res.destroyed) return
+      // 'reset-on-release': the test has seen what it needed arrive; only now drop the connection.
+      if (cut.how === 'reset-on-release') res.socket?.resetAndDestroy()
+      else res.end(text.subarray(cut.afterBytes))
     })
   }
 
