@@ -60,10 +60,9 @@ export class ArgoCdApi {
     const body = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body))
     const headers: Record<string, string> = {Accept: 'application/json', 'User-Agent': 'argo-doctor'}
     if (this.session.token) headers.Authorization = `Bearer ${this.session.token}`
-    if (body) {
-      headers['Content-Type'] = 'application/json'
-      headers['Content-Length'] = String(body.length)
-    }
+    // argocd-server refuses a write without Content-Type: application/json, body or not (415; its CSRF guard).
+    if (call.method !== 'GET') headers['Content-Type'] = 'application/json'
+    if (body) headers['Content-Length'] = String(body.length)
 
     let response: {status: number; text: string}
     try {
@@ -96,7 +95,11 @@ export class ArgoCdApi {
     }
 
     api.body = parsed ?? scrubSecrets(response.text.slice(0, 4000))
-    if (!parsed || typeof parsed !== 'object') throw withApi(notTheApi(this.session, response.status), api)
+    if (!parsed || typeof parsed !== 'object') {
+      // A plain-text refusal (argocd-server's own HTTP checks, e.g. 415 "Invalid content type") is still a refusal, nothing written.
+      if (response.status >= 400 && response.status < 500) throw withApi(this.classify(response.status, scrubSecrets(response.text.trim().split('\n')[0].slice(0, 200)), call), api)
+      throw withApi(notTheApi(this.session, response.status), api)
+    }
     throw withApi(this.classify(response.status, scrubSecrets(parsed.message ?? parsed.error ?? ''), call), api)
   }
 

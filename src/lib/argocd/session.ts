@@ -204,7 +204,8 @@ export async function chooseBackend(inputs: BackendInputs): Promise<Backend> {
   }
 
   // The context's credentials belong to the context's server only.
-  const sameServer = ctx && ctx.server.server === server
+  const bare = (address: string | undefined) => address?.replace(/^https?:\/\//i, '').replace(/\/+$/, '')
+  const sameServer = ctx && bare(ctx.server.server) === bare(server)
   const token = (opts.get('auth-token') ?? env.ARGOCD_AUTH_TOKEN ?? (sameServer ? ctx.user['auth-token'] : undefined) ?? '').trim()
   const plainText = opts.get('plaintext') === 'true' || Boolean(sameServer && ctx.server['plain-text'])
   const insecure = opts.get('insecure') === 'true' || Boolean(sameServer && ctx.server.insecure)
