@@ -13,6 +13,7 @@ import {stringify} from 'yaml'
 import {ROOT, tempDir} from '../support/cli.js'
 import {fakeJwt, startFakeArgoCd, type FakeArgoCd} from '../support/fake-argocd.js'
 import {healthyApp, hookStuckApp, NOW} from '../fixtures/apps.js'
+import {BAD_DEPLOY_NOW, badDeployApp} from '../fixtures/deploys.js'
 import {argocdSource} from '../../src/lib/argocd/source.js'
 import {chooseBackend} from '../../src/lib/argocd/session.js'
 import {buildPausePlan} from '../../src/lib/recipes/pause-sync.js'
@@ -235,6 +236,20 @@ describe('argocd doctor through the Argo CD API (built CLI against an in-process
     expect(sync.body.infos).to.deep.include({name: 'Reason', value: 'db-init'})
     expect(argo.get('argocd', 'api')!.operation.initiatedBy).to.deep.equal({username: 'alice'})
     expect(r.stdout).to.include('argocd app sync api --app-namespace argocd --sync-option CreateNamespace=true')
+  })
+
+  it('rollback: a PATCH turning auto-sync off (guarded), then POST …/rollback with the history ID (the API refuses a rollback while auto-sync is on)', async () => {
+    argo.put(badDeployApp())
+    const r = await run(['rollback', 'shop-api', '--to', '6', '--yes', '--no-wait'], {ARGO_DOCTOR_NOW: BAD_DEPLOY_NOW.toISOString()})
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
+    const writes = argo.writes()
+    expect(writes.map((q) => `${q.method} ${q.path}`)).to.deep.equal(['PATCH /api/v1/applications/shop-api', 'POST /api/v1/applications/shop-api/rollback'])
+    expect(JSON.parse(writes[0].body.patch).map((op: {op: string; path: string}) => `${op.op} ${op.path}`)).to.include('remove /spec/syncPolicy/automated')
+    expect(writes[1].body).to.deep.include({id: 6, prune: false, dryRun: false})
+    expect(r.stdout).to.match(/Equivalent argocd:\n {2}argocd app patch shop-api .* && argocd app rollback shop-api 6 --app-namespace argocd/)
+    const app = argo.get('argocd', 'shop-api')!
+    expect(app.spec.syncPolicy.automated).to.equal(undefined)
+    expect(app.operation.sync.syncStrategy).to.deep.equal({apply: {}})
   })
 
   it('a token given on the command line environment never shows, even with --debug on an error', async () => {
