@@ -210,9 +210,9 @@ export abstract class DoctorCommand extends Command {
 
   protected async connectSource(flags: Connection): Promise<AppSource> {
     // The Argo CD API backend: only looked at (and its modules only loaded) when it may apply.
-    if (flags['argocd-server'] || process.env.ARGOCD_SERVER || this.binName === 'argocd doctor') {
+    const kubeFlags = Boolean(flags.kubeconfig || flags.context || flags.cluster || flags.user || flags.server || flags.token || flags['certificate-authority'] || flags['insecure-skip-tls-verify'] || flags.as || flags['as-group'])
+    if (flags['argocd-server'] || (!kubeFlags && (process.env.ARGOCD_SERVER || this.binName === 'argocd doctor'))) {
       const {chooseBackend} = await import('./lib/argocd/session.js')
-      const kubeFlags = Boolean(flags.kubeconfig || flags.context || flags.cluster || flags.user || flags.server || flags.token || flags['certificate-authority'] || flags['insecure-skip-tls-verify'] || flags.as || flags['as-group'])
       const backend = await chooseBackend({argocdServer: flags['argocd-server'], asArgocdPlugin: this.binName === 'argocd doctor', kubeFlags})
       if (backend.kind === 'argocd') {
         const {argocdSource} = await import('./lib/argocd/source.js')

@@ -127,6 +127,22 @@ describe('argocd doctor through the Argo CD API (built CLI against an in-process
     expect(invalid.stderr).to.include('The Argo CD server does not accept your session token')
   })
 
+  it('explain\'s unexplained drift points at the exact field from Argo CD\'s own diff (managed-resources), not a guess', async () => {
+    const app = healthyApp()
+    app.metadata.name = 'drift'
+    app.status!.sync = {status: 'OutOfSync', revision: '5f2c9e1a'}
+    app.status!.operationState!.syncResult = {revision: '5f2c9e1a'}
+    app.status!.resources = [{version: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings', status: 'OutOfSync', health: undefined} as never]
+    argo.put(app)
+    const live = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'settings', namespace: 'shop'}, data: {level: 'debug', region: 'eu'}}
+    argo.putResource('drift', live, undefined, {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'settings', namespace: 'shop'}, data: {level: 'info', region: 'eu'}})
+    const r = await run(['explain', 'drift'])
+    expect(r.exitCode, r.stderr).to.equal(20)
+    expect(r.stdout).to.include('ConfigMap shop/settings managed-resources diff: /data/level')
+    expect(r.stdout).to.include('--json-pointer /data/level')
+    expect(argo.requests.map((q) => q.path)).to.include('/api/v1/applications/drift/managed-resources')
+  })
+
   it('a config file readable by others is refused as the argocd CLI refuses it', async () => {
     chmodSync(join(config, 'config'), 0o644)
     const r = await run(['explain', 'web'])

@@ -12,7 +12,8 @@
  *    "error applying patch: …"), then only spec, labels, annotations and finalizers are written;
  *  - DELETE …/operation (TerminateOperation), POST …/sync and …/rollback (SetAppOperation: refused
  *    while an operation is set; rollback refused with auto-sync on), with initiatedBy = the user;
- *  - GET /api/v1/projects/{name}, …/resource-tree, …/resource (manifest as a JSON string).
+ *  - GET /api/v1/projects/{name}, …/resource-tree, …/resource (manifest as a JSON string),
+ *    …/managed-resources (ResourceDiff: target and normalized live state as JSON text).
  * Every request is recorded (method, path, query, body, user) so tests can check what was called.
  */
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
@@ -40,7 +41,7 @@ export interface FakeArgoCd {
   mutate(namespace: string, name: string, fn: (app: Obj) => void): void
   putProject(project: Obj): void
   /** Child resources of an app: resource-tree nodes and the manifests /resource returns. */
-  putResource(app: string, obj: Obj, health?: {status: string; message?: string}): void
+  putResource(app: string, obj: Obj, health?: {status: string; message?: string}, target?: Obj): void
   /** A token for `user`, allowed `actions` (default all). */
   user(token: string, user: string, actions?: Action[]): void
   writes(): ArgoRequest[]
@@ -50,7 +51,7 @@ export interface FakeArgoCd {
 export async function startFakeArgoCd(): Promise<FakeArgoCd> {
   const apps = new Map<string, Obj>()
   const projects = new Map<string, Obj>()
-  const resources = new Map<string, Array<{obj: Obj; health?: {status: string; message?: string}}>>()
+  const resources = new Map<string, Array<{obj: Obj; health?: {status: string; message?: string}; target?: Obj}>>()
   const users = new Map<string, {name: string; actions: Set<Action>}>()
   const requests: ArgoRequest[] = []
   let rv = 1000
@@ -137,6 +138,16 @@ export async function startFakeArgoCd(): Promise<FakeArgoCd> {
       return send(res, 200, {nodes})
     }
 
+    if (req.method === 'GET' && sub === '/managed-resources') {
+      if (denied('get')) return permissionDenied()
+      // ResourceDiff: the states are JSON text; the target is what Git holds (set with putResource's `target`).
+      const items = (resources.get(k) ?? []).map(({obj, target}) => ({
+        group: (obj.apiVersion as string).includes('/') ? obj.apiVersion.split('/')[0] : '', kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name,
+        targetState: JSON.stringify(target ?? obj), normalizedLiveState: JSON.stringify(obj), liveState: JSON.stringify(obj), modified: Boolean(target),
+      }))
+      return send(res, 200, {items})
+    }
+
     if (req.method === 'GET' && sub === '/resource') {
       if (denied('get')) return permissionDenied()
       const found = (resources.get(k) ?? []).find(({obj}) => obj.kind === query.kind && obj.metadata.name === query.resourceName && (obj.metadata.namespace ?? '') === (query.namespace ?? ''))
@@ -207,9 +218,9 @@ export async function startFakeArgoCd(): Promise<FakeArgoCd> {
     putProject: (p) => {
       projects.set(p.metadata.name, p)
     },
-    putResource(app, obj, health) {
+    putResource(app, obj, health, target) {
       const k = key('argocd', app)
-      resources.set(k, [...(resources.get(k) ?? []), {obj, health}])
+      resources.set(k, [...(resources.get(k) ?? []), {obj, health, target}])
     },
     user(token, name, actions = ['get', 'update', 'sync']) {
       users.set(token, {name, actions: new Set(actions)})

@@ -8,7 +8,8 @@
 import jsonpatch from 'fast-json-patch'
 import {refOf, REFRESH_ANNOTATION, type AppRef, type Application} from '../app.js'
 import {DoctorError} from '../errors.js'
-import {gatherRelated, type RelatedReader} from '../diagnose/related.js'
+import {changedFields, gatherRelated, liveKey, type RelatedReader} from '../diagnose/related.js'
+import type {Related} from '../diagnose/types.js'
 import type {JsonPatchOp, Plan} from '../plan.js'
 import type {AppSource} from '../source.js'
 import type {WaitResult} from '../cluster/kube.js'
@@ -159,7 +160,12 @@ export async function argocdSource(session: ArgoCdSession, requestTimeoutSeconds
         await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), opts.signal)
       }
     },
-    readRelated: async (app, wants) => gatherRelated(relatedReader(api, app, projects.get(keyOf(refOf(app)))), app, wants),
+    async readRelated(app, wants) {
+      const project = projects.get(keyOf(refOf(app)))
+      const related = await gatherRelated(relatedReader(api, app, project), app, wants)
+      if (Object.values(related.live ?? {}).some((l) => l.status === 'found')) await addExactDiffs(api, app, project, related)
+      return related
+    },
     // Live metadata of managed resources is read through the Kubernetes API only.
     readManaged: async () => undefined,
     // argocd-server records its own Event for each call, as the user ("admin terminated running operation").
@@ -232,4 +238,42 @@ function matches(selector: string, labels: Record<string, string>): boolean {
     if (eq) return labels[eq[1].trim()] === eq[2].trim()
     return term in labels
   })
+}
+
+/** One item of the API's managed-resources (v1alpha1ResourceDiff): the states are JSON text. */
+interface ResourceDiff {
+  group?: string
+  kind?: string
+  namespace?: string
+  name?: string
+  targetState?: string
+  normalizedLiveState?: string
+}
+
+/**
+ * The exact fields of each live resource a diagnosis read that differ from Git, from Argo CD's own
+ * diff (GET …/managed-resources: normalized live state vs target state, ignoreDifferences applied).
+ * Secrets' states are not used. A failure is a note; the diagnosis then uses what the live object says.
+ */
+async function addExactDiffs(api: ArgoCdApi, app: Application, project: string | undefined, related: Related): Promise<void> {
+  const ref = refOf(app)
+  let items: ResourceDiff[]
+  try {
+    items = (await api.request<{items?: ResourceDiff[]}>({method: 'GET', path: `${APP_PATH(ref.name)}/managed-resources`, query: {appNamespace: ref.namespace, project}, about: `the managed resources of Application ${ref.namespace}/${ref.name}`, action: 'get'})).items ?? []
+  } catch (error) {
+    related.notes.push(`Could not read Argo CD's diff of the managed resources (${(error as Error).message}); the diagnosis uses the live objects instead.`)
+    return
+  }
+
+  for (const item of items) {
+    if (!item.kind || !item.name || (!item.group && item.kind === 'Secret')) continue
+    const found = related.live?.[liveKey({group: item.group ?? '', kind: item.kind, namespace: item.namespace || undefined, name: item.name})]
+    if (found?.status !== 'found' || !item.targetState || !item.normalizedLiveState) continue
+    try {
+      const diff = changedFields(JSON.parse(item.targetState), JSON.parse(item.normalizedLiveState) as Record<string, any>)
+      if (diff.length) found.value.exactDiff = diff
+    } catch {
+      // Not JSON: leave the live object's own evidence.
+    }
+  }
 }
