@@ -143,6 +143,24 @@ describe('argocd doctor through the Argo CD API (built CLI against an in-process
     expect(argo.requests.map((q) => q.path)).to.include('/api/v1/applications/drift/managed-resources')
   })
 
+  it('explain of a Degraded Deployment: its Pods from the resource tree and their Warning Events, through the API', async () => {
+    const app = healthyApp()
+    app.metadata.name = 'shop'
+    app.status!.health = {status: 'Degraded'}
+    app.status!.resources = [{group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'shop', name: 'web', status: 'Synced', health: {status: 'Degraded', message: 'Deployment "web" exceeded its progress deadline'}} as never]
+    argo.put(app)
+    argo.putResource('shop', {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'web', namespace: 'shop', uid: 'd1'}, spec: {selector: {matchLabels: {app: 'web'}}}, status: {replicas: 1, unavailableReplicas: 1}}, {status: 'Degraded'})
+    argo.putResource('shop', {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'web-7d4b9-x2x', namespace: 'shop', uid: 'p1', labels: {app: 'web'}},
+      status: {phase: 'Running', containerStatuses: [{name: 'web', restartCount: 7, state: {waiting: {reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container'}}, lastState: {terminated: {exitCode: 1, reason: 'Error'}}}]}}, {status: 'Degraded'})
+    argo.putEvent('shop', {metadata: {name: 'web-7d4b9-x2x.1', namespace: 'shop'}, involvedObject: {kind: 'Pod', name: 'web-7d4b9-x2x', namespace: 'shop', uid: 'p1'}, type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container web', count: 12, lastTimestamp: NOW.toISOString()})
+    const r = await run(['explain', 'shop'])
+    expect(r.stdout).to.include('Pod shop/web-7d4b9-x2x web state.waiting.reason: CrashLoopBackOff  (7 restarts)')
+    expect(r.stdout).to.include('Event Pod/web-7d4b9-x2x BackOff: "Back-off restarting failed container web"  (12 times)')
+    const paths = argo.requests.map((q) => q.path)
+    expect(paths).to.include('/api/v1/applications/shop/resource-tree')
+    expect(paths).to.include('/api/v1/applications/shop/events')
+  })
+
   it('a config file readable by others is refused as the argocd CLI refuses it', async () => {
     chmodSync(join(config, 'config'), 0o644)
     const r = await run(['explain', 'web'])

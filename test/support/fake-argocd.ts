@@ -13,7 +13,8 @@
  *  - DELETE …/operation (TerminateOperation), POST …/sync and …/rollback (SetAppOperation: refused
  *    while an operation is set; rollback refused with auto-sync on), with initiatedBy = the user;
  *  - GET /api/v1/projects/{name}, …/resource-tree, …/resource (manifest as a JSON string),
- *    …/managed-resources (ResourceDiff: target and normalized live state as JSON text).
+ *    …/managed-resources (ResourceDiff: target and normalized live state as JSON text), …/events
+ *    (ListResourceEvents: one resource's Events, by name and uid).
  * Every request is recorded (method, path, query, body, user) so tests can check what was called.
  */
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
@@ -42,6 +43,8 @@ export interface FakeArgoCd {
   putProject(project: Obj): void
   /** Child resources of an app: resource-tree nodes and the manifests /resource returns. */
   putResource(app: string, obj: Obj, health?: {status: string; message?: string}, target?: Obj): void
+  /** A Kubernetes Event about one of the app's resources (…/events returns it for that resource's name and uid). */
+  putEvent(app: string, event: Obj): void
   /** A token for `user`, allowed `actions` (default all). */
   user(token: string, user: string, actions?: Action[]): void
   writes(): ArgoRequest[]
@@ -53,6 +56,7 @@ export async function startFakeArgoCd(): Promise<FakeArgoCd> {
   const projects = new Map<string, Obj>()
   const resources = new Map<string, Array<{obj: Obj; health?: {status: string; message?: string}; target?: Obj}>>()
   const users = new Map<string, {name: string; actions: Set<Action>}>()
+  const events: Array<{app: string; event: Obj}> = []
   const requests: ArgoRequest[] = []
   let rv = 1000
   const key = (ns: string, name: string) => `${ns}/${name}`
@@ -138,6 +142,13 @@ export async function startFakeArgoCd(): Promise<FakeArgoCd> {
       return send(res, 200, {nodes})
     }
 
+    if (req.method === 'GET' && sub === '/events') {
+      if (denied('get')) return permissionDenied()
+      // ListResourceEvents: a resource's Events need its name and uid (and namespace), as part of the app's tree.
+      const items = events.filter((e) => e.app === k && e.event.involvedObject.name === query.resourceName && e.event.involvedObject.uid === query.resourceUID && e.event.metadata.namespace === query.resourceNamespace).map((e) => e.event)
+      return send(res, 200, {metadata: {}, items})
+    }
+
     if (req.method === 'GET' && sub === '/managed-resources') {
       if (denied('get')) return permissionDenied()
       // ResourceDiff: the states are JSON text; the target is what Git holds (set with putResource's `target`).
@@ -221,6 +232,9 @@ export async function startFakeArgoCd(): Promise<FakeArgoCd> {
     putResource(app, obj, health, target) {
       const k = key('argocd', app)
       resources.set(k, [...(resources.get(k) ?? []), {obj, health, target}])
+    },
+    putEvent(app, event) {
+      events.push({app: key('argocd', app), event})
     },
     user(token, name, actions = ['get', 'update', 'sync']) {
       users.set(token, {name, actions: new Set(actions)})

@@ -213,7 +213,13 @@ function relatedReader(api: ArgoCdApi, app: Application, project: string | undef
     return JSON.parse(out.manifest ?? '{}') as Record<string, any>
   }
 
-  let tree: Promise<{nodes?: Array<{kind?: string; group?: string; namespace?: string; name?: string}>}> | undefined
+  type TreeNode = {kind?: string; group?: string; namespace?: string; name?: string; uid?: string; health?: {status?: string}}
+  let tree: Promise<{nodes?: TreeNode[]}> | undefined
+  const nodes = async () => {
+    tree ??= api.request({method: 'GET', path: `${APP_PATH(ref.name)}/resource-tree`, query: {appNamespace: ref.namespace, project}, about: `the resource tree of ${about}`, action: 'get'})
+    return (await tree).nodes ?? []
+  }
+
   return {
     getProject: async (_namespace, name) => api.request({method: 'GET', path: `/api/v1/projects/${encodeURIComponent(name)}`, about: `AppProject ${name}`, action: 'get'}),
     readObject: async (kind, namespace, name) => (kind === 'Job' ? resource('batch/v1', 'Job', namespace, name) : notThroughApi(`A ${kind} outside the app`)),
@@ -221,10 +227,19 @@ function relatedReader(api: ArgoCdApi, app: Application, project: string | undef
     async listPods(namespace, labelSelector) {
       // The app's own Pods are in its resource tree; the Argo CD control plane's are not reachable.
       if (/^app\.kubernetes\.io\/name=argocd-/.test(labelSelector)) return notThroughApi('The Argo CD control plane\'s pods')
-      tree ??= api.request({method: 'GET', path: `${APP_PATH(ref.name)}/resource-tree`, query: {appNamespace: ref.namespace, project}, about: `the resource tree of ${about}`, action: 'get'})
-      const pods = ((await tree).nodes ?? []).filter((n) => n.kind === 'Pod' && !n.group && n.namespace === namespace && n.name).slice(0, 10)
+      const pods = (await nodes()).filter((n) => n.kind === 'Pod' && !n.group && n.namespace === namespace && n.name).slice(0, 10)
       const objects = await Promise.all(pods.map((p) => resource('v1', 'Pod', namespace, p.name!).catch(() => undefined)))
       return objects.filter((o): o is Record<string, any> => Boolean(o) && matches(labelSelector, o!.metadata?.labels ?? {}))
+    },
+    async listEvents(namespace, fieldSelector) {
+      // The API gives the Events of one resource of the app's tree at a time (ListResourceEvents): those of its unhealthy resources and Pods in `namespace`.
+      const wanted = (await nodes()).filter((n) => n.namespace === namespace && n.name && n.uid && (n.kind === 'Pod' || (n.health?.status && n.health.status !== 'Healthy'))).slice(0, 10)
+      const lists = await Promise.all(wanted.map((n) => api.request<{items?: Array<Record<string, any>> | null}>({
+        method: 'GET', path: `${APP_PATH(ref.name)}/events`, about: `the Events of ${n.kind} ${namespace}/${n.name}`, action: 'get',
+        query: {appNamespace: ref.namespace, project, resourceNamespace: namespace, resourceName: n.name, resourceUID: n.uid},
+      })))
+      const type = /type=(\w+)/.exec(fieldSelector)?.[1]
+      return lists.flatMap((l) => l.items ?? []).filter((e) => !type || e.type === type)
     },
   }
 }
