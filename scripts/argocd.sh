@@ -362,9 +362,12 @@ EOF
   if has_server; then
     t0=$(now_ms)
     server_port="$(free_port)"; server_metrics_port="$(free_port)"
+    # ARGOCD_FAKE_IN_CLUSTER: as for the controller, the in-cluster destination is $KUBECONFIG — without it
+    # argocd-server cannot validate an app on a write (PATCH/Update: "unable to load in-cluster configuration").
     start_detached server "$ASTATE/server.log" "${common_env[@]}" \
       ARGOCD_BINARY_NAME=argocd-server \
       KUBECONFIG="$kc" \
+      ARGOCD_FAKE_IN_CLUSTER=true \
       "$BIN" \
       --kubeconfig "$kc" --context admin --namespace "$NS" \
       --insecure --address 127.0.0.1 --port "$server_port" \

@@ -51,6 +51,7 @@ export const connectionFlags = {
   'certificate-authority': Flags.string({description: 'Path to a CA certificate file for the API server.', helpGroup: 'CONNECTION'}),
   'insecure-skip-tls-verify': Flags.boolean({description: 'Do not check the API server\'s certificate (insecure).', helpGroup: 'CONNECTION'}),
   as: Flags.string({description: 'Impersonate this user (Impersonate-User).', helpGroup: 'CONNECTION'}),
+  'argocd-server': Flags.string({description: 'Use the Argo CD API at this address (host:port) with your argocd login instead of the Kubernetes API (default with `argocd doctor` or $ARGOCD_SERVER).', helpGroup: 'CONNECTION'}),
   'as-group': Flags.string({description: 'Impersonate this group (repeatable; Impersonate-Group).', multiple: true, helpGroup: 'CONNECTION'}),
   namespace: Flags.string({char: 'n', description: 'Namespace of the Application.', env: 'ARGOCD_NAMESPACE', default: 'argocd', helpGroup: 'CONNECTION'}),
   'request-timeout': durationFlag({description: 'Give up on a single API request after this long.', default: 30, helpGroup: 'CONNECTION'}),
@@ -208,6 +209,21 @@ export abstract class DoctorCommand extends Command {
   }
 
   protected async connectSource(flags: Connection): Promise<AppSource> {
+    // The Argo CD API backend: only looked at (and its modules only loaded) when it may apply.
+    const kubeFlags = Boolean(flags.kubeconfig || flags.context || flags.cluster || flags.user || flags.server || flags.token || flags['certificate-authority'] || flags['insecure-skip-tls-verify'] || flags.as || flags['as-group'])
+    if (flags['argocd-server'] || (!kubeFlags && (process.env.ARGOCD_SERVER || this.binName === 'argocd doctor'))) {
+      const {chooseBackend} = await import('./lib/argocd/session.js')
+      const backend = await chooseBackend({argocdServer: flags['argocd-server'], asArgocdPlugin: this.binName === 'argocd doctor', kubeFlags})
+      if (backend.kind === 'argocd') {
+        const {argocdSource} = await import('./lib/argocd/source.js')
+        const source = await argocdSource(backend.session, flags['request-timeout'])
+        this.io.info(source.announcement)
+        return source
+      }
+
+      if (backend.why) this.io.info(`Backend: the Kubernetes API (kubeconfig), because ${backend.why}.`)
+    }
+
     const {connect} = await import('./lib/cluster/kube.js')
     const {clusterSource} = await import('./lib/source.js')
     const cluster = connect({

@@ -30,8 +30,10 @@ A plan expires (--plan-ttl when it was saved) and is bound to the API server it 
     const plan = await readPlanFile(args.file)
     const verb = verbNamed(plan.verb)
     // The cluster the plan was made on, unless told otherwise (a different API server is refused).
-    const context = flags.context ?? (flags.server ? undefined : plan.target.context)
-    const source = await this.connectSource({...flags, context})
+    // A plan made through the Argo CD API (its context is "argocd…") goes back to the same Argo CD server.
+    const viaArgocd = plan.target.context?.startsWith('argocd') === true
+    const context = flags.context ?? (flags.server || viaArgocd ? undefined : plan.target.context)
+    const source = await this.connectSource({...flags, context, 'argocd-server': flags['argocd-server'] ?? (viaArgocd && !flags.context && !flags.kubeconfig ? plan.target.server : undefined)})
     const env = this.pipelineEnv(source, {...flags, context, 'dry-run': false, yes: true, timeout: flags.timeout ?? verb.timeoutSeconds, filename: undefined, 'as-of': undefined, 'save-plan': undefined, 'plan-ttl': 0})
     const app = {name: plan.target.name, namespace: plan.target.namespace}
     io.info(oneLine(`Applying plan ${plan.id}: ${plan.verb} of ${app.namespace}/${app.name} (${plan.summary}), made by ${plan.createdBy} at ${plan.createdAt} on resourceVersion ${plan.resourceVersion ?? '?'}.`))

@@ -89,7 +89,7 @@ Exit codes: 0 no findings (or informational ones only), 20 findings of warning o
     const apps = flags.filename && !fleetMode && !args.app ? await firstPage(source.list({namespace})) : undefined
     if (fleetMode || (apps && apps.length > 1)) {
       const each = apps ?? source.stream({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE})
-      return this.fleet(each, {byKey: !apps && source.kind === 'cluster', nowIsLowerBound: clock?.lowerBound}, at, style, notes, flags.details, flags['emit-events'] ? source : undefined)
+      return this.fleet(each, {byKey: !apps && source.kind !== 'file', nowIsLowerBound: clock?.lowerBound}, at, style, notes, flags.details, flags['emit-events'] ? source : undefined)
     }
 
     const app = apps?.[0] ?? await source.read({name: args.app!, namespace: flags.namespace})

@@ -40,7 +40,7 @@ Without a terminal (or with --json) it only prints the table and the fix command
     const {offlineNote} = await import('../lib/capture-time.js')
     const notes = clock ? [offlineNote(flags.filename!, clock)] : []
     const namespace = flags['all-namespaces'] ? undefined : flags.namespace
-    const listFleet = () => explainFleet(source.stream({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), clock?.now ?? now(), style, [...notes], {byKey: source.kind === 'cluster', nowIsLowerBound: clock?.lowerBound})
+    const listFleet = () => explainFleet(source.stream({namespace, labelSelector: flags.selector, pageSize: FLEET_PAGE_SIZE}), clock?.now ?? now(), style, [...notes], {byKey: source.kind !== 'file', nowIsLowerBound: clock?.lowerBound})
     const explainOne = async (ref: AppRef) => explainSingle(await source.read(ref), clock?.now ?? now(), style, {source, nowIsLowerBound: clock?.lowerBound})
     const fixArgs = flags.filename ? ['-f', flags.filename, ...(flags['as-of'] ? ['--as-of', flags['as-of']] : [])] : []
 

@@ -7,7 +7,7 @@ import {gatherRelated, relatedFromFile, type RelatedWants} from './diagnose/rela
 import type {Related} from './diagnose/types.js'
 import type {LiveMeta} from './deletion.js'
 import {readLive, type ManagedPick} from './live-resources.js'
-import type {JsonPatchOp} from './plan.js'
+import type {JsonPatchOp, Plan} from './plan.js'
 
 export interface ListOptions {
   /** undefined = every namespace. */
@@ -21,7 +21,8 @@ export interface ListOptions {
  * Commands and the pipeline use only this interface; they never branch on where the apps live.
  */
 export interface AppSource {
-  readonly kind: 'cluster' | 'file'
+  /** The Kubernetes API (kubeconfig), the Argo CD API (argocd/source.ts), or a saved file. */
+  readonly kind: 'cluster' | 'argocd' | 'file'
   /** Where the apps come from, for messages: the context name, or the file's path. */
   readonly origin: string
   /** Who is acting (the kubeconfig user), recorded in operations we start and in backups. */
@@ -38,10 +39,18 @@ export interface AppSource {
    * a file gives its apps in file order.
    */
   stream(opts: ListOptions): AsyncIterable<Application>
-  /** The object as it would be after the patch: server-side dryRun=All, or applied locally for files. */
-  preview(ref: AppRef, patch: JsonPatchOp[]): Promise<Application>
+  /**
+   * The object as it would be after the patch: server-side dryRun=All, or applied locally (files, and
+   * the Argo CD API, which has no dry run). `plan` says which change it is (the Argo CD API makes
+   * each kind of change with its own call).
+   */
+  preview(ref: AppRef, patch: JsonPatchOp[], plan?: Plan): Promise<Application>
   /** Write the patch for real. A file source never writes (the pipeline treats -f as a dry run). */
-  apply(ref: AppRef, patch: JsonPatchOp[]): Promise<Application>
+  apply(ref: AppRef, patch: JsonPatchOp[], plan?: Plan): Promise<Application>
+  /** How the preview was made, when it is not a server dry run ("applied locally to the file"). */
+  readonly previewKind?: string
+  /** The command that makes the same change, when it is not the kubectl patch (the Argo CD API: the argocd CLI's). */
+  equivalent?(plan: Plan, app: Application): {label: string; command: string}
   /** Wait until `check` passes on a newer version of the app (watch from `fromResourceVersion`). */
   watch(ref: AppRef, fromResourceVersion: string, check: WaitCheck, opts: WaitOptions): Promise<WaitResult>
   /**
@@ -311,6 +320,7 @@ export function fileSource(file: ObjectsFile, path: string): AppSource {
   return {
     kind: 'file',
     origin: path === '-' ? 'standard input' : path,
+    previewKind: 'applied locally to the file',
     read: async (ref) => structuredClone(find(ref)),
     // A saved file is explained whole: -n only picks between apps of the same name (pickFromFile).
     async * list() {

@@ -95,4 +95,18 @@ Module._resolveFilename = function (...args) {
     expect(pkg('@oclif/plugin-help')(urls).length).to.be.greaterThan(0)
     expect(pkg('semver')(urls).length).to.be.greaterThan(0)
   })
+
+  it('the Argo CD API backend (dist/lib/argocd/) is loaded only when it is used: not on a kubeconfig, yes for argocd doctor with a login', async () => {
+    const argocd = async (bin: string, args: string[], env: Record<string, string | undefined>) => {
+      const log = join(tempDir(), 'modules.log')
+      writeFileSync(log, '')
+      await execa('node', ['--import', pathToFileURL(register).href, join(ROOT, 'bin', bin), ...args], {reject: false, stdin: 'ignore', env: {...process.env, ARGOCD_SERVER: undefined, MODULE_LOG: log, ...env}})
+      return readFileSync(log, 'utf8').split('\n').filter((u) => u.includes('/dist/lib/argocd/'))
+    }
+
+    expect(await argocd('kubectl-argo_doctor', ['explain', 'x', '--kubeconfig', '/nowhere'], {})).to.deep.equal([])
+    expect(await argocd('argocd-doctor', ['explain', 'x', '--kubeconfig', '/nowhere'], {})).to.deep.equal([])
+    const used = await argocd('argocd-doctor', ['explain', 'x'], {ARGOCD_SERVER: '127.0.0.1:1', ARGOCD_AUTH_TOKEN: 'token', ARGOCD_CONFIG_DIR: tempDir()})
+    expect(used.some((u) => u.endsWith('/dist/lib/argocd/source.js'))).to.equal(true)
+  })
 })

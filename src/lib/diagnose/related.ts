@@ -264,6 +264,14 @@ export function changedSinceLastApplied(obj: Record<string, any>, limit = 8): Fi
     return undefined
   }
 
+  return changedFields(applied, obj, limit)
+}
+
+/**
+ * The fields of `want` (what was applied, or what Git holds) whose value in `obj` (the live object)
+ * differs; what the API server adds (defaults) is not a change. Paths only, never values.
+ */
+export function changedFields(applied: unknown, obj: Record<string, any>, limit = 8): FieldRef[] {
   const out: FieldRef[] = []
   const isMap = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v)
   // Is everything Argo CD applied still there (the API server adds defaults, which are not changes)?

@@ -107,6 +107,8 @@ export interface LiveObject {
   writers?: Array<{manager: string; operation?: string; time?: string; fields: FieldRef[]}>
   /** Fields whose live value differs from the last-applied-configuration annotation (what a client-side apply sync wrote). */
   changedSinceApply?: FieldRef[]
+  /** Fields whose live value differs from Git, from Argo CD's own diff (the API's managed-resources: normalized live vs target state). */
+  exactDiff?: FieldRef[]
 }
 
 export interface ProjectSummary {

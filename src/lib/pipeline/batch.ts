@@ -328,7 +328,7 @@ async function proveAccepted(env: PipelineEnv, items: BatchItem[]): Promise<Map<
   }
 
   const refused = new Map<BatchItem, DoctorError>()
-  const how = env.source.kind === 'cluster' ? 'Server dry run (dryRun=All)' : 'Applied locally to the file'
+  const how = env.source.kind === 'cluster' ? 'Server dry run (dryRun=All)' : `${(env.source.previewKind ?? '').charAt(0).toUpperCase()}${(env.source.previewKind ?? '').slice(1)}`
   await Promise.all([...groups].map(async ([shape, group]) => env.writeSlots!(async () => {
     const others = group.length - 1
     const same = others > 0 ? `; the same patch (with each app's own resourceVersion) goes to ${others} other app${others === 1 ? '' : 's'}` : ''
@@ -337,7 +337,7 @@ async function proveAccepted(env: PipelineEnv, items: BatchItem[]): Promise<Map<
       let {before, plan} = candidate
       for (let round = 1; round <= 3; round++) {
         try {
-          await env.source.preview(ref, plan.patch)
+          await env.source.preview(ref, plan.patch, plan)
           io.info(`${how} of the change to ${oneLine(refKey(ref))}: accepted${same}.`)
           return
         } catch (error) {
@@ -400,7 +400,7 @@ async function writeBatch(env: PipelineEnv, items: BatchItem[], firstWave: Batch
       let written: Application
       writes.inFlight++
       try {
-        written = await env.source.apply(ref, item.plan.patch)
+        written = await env.source.apply(ref, item.plan.patch, item.plan)
       } catch (error) {
         writes.inFlight--
         backup.notApplied(index, error)

@@ -23,7 +23,7 @@ const MAX_ROUNDS = 8
 const BASE_BACKOFF_MS = 50
 const MAX_BACKOFF_MS = 1000
 
-function renderPlan(io: Io, plan: Plan, diff: string, kubectl: string, previewKind: string): void {
+function renderPlan(io: Io, plan: Plan, diff: string, kubectl: string, previewKind: string, label = 'Equivalent kubectl'): void {
   // Names, messages and the diff quote the cluster: one-line fields stay on one line, prose is indented
   // (render/safe.ts); the Io escapes every control character.
   io.out(io.paint('bold', oneLine(`${plan.recipe}: ${plan.target.namespace}/${plan.target.name}`)) + ` — ${oneLine(plan.summary)}`)
@@ -34,7 +34,7 @@ function renderPlan(io: Io, plan: Plan, diff: string, kubectl: string, previewKi
   io.out(diff ? colorDiff(io, diff) : '  (no change)')
   io.out()
   if (plan.guards.length > 0) io.out(`Guards: only if ${plan.guards.join('; ')}.`)
-  io.out(io.paint('bold', 'Equivalent kubectl:'))
+  io.out(io.paint('bold', `${label}:`))
   io.out(`  ${oneLine(kubectl)}`)
   for (const warning of plan.warnings) io.out(io.paint('yellow', `Warning: ${indentLines(warning, '         ')}`))
   for (const note of plan.notes) io.out(io.paint('cyan', `Note: ${indentLines(note, '      ')}`))
@@ -106,7 +106,7 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
 
       let previewed: Application
       try {
-        previewed = await env.source.preview(ref, plan.patch)
+        previewed = await env.source.preview(ref, plan.patch, plan)
       } catch (error) {
         // Someone (usually the controller) wrote between our read and the dry run: read again.
         if (error instanceof DoctorError && await isConflict(env, ref, before, error)) return {retry: true}
@@ -114,11 +114,12 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
       }
 
       const diff = yamlDiff(before, previewed, `applications.argoproj.io/${ref.name}`)
-      const kubectl = kubectlCommand(plan, env.conn)
+      const other = env.source.equivalent?.(plan, before)
+      const kubectl = other?.command ?? kubectlCommand(plan, env.conn)
       if (unattended && round > 1) io.info(`Re-read ${oneLine(`${ref.namespace}/${ref.name}`)} (resourceVersion ${oneLine(before.metadata.resourceVersion)}); the change is the same, applying it.`)
       else if (opts.compact) {
         if (!opts.preApproved) io.out(oneLine(`${ref.namespace}/${ref.name}: ${plan.summary}`))
-      } else renderPlan(io, plan, diff, kubectl, env.source.kind === 'cluster' ? 'server dry-run' : 'applied locally to the file')
+      } else renderPlan(io, plan, diff, kubectl, env.source.previewKind ?? 'server dry-run', other?.label)
       const result: StepResult = {
         recipe: plan.recipe,
         action: plan.action,
@@ -164,7 +165,7 @@ export async function runRecipe(env: PipelineEnv, ref: AppRef, build: (app: Appl
       let written: Application
       writes.inFlight++
       try {
-        written = await env.source.apply(ref, plan.patch)
+        written = await env.source.apply(ref, plan.patch, plan)
       } catch (error) {
         await backup.notApplied(error)
         if (error instanceof DoctorError && writeMayHaveLanded(error)) {

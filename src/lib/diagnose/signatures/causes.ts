@@ -441,7 +441,9 @@ export const unexplainedDrift: Matcher = {
     for (const {item: r} of hits.slice(0, 3)) {
       const obj = liveOf(ctx, r)
       const entry = ['--kind', r.kind, ...(r.group ? ['--group', r.group] : []), '--name', r.name, ...(r.namespace ? ['--resource-namespace', r.namespace] : [])]
-      const changed = obj?.changedSinceApply ?? []
+      // Argo CD's own diff (through its API) is exact; else what changed since the last client-side apply.
+      const exact = Boolean(obj?.exactDiff?.length)
+      const changed = (exact ? obj?.exactDiff : obj?.changedSinceApply) ?? []
       // The writer that owns a changed field (managedFields) says who changed it; else the newest other writer.
       const writer = obj?.writers?.find((w) => w.fields.some((f) => changed.some((c) => sameField(c, f)))) ?? obj?.writers?.[0]
       const fields = (writer && changed.length ? changed.filter((c) => writer.fields.some((f) => sameField(c, f))) : []).concat(changed.length ? [] : (writer?.fields ?? []))
@@ -453,7 +455,8 @@ export const unexplainedDrift: Matcher = {
       }
 
       const names = shown.map((f) => f.pointer ?? f.jq).join(', ')
-      if (changed.length) evidence.push(ev(`${resourceId(r)} metadata.annotations.kubectl.kubernetes.io/last-applied-configuration`, names, 'the live object: fields whose value differs from what Argo CD last applied'))
+      if (exact) evidence.push(ev(`${resourceId(r)} managed-resources diff`, names, 'Argo CD\'s own diff (its API): fields whose live value differs from Git'))
+      else if (changed.length) evidence.push(ev(`${resourceId(r)} metadata.annotations.kubectl.kubernetes.io/last-applied-configuration`, names, 'the live object: fields whose value differs from what Argo CD last applied'))
       if (writer) evidence.push(ev(`${resourceId(r)} metadata.managedFields`, `${writer.manager}: ${writer.fields.slice(0, 4).map((f) => f.pointer ?? f.jq).join(', ')}`, 'read from the cluster: fields this manager wrote after Argo CD'))
       const who = writer ? writer.manager : 'a writer the object does not name (no managedFields)'
       const flags = shown.flatMap((f) => (f.pointer ? ['--json-pointer', f.pointer] : ['--jq', f.jq]))
