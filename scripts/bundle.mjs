@@ -128,6 +128,11 @@ const fastResult = await build({
   }],
 })
 const fastFiles = Object.keys(fastResult.metafile.outputs)
+// Which of our source files each chunk holds (dist/fast/chunks.json), so a test can tell which of
+// them a run loaded: the lazily loaded parts (the Argo CD API backend) are only visible that way.
+writeFileSync(join(fast, 'chunks.json'), JSON.stringify(Object.fromEntries(Object.entries(fastResult.metafile.outputs)
+  .filter(([file]) => file.endsWith('.js'))
+  .map(([file, out]) => [file.slice(file.lastIndexOf('/') + 1), Object.keys(out.inputs).filter((i) => i.startsWith('src/')).sort()]))))
 console.error(`bundle: dist/fast/ ${fastFiles.length} files from ${Object.keys(fastResult.metafile.inputs).length} modules, in ${Date.now() - t1} ms`)
 
 const size = (f) => `${(statSync(join(dir, f)).size / 1024 / 1024).toFixed(1)} MB`

@@ -101,12 +101,18 @@ Module._resolveFilename = function (...args) {
       const log = join(tempDir(), 'modules.log')
       writeFileSync(log, '')
       await execa('node', ['--import', pathToFileURL(register).href, join(ROOT, 'bin', bin), ...args], {reject: false, stdin: 'ignore', env: {...process.env, ARGOCD_SERVER: undefined, MODULE_LOG: log, ...env}})
-      return readFileSync(log, 'utf8').split('\n').filter((u) => u.includes('/dist/lib/argocd/'))
+      // tsc's dist/lib/argocd/ (oclif's full path), or a dist/fast/ chunk that holds src/lib/argocd/ (bin/'s bundle).
+      const chunks: Record<string, string[]> = JSON.parse(readFileSync(join(ROOT, 'dist', 'fast', 'chunks.json'), 'utf8'))
+      return readFileSync(log, 'utf8').split('\n').flatMap((u) => {
+        if (u.includes('/dist/lib/argocd/')) return [u.slice(u.indexOf('/dist/lib/argocd/') + '/dist/'.length)]
+        const chunk = /\/dist\/fast\/([^/]+\.js)$/.exec(u)?.[1]
+        return (chunk && chunks[chunk] ? chunks[chunk] : []).filter((i) => i.startsWith('src/lib/argocd/')).map((i) => i.slice('src/'.length).replace(/\.ts$/, '.js'))
+      })
     }
 
     expect(await argocd('kubectl-argo_doctor', ['explain', 'x', '--kubeconfig', '/nowhere'], {})).to.deep.equal([])
     expect(await argocd('argocd-doctor', ['explain', 'x', '--kubeconfig', '/nowhere'], {})).to.deep.equal([])
     const used = await argocd('argocd-doctor', ['explain', 'x'], {ARGOCD_SERVER: '127.0.0.1:1', ARGOCD_AUTH_TOKEN: 'token', ARGOCD_CONFIG_DIR: tempDir()})
-    expect(used.some((u) => u.endsWith('/dist/lib/argocd/source.js'))).to.equal(true)
+    expect(used).to.include('lib/argocd/source.js')
   })
 })
