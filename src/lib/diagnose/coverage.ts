@@ -8,6 +8,7 @@
  * Pure.
  */
 import {humanDuration, secondsSince} from '../app.js'
+import {byVersion} from '../argocd-facts.js'
 import {sh} from '../shell.js'
 import {nonGreenFacts, type FactKind, type NonGreenFact} from './facts.js'
 import {liveHealthOf} from './health.js'
@@ -193,11 +194,15 @@ function appLevelFinding(ctx: MatchContext, fact: NonGreenFact): Finding {
   }
 
   if (fact.kind === 'app-health') {
+    const missing = fact.state === 'Missing'
+      ? ` ${byVersion(ctx.related.argocdVersion, 4, 'an app is Missing only when none of its resources exists (argo-cd#25962); one missing resource no longer counts.', 'one missing resource that has a health check (a Deployment, say) makes the whole app Missing.')}` +
+        (ctx.facts.inProgress ? ' A sync is running and has not created them yet (a PreSync hook or an earlier wave comes first).' : '')
+      : ''
     return {
       id: `app-health-${fact.state.toLowerCase()}`,
       severity: fact.minSeverity,
       title: `Health ${fact.state}${fact.message ? `: ${clip(fact.message)}` : ''}`,
-      explanation: `The app's health is ${fact.state}. Argo CD sets it to the worst health of its resources, but status.resources names none that is ${fact.state} (the status may be stale, or the resource is not listed). ${fact.state} means: ${HEALTH_MEANING[fact.state] ?? 'see the docs'}${meaning ? ` ${meaning.cause}` : ''}`,
+      explanation: `The app's health is ${fact.state}. Argo CD sets it to the worst health of its resources, but status.resources names none that is ${fact.state} (the status may be stale, or the resource is not listed). ${fact.state} means: ${HEALTH_MEANING[fact.state] ?? 'see the docs'}${missing}${meaning ? ` ${meaning.cause}` : ''}`,
       evidence: factEvidence(fact),
       fix: {command: null, steps: [`List the resources and their health: ${sh('argocd', 'app', 'resources', ctx.name, '--app-namespace', ctx.namespace)}`, `Refresh the status: ${refresh}`], docs: DOCS_HEALTH},
     }

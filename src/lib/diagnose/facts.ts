@@ -46,6 +46,11 @@ function progressingTooLong(app: Application, facts: OperationFacts, now: Date):
   return finished !== undefined && finished >= PROGRESSING_THRESHOLD
 }
 
+/** A sync is running and is younger than the point where explain calls it long-running. */
+function youngSync(facts: OperationFacts): boolean {
+  return facts.inProgress && facts.ageSeconds !== undefined && facts.ageSeconds < ARGOCD_FACTS.longOperation
+}
+
 function isHook(r: ResourceResult): boolean {
   return Boolean(r.hookType) || Boolean(r.hookPhase && !r.status)
 }
@@ -62,7 +67,9 @@ export function nonGreenFacts(app: Application, facts: OperationFacts, now: Date
   const health = status.health?.status
   if (health && health !== 'Healthy' && (health !== 'Progressing' || progressingTooLong(app, facts, now))) {
     out.push({
-      kind: 'app-health', path: 'status.health.status', value: health, state: health, coveredBy: ['status.health.status'], minSeverity: HEALTH_SEVERITY[health] ?? 'warning',
+      kind: 'app-health', path: 'status.health.status', value: health, state: health, coveredBy: ['status.health.status'],
+      // Missing while a young sync runs: it has not created the resources yet (from v3.4 an app is Missing when none exists).
+      minSeverity: health === 'Missing' && youngSync(facts) ? 'info' : HEALTH_SEVERITY[health] ?? 'warning',
       message: status.health?.message, messagePath: status.health?.message ? 'status.health.message' : undefined,
     })
   }

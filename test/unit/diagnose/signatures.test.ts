@@ -532,4 +532,43 @@ describe('diagnose: incident signatures', () => {
       expect(fs[1].explanation).to.match(/allowEmpty/)
     })
   })
+
+  describe('app health Missing while the first sync runs (Argo CD v3.4+: Missing = none of the resources exists yet)', () => {
+    // What a v3.6.2 controller wrote while a PreSync hook of the first sync ran (the e2e tier's S2).
+    const firstSync = (): Application => ({
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: {name: 'shop', namespace: 'argocd'},
+      spec: {project: 'default', destination: {server: 'https://kubernetes.default.svc', namespace: 'shop'}, source: {repoURL: 'https://git.example/shop.git', path: 'app', targetRevision: 'main'}, syncPolicy: {automated: {}}},
+      operation: {initiatedBy: {automated: true}, sync: {revision: 'abc'}},
+      status: {
+        sync: {status: 'OutOfSync', revision: 'abc'}, health: {status: 'Missing'}, reconciledAt: '2026-01-02T00:11:58Z',
+        resources: [{version: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings', status: 'OutOfSync'}],
+        operationState: {phase: 'Running', message: 'waiting for completion of hook batch/Job/db-migrate', startedAt: '2026-01-02T00:11:40Z', operation: {sync: {revision: 'abc'}},
+          syncResult: {revision: 'abc', resources: [{group: 'batch', version: 'v1', kind: 'Job', namespace: 'shop', name: 'db-migrate', hookType: 'PreSync', hookPhase: 'Running', message: 'job running'}]}},
+      },
+    } as Application)
+
+    it('is information, not a warning, and says which versions mean what', () => {
+      const f = one(firstSync(), 'app-health-missing')
+      expect(f.severity).to.equal('info')
+      expect(f.explanation).to.include('A sync is running and has not created them yet')
+      expect(f.explanation).to.include('From Argo CD v3.4: an app is Missing only when none of its resources exists (argo-cd#25962)')
+      expect(f.explanation).to.include('Before v3.4: one missing resource')
+      expect(run(firstSync()).map((x) => x.severity)).to.not.include.members(['warning', 'critical'])
+    })
+
+    it('with the controller version known, says only what that version does', () => {
+      const f = one(firstSync(), 'app-health-missing', {notes: [], argocdVersion: 'v3.6.2'})
+      expect(f.explanation).to.include('This controller runs Argo CD v3.6.2: an app is Missing only when none of its resources exists')
+      expect(f.explanation).to.not.include('Before v3.4')
+      expect(one(firstSync(), 'app-health-missing', {notes: [], argocdVersion: 'v3.2.11'}).explanation).to.include('This controller runs Argo CD v3.2.11: one missing resource')
+    })
+
+    it('is a warning again once the sync is no longer young, or when no sync runs', () => {
+      const idle = firstSync()
+      delete idle.operation
+      idle.status!.operationState = {...idle.status!.operationState!, phase: 'Failed', message: 'boom', finishedAt: '2026-01-02T00:11:50Z'}
+      expect(one(idle, 'app-health-missing').severity).to.equal('warning')
+      expect(one(firstSync(), 'app-health-missing', undefined, new Date('2026-01-02T00:45:00Z')).severity).to.equal('warning')
+    })
+  })
 })
