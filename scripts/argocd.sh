@@ -26,8 +26,8 @@
 #
 # Environment:
 #   ARGO_DOCTOR_E2E_CACHE   binary cache root (default ~/.cache/argo-doctor-e2e)
-#   ARGO_DOCTOR_E2E_ARGOCD_MODULE  wrapper Go module (default test/e2e/argocd-3.2 = v3.2.11;
-#                           test/e2e/argocd = v3.6.2): its go.mod is the version
+#   ARGO_DOCTOR_E2E_ARGOCD_MODULE  wrapper Go module (default test/e2e/argocd = v3.6.2;
+#                           test/e2e/argocd-3.2 = v3.2.11): its go.mod is the version
 #                           and, by its `toolchain` line, the GOTOOLCHAIN
 #   ARGO_DOCTOR_E2E_DIR     state dir shared with cluster.sh (default /tmp/argo-doctor-e2e);
 #                           Argo CD's files go to $DIR/argocd, the git repo to $DIR/git
