@@ -131,7 +131,18 @@ describe('argocd tier S14b: a Job whose template changed (immutable), fixed by `
   it('`explain` names retry-sync; `retry-sync --yes` re-creates the Job: Synced', async () => {
     const explain = await run(S, ['explain', app])
     expect(explain.stdout).to.include(`$ kubectl argo-doctor retry-sync ${app} -n argocd --force`)
-    const r = await run(S, ['retry-sync', app, '--yes', '--timeout', '120s'])
+    const oldUid = JSON.parse(await kubectl(['get', 'job', 'migrate', '-n', ns, '-o', 'json'])).metadata.uid
+    const retry = run(S, ['retry-sync', app, '--yes', '--timeout', '120s'])
+    // The job controller: the re-created Job runs to completion. (v3.2 calls a Job without status Progressing, so
+    // retry-sync, which follows the sync until the app is healthy, would wait for ever without it.)
+    const deadline = Date.now() + 90_000
+    while ((await waitForObject(['job', 'migrate', '-n', ns])).metadata.uid === oldUid) {
+      if (Date.now() > deadline) throw new Error('retry-sync never re-created the Job')
+      await new Promise((res) => setTimeout(res, 400))
+    }
+
+    await completeJob(ns, 'migrate')
+    const r = await retry
     expect(r.stdout).to.match(/Retried: batch\/Job .*migrate — an immutable field changed/)
     expect(r.stdout).to.match(/✔ Sync Succeeded/)
     const after = await waitForApp(app, 'Synced', (a) => a.status?.sync?.status === 'Synced')

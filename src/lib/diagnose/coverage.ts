@@ -10,7 +10,7 @@
 import {humanDuration, secondsSince} from '../app.js'
 import {byVersion} from '../argocd-facts.js'
 import {sh} from '../shell.js'
-import {nonGreenFacts, type FactKind, type NonGreenFact} from './facts.js'
+import {appTreeHealthFacts, nonGreenFacts, type FactKind, type NonGreenFact} from './facts.js'
 import {liveHealthOf} from './health.js'
 import {explainMessage} from './messages.js'
 import {SEVERITY_RANK, type Evidence, type Finding, type MatchContext, type Severity} from './types.js'
@@ -45,7 +45,7 @@ function describeStep(r: {kind: string; group?: string; name: string; namespace?
 }
 
 function factEvidence(fact: NonGreenFact): Evidence[] {
-  const out = [ev(fact.path, fact.value, fact.resource)]
+  const out = [ev(fact.path, fact.value, fact.evidenceNote ?? fact.resource)]
   if (fact.messagePath) out.push(ev(fact.messagePath, fact.message ?? null))
   return out
 }
@@ -303,6 +303,8 @@ export function coverageFindings(ctx: MatchContext, findings: Finding[]): Findin
   }
 
   for (const kind of ['resource-sync', 'requires-pruning', 'prune-skipped'] as const) if (grouped[kind].length > 0) added.push(groupFinding(ctx, kind, grouped[kind]))
+  // Resource health kept in the app tree (Argo CD 3.x default): the live objects say which resource and why.
+  for (const fact of appTreeHealthFacts(ctx.app, (r) => (liveHealthOf(ctx.related, r)?.cause.causes.length ?? 0) > 0)) added.push(healthFinding(ctx, fact, fact.minSeverity, false))
 
   const opFact = facts.find((f) => f.kind === 'operation')
   for (const fact of facts) {

@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 import {diagnose, type Finding, type Related} from '../../../src/lib/diagnose/index.js'
+import {relatedFromFile, relatedWants} from '../../../src/lib/diagnose/related.js'
 import {EXAMPLE_NOW, issueApp, seedApp} from '../../fixtures/examples.js'
 import type {Application} from '../../../src/lib/app.js'
 
@@ -571,4 +572,40 @@ describe('diagnose: incident signatures', () => {
       expect(one(firstSync(), 'app-health-missing', undefined, new Date('2026-01-02T00:45:00Z')).severity).to.equal('warning')
     })
   })
+
+  describe('resource health kept in the app tree (Argo CD 3.x default: status.resourceHealthSource appTree)', () => {
+    // As a v3.6.2 controller writes it: the app is Degraded, status.resources has no health at all.
+    const app = (): Application => ({
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: {name: 'web', namespace: 'argocd'},
+      spec: {project: 'default', destination: {server: 'https://kubernetes.default.svc', namespace: 'shop'}, source: {repoURL: 'https://git.example/shop.git', path: 'web', targetRevision: 'main'}},
+      status: {
+        sync: {status: 'Synced', revision: 'b2'}, health: {status: 'Degraded', lastTransitionTime: '2026-01-02T00:05:00Z'}, resourceHealthSource: 'appTree', reconciledAt: '2026-01-02T00:11:50Z',
+        resources: [{group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'shop', name: 'web', status: 'Synced'}, {version: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'cfg', status: 'Synced'}],
+        operationState: {phase: 'Succeeded', message: 'successfully synced (all tasks run)', startedAt: '2026-01-02T00:04:00Z', finishedAt: '2026-01-02T00:04:05Z', operation: {sync: {revision: 'b2'}}},
+      },
+    } as Application)
+    const image = 'registry.example/web:2'
+    const objects = [
+      {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'web', namespace: 'shop', generation: 2}, spec: {selector: {matchLabels: {app: 'web'}}, template: {spec: {containers: [{name: 'web', image}]}}},
+        status: {observedGeneration: 2, replicas: 1, unavailableReplicas: 1, conditions: [{type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-6d4" has timed out progressing.'}]}},
+      {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'web-6d4-x', namespace: 'shop', labels: {app: 'web'}}, spec: {containers: [{name: 'web', image}]},
+        status: {phase: 'Pending', containerStatuses: [{name: 'web', image, ready: false, restartCount: 0, state: {waiting: {reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"`}}}]}},
+    ]
+
+    it('reads the workloads (not the ConfigMap) and names the one whose live objects say why', () => {
+      expect(relatedWants(app(), NOW).health!.map((w) => w.key)).to.deep.equal(['apps/Deployment/shop/web'])
+      const related = relatedFromFile(objects, app(), relatedWants(app(), NOW))
+      const f = one(app(), 'resource-degraded', related)
+      expect(f.title).to.equal(`Deployment.apps shop/web is Degraded: container "web" of pod web-6d4-x cannot pull image "${image}" (ImagePullBackOff): Back-off pulling image "${image}"`)
+      expect(f.evidence[0]).to.deep.include({path: 'status.health.status', value: 'Degraded'})
+      expect(f.evidence[0].note).to.include('status.resourceHealthSource: appTree')
+    })
+
+    it('with health persisted in status.resources, nothing changes (no extra reads)', () => {
+      const inline = app()
+      delete inline.status!.resourceHealthSource
+      expect(relatedWants(inline, NOW).health).to.deep.equal([])
+    })
+  })
 })
+
