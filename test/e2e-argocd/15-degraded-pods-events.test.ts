@@ -14,30 +14,10 @@
  */
 import {expect} from 'chai'
 import {jsonOut, tempDir} from '../support/cli.js'
-import {apply, createApp, deleteApps, deployment, getApp, gitPut, heading, kubectl, makeDeploymentAvailable, NS, record, requireArgocd, run, uniq, waitForApp, waitForObject} from './support.js'
+import {apply, createApp, deleteApps, failRollout, getApp, gitPut, heading, kubectl, makeDeploymentAvailable, NS, record, requireArgocd, run, uniq, waitForApp, waitForObject, withImage} from './support.js'
 
 const S = 'S15 degraded'
 const rfc3339 = (ms = Date.now()) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z')
-
-const withImage = (name: string, image: string) => {
-  const d = deployment(name, 1) as any
-  d.spec.template.spec.containers[0].image = image
-  return d
-}
-
-/** The deployment controller: the new rollout exceeded its progress deadline. */
-async function rolloutTimedOut(ns: string, name: string, rs: string): Promise<void> {
-  const d = JSON.parse(await kubectl(['get', 'deployment', name, '-n', ns, '-o', 'json']))
-  const t = rfc3339()
-  const status = {
-    observedGeneration: d.metadata.generation, replicas: 1, updatedReplicas: 1, unavailableReplicas: 1,
-    conditions: [
-      {type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.', lastUpdateTime: t, lastTransitionTime: t},
-      {type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rs}" has timed out progressing.`, lastUpdateTime: t, lastTransitionTime: t},
-    ],
-  }
-  await kubectl(['patch', 'deployment', name, '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({status})])
-}
 
 /** The kubelet: a Pod of the new ReplicaSet that cannot pull its image, and its Warning Event. */
 async function podCannotPull(ns: string, pod: string, app: string, image: string): Promise<void> {
@@ -80,7 +60,7 @@ describe('argocd tier S15: a Deployment Degraded after a sync, diagnosed from it
     await kubectl(['patch', 'applications.argoproj.io', app, '-n', NS, '--type', 'merge', '-p', JSON.stringify({spec: {source: {targetRevision: shaBad}}})])
     await waitForApp(app, 'auto-sync at the bad commit', (a) => a.status?.operationState?.phase === 'Succeeded' && a.status.operationState.syncResult?.revision === shaBad && !a.operation)
     await podCannotPull(ns, pod, 'web', bad)
-    await rolloutTimedOut(ns, 'web', 'web-6d4cf56db6')
+    await failRollout(ns, 'web', 'web-6d4cf56db6')
     const degraded = await waitForApp(app, 'Degraded', (a) => a.status?.health?.status === 'Degraded')
     record(S, 'before (Degraded)', degraded)
     expect(degraded.status.sync.status).to.equal('Synced')
