@@ -26,8 +26,8 @@
 #
 # Environment:
 #   ARGO_DOCTOR_E2E_CACHE   binary cache root (default ~/.cache/argo-doctor-e2e)
-#   ARGO_DOCTOR_E2E_ARGOCD_MODULE  wrapper Go module (default test/e2e/argocd-3.2 = v3.2.11;
-#                           test/e2e/argocd = v3.6.2): its go.mod is the version
+#   ARGO_DOCTOR_E2E_ARGOCD_MODULE  wrapper Go module (default test/e2e/argocd = v3.6.2;
+#                           test/e2e/argocd-3.2 = v3.2.11): its go.mod is the version
 #                           and, by its `toolchain` line, the GOTOOLCHAIN
 #   ARGO_DOCTOR_E2E_DIR     state dir shared with cluster.sh (default /tmp/argo-doctor-e2e);
 #                           Argo CD's files go to $DIR/argocd, the git repo to $DIR/git
@@ -269,6 +269,39 @@ spec:
       kind: "*"
 EOF
   fi
+  # Upstream's install manifests carry the Argo CD version only in images: the
+  # application-controller StatefulSet's is what `explain` reads when no controller
+  # pod shows it. This one stands in for it: replicas 0 and no kube-controller-manager,
+  # so it runs nothing (the controller is the process started below); only its
+  # image tag says which Argo CD runs here.
+  "${K[@]}" apply --server-side --force-conflicts --field-manager=argo-doctor-e2e -f - >/dev/null <<EOF || fail_up "argocd-application-controller StatefulSet apply failed"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: argocd-application-controller
+  namespace: $NS
+  labels:
+    app.kubernetes.io/name: argocd-application-controller
+    app.kubernetes.io/component: application-controller
+    app.kubernetes.io/part-of: argocd
+  annotations:
+    e2e.argo-doctor.invalid/stand-in: "carries the version like upstream's install.yaml; replicas 0, the controller runs as a process (scripts/argocd.sh)"
+spec:
+  replicas: 0
+  serviceName: argocd-application-controller
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: argocd-application-controller
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: argocd-application-controller
+    spec:
+      containers:
+        - name: argocd-application-controller
+          image: quay.io/argoproj/argocd:$ARGOCD_VERSION
+          args: [/usr/local/bin/argocd-application-controller]
+EOF
   log "phase objects: $(since "$t0")"
 
   # Local git repository (bare) + a work tree the helpers commit from.

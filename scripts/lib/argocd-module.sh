@@ -1,15 +1,15 @@
 # shellcheck shell=bash
-# Which Argo CD the e2e tier runs: the wrapper Go module in test/e2e/argocd-3.2
-# (v3.2.11, the default until the tier passes on v3.6: see test/e2e/argocd/README.md)
-# or the one named by ARGO_DOCTOR_E2E_ARGOCD_MODULE (a directory, relative to
-# the repo root or absolute: test/e2e/argocd is v3.6.2). Its go.mod
+# Which Argo CD the e2e tier runs: the wrapper Go module in test/e2e/argocd
+# (v3.6.2, the default: see test/e2e/argocd/README.md) or the one named by
+# ARGO_DOCTOR_E2E_ARGOCD_MODULE (a directory, relative to the repo root or
+# absolute: test/e2e/argocd-3.2 is v3.2.11; npm run test:e2e:matrix runs both). Its go.mod
 # is the single source of truth: the require of github.com/argoproj/argo-cd/v3
 # is the version, its `toolchain` line the Go toolchain (ARGOCD_TOOLCHAIN; the
 # callers set GOTOOLCHAIN to it, and the go command fetches it from the module
 # proxy on first use).
 # Sourced by scripts/argocd.sh and scripts/cluster.sh (the CRDs come from the
 # same version); needs ROOT set.
-MOD_DIR="${ARGO_DOCTOR_E2E_ARGOCD_MODULE:-test/e2e/argocd-3.2}"
+MOD_DIR="${ARGO_DOCTOR_E2E_ARGOCD_MODULE:-test/e2e/argocd}"
 [[ "$MOD_DIR" == /* ]] || MOD_DIR="$ROOT/$MOD_DIR"
 [[ -f "$MOD_DIR/go.mod" ]] || { echo "no go.mod in $MOD_DIR (ARGO_DOCTOR_E2E_ARGOCD_MODULE)" >&2; exit 1; }
 ARGOCD_VERSION="$(awk '$1 == "github.com/argoproj/argo-cd/v3" && $2 ~ /^v/ { print $2; exit }

@@ -54,3 +54,23 @@ export function isAgeUnknown(inProgress: boolean, ageSeconds: number | undefined
 export function minutes(seconds: number): string {
   return `${Math.round(seconds / 60)} min`
 }
+
+/**
+ * Behaviour that differs between Argo CD releases. `since` is the first 3.x minor that behaves the
+ * new way; `version` is the controller's, read live (undefined: offline or unreadable). With the
+ * version known the sentence that applies is returned; without it, both, each with its versions.
+ * `newer` and `older` are whole sentences.
+ */
+export function byVersion(version: string | undefined, since: number, newer: string, older: string): string {
+  const at = controllerAtLeast(version, since)
+  if (at !== undefined) return `This controller runs Argo CD ${version}: ${at ? newer : older}`
+  return `From Argo CD v3.${since}: ${newer} Before v3.${since}: ${older}`
+}
+
+/** Whether `version` ("v3.6.2") is Argo CD 3.`minor` or later; undefined when unknown or not a 3.x/later version string. */
+export function controllerAtLeast(version: string | undefined, minor: number): boolean | undefined {
+  const m = /^v?(\d+)\.(\d+)\./.exec(version ?? '')
+  if (!m) return undefined
+  const major = Number(m[1])
+  return major > 3 || (major === 3 && Number(m[2]) >= minor)
+}

@@ -21,6 +21,7 @@
  *   a hook resource that kept `argocd.argoproj.io/hook-finalizer` (#29464) never goes away.
  */
 import {secondsSince, type Application, type ResourceStatus} from './app.js'
+import {ARGOCD_FACTS} from './argocd-facts.js'
 
 export const DELETION_APPROVED = 'argocd.argoproj.io/deletion-approved'
 export const HOOK_FINALIZER = 'argocd.argoproj.io/hook-finalizer'
@@ -267,6 +268,11 @@ export interface DeletionFacts {
   clusterUnreachable: boolean
   /** The DeletionError came from this hook stage (its hooks cannot run or be cleaned up). */
   hookStageError?: 'pre-delete' | 'post-delete'
+  /**
+   * The PreDelete stage (v3.3+) has waited longer than a hook may run, with no error and a live
+   * controller: the controller waits silently for a PreDelete hook that does not complete.
+   */
+  preDeleteHooksHang: boolean
   operationSet: boolean
   controllerAlive: boolean
   reconciledAgoSeconds?: number
@@ -306,6 +312,7 @@ export function deletionFacts(app: Application, now: Date, opts: {live?: readonl
     .map((r) => ({...r, live: findLive(live, r)}))
     .filter((r) => r.live?.state !== 'missing')
   const stage = deletionStage(meta.finalizers ?? [])
+  const controllerAlive = reconciledAgoSeconds !== undefined && reconciledAgoSeconds <= opts.controllerFreshSeconds
   return {
     deleting: Boolean(meta.deletionTimestamp),
     deletionAgeSeconds: secondsSince(meta.deletionTimestamp, now),
@@ -317,8 +324,9 @@ export function deletionFacts(app: Application, now: Date, opts: {live?: readonl
     clusterGone,
     clusterUnreachable,
     hookStageError: clusterGone || clusterUnreachable || rawErrors.length !== 1 ? undefined : hookStageOf(rawErrors[0], stage),
+    preDeleteHooksHang: stage === 'pre-delete' && rawErrors.length === 0 && controllerAlive && (secondsSince(meta.deletionTimestamp, now) ?? 0) >= ARGOCD_FACTS.hook,
     operationSet: app.operation !== undefined && app.operation !== null,
-    controllerAlive: reconciledAgoSeconds !== undefined && reconciledAgoSeconds <= opts.controllerFreshSeconds,
+    controllerAlive,
     reconciledAgoSeconds,
     hookLeaks,
     stuckChildren,
@@ -330,9 +338,18 @@ export function deletionFacts(app: Application, now: Date, opts: {live?: readonl
 
 /** The guarded kubectl command that removes Argo CD's hook finalizer from a leaked hook resource. */
 export function hookFinalizerCommand(l: LiveMeta): string {
-  const index = (l.finalizers ?? []).indexOf(HOOK_FINALIZER)
+  return removeFinalizerCommand(l, HOOK_FINALIZER)
+}
+
+/**
+ * The guarded kubectl command that removes `finalizer` from a live resource: a JSON patch whose
+ * test op makes it fail if the list changed since it was read. (Kubernetes only accepts qualified
+ * names as finalizers, so the name needs no shell quoting inside the single quotes.)
+ */
+export function removeFinalizerCommand(l: LiveMeta, finalizer: string): string {
+  const index = (l.finalizers ?? []).indexOf(finalizer)
   const patch = JSON.stringify([
-    {op: 'test', path: `/metadata/finalizers/${index}`, value: HOOK_FINALIZER},
+    {op: 'test', path: `/metadata/finalizers/${index}`, value: printable(finalizer)},
     {op: 'remove', path: `/metadata/finalizers/${index}`},
   ])
   const kind = `${l.kind.toLowerCase()}${l.group ? `.${l.group}` : ''}`

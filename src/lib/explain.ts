@@ -22,6 +22,13 @@ export interface SingleReport {
   notes: string[]
   /** Something in the app is not green (exit 20 even when every finding is informational). */
   nonGreen: boolean
+  /** The Argo CD version the application-controller runs, read live; `from` says where, or why it is unknown. */
+  argocd: ArgocdVersion
+}
+
+export interface ArgocdVersion {
+  version: string | null
+  from: string
 }
 
 export interface FleetReport {
@@ -67,6 +74,7 @@ export async function explainContexts(contexts: string[], list: (context: string
 
 export interface ExplainJsonSingle {
   app: AppRef
+  argocd: ArgocdVersion
   findings: Finding[]
   notes: string[]
 }
@@ -82,7 +90,8 @@ export interface ExplainJsonFleet {
 export async function explainSingle(app: Application, now: Date, style: CommandStyle, opts: {source?: AppSource; notes?: string[]; nowIsLowerBound?: boolean} = {}): Promise<SingleReport> {
   const related: Related = opts.source ? await opts.source.readRelated(app, relatedWants(app, now)) : {notes: []}
   const findings = diagnose(app, related, now, {style, nowIsLowerBound: opts.nowIsLowerBound})
-  return {app, line: appLine(app, now, opts.nowIsLowerBound), findings, notes: [...(opts.notes ?? []), ...related.notes], nonGreen: isNonGreen(app, now, opts.nowIsLowerBound)}
+  const argocd = {version: related.argocdVersion ?? null, from: related.argocdVersionFrom ?? 'not read'}
+  return {app, line: appLine(app, now, opts.nowIsLowerBound), findings, notes: [...(opts.notes ?? []), ...related.notes], nonGreen: isNonGreen(app, now, opts.nowIsLowerBound), argocd}
 }
 
 /**
@@ -119,7 +128,7 @@ function sortByKey(entries: FleetEntry[]): FleetEntry[] {
 }
 
 export function singleJson(report: SingleReport): ExplainJsonSingle {
-  return {app: refOf(report.app), findings: report.findings, notes: report.notes}
+  return {app: refOf(report.app), argocd: report.argocd, findings: report.findings, notes: report.notes}
 }
 
 export function fleetJson(report: FleetReport): ExplainJsonFleet {
@@ -145,7 +154,7 @@ export function fleetExitCode(report: FleetReport): number {
 }
 
 export function renderSingle(io: Io, report: SingleReport): string {
-  return renderAppReport(io, report.line, report.findings, report.notes, report.nonGreen)
+  return renderAppReport(io, report.line, report.findings, report.notes, {nonGreen: report.nonGreen, argocd: report.argocd})
 }
 
 /** The table of apps with findings, a summary line, then the details of each. */
@@ -169,7 +178,7 @@ export function renderFleet(io: Io, report: FleetReport, opts: {details?: boolea
   if (opts.details === false) return out.join('\n')
   for (const entry of sorted) {
     out.push('')
-    out.push(renderAppReport(io, entry, entry.findings, [], entry.nonGreen))
+    out.push(renderAppReport(io, entry, entry.findings, [], {nonGreen: entry.nonGreen}))
   }
 
   return out.join('\n')

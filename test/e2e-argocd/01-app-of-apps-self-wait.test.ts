@@ -1,15 +1,21 @@
 /**
  * Seeds 000/001 on the real controller: an App-of-Apps whose directory holds its own Application
- * manifest. Reproduced literally: the root app (wave 0, auto-sync like the seed) syncs itself, a
- * child Application (wave 0) and a Deployment in wave 1. v3.2 leaves the app's own manifest out
- * of its health, so the root's health is that of the wave-1 Deployment, which is Missing until
- * wave 1 runs — and wave 1 never runs, because wave 0 waits for the root to be healthy:
- * "waiting for healthy state of argoproj.io/Application/<root>" for ever.
+ * manifest. The root app (wave 0, auto-sync like the seed) syncs itself, a child Application
+ * (wave 0) and a Deployment in wave 1. Every sync applies wave 0 and then waits for the root to be
+ * healthy; the root leaves its own manifest out of its health, so its health is that of the rest —
+ * and the rest includes the wave-1 Deployment, which only a finished wave 0 would update.
+ *
+ * How the deadlock starts differs (upstream argo-cd#25962, Argo CD v3.4):
+ * - v3.2: a missing Deployment (it has a health check) makes the root Missing, so the very first
+ *   sync waits "for healthy state of argoproj.io/Application/<root>" for ever.
+ * - v3.4+: missing resources no longer count, so the first sync finishes (the Deployment is created
+ *   in wave 1 and stays Progressing: nothing here runs its pods). The next commit's auto-sync then
+ *   waits for the root, which is Progressing because of that Deployment: the same deadlock.
  */
 import {expect} from 'chai'
 import {jsonOut} from '../support/cli.js'
 import {
-  abridged, apply, appExists, appManifest, configMap, deleteApps, deployment, getApp, gitPut, heading, kubectl,
+  abridged, apply, appExists, appManifest, argocdAtLeast, configMap, deleteApps, deployment, getApp, gitPut, heading, kubectl,
   makeDeploymentAvailable, NS, record, recordText, requireArgocd, run, sleep, uniq, waitForApp, waitForObject, type Run,
 } from './support.js'
 
@@ -34,6 +40,15 @@ async function deadlockedRoot(root: string, ns: string, syncPolicy: Record<strin
   await gitPut(`apps/${ns}/root`, files)
   await apply(rootManifest)
   await kubectl(['annotate', 'applications.argoproj.io', root, '-n', NS, 'argocd.argoproj.io/refresh=hard', '--overwrite'])
+  if (argocdAtLeast(4)) {
+    // v3.4+: the first sync finishes and creates the wave-1 Deployment, which stays Progressing (no deployment controller).
+    const first = await waitForApp(root, 'first sync Succeeded, health Progressing', (a) => a.status?.operationState?.phase === 'Succeeded' && a.status.health?.status === 'Progressing', 90_000)
+    record(S, 'first sync (v3.4+)', first)
+    // The next commit (a change to the Deployment) is what the auto-sync deadlocks on.
+    await gitPut(`apps/${ns}/root`, {...files, 'web.yaml': deployment('web', 2, W1)})
+    await kubectl(['annotate', 'applications.argoproj.io', root, '-n', NS, 'argocd.argoproj.io/refresh=hard', '--overwrite'])
+  }
+
   const app = await waitForApp(root, `operation Running, "${selfWaitMessage(root)}"`, (a) => a.status?.operationState?.phase === 'Running' && a.status.operationState.message === selfWaitMessage(root), 90_000)
   return {app, rootManifest}
 }
@@ -57,11 +72,17 @@ describe('argocd tier S1: App-of-Apps waits for its own health (seeds 000/001), 
     record(S, 'before (deadlocked)', stuck)
     expect(abridged(stuck)).to.include({phase: 'Running', message: selfWaitMessage(root), startedAt, operation: true})
     expect(stuck.operation.initiatedBy).to.deep.equal({automated: true})
-    expect(stuck.status.health.status).to.equal('Missing') // the wave-1 Deployment was never created
     const child = await getApp(`${root}-child`)
     record(S, 'child app', child)
     expect(child.status.health.status).to.equal('Healthy')
-    expect(await kubectl(['get', 'deployment', '-n', ns, '-o', 'name'])).to.equal('')
+    if (argocdAtLeast(4)) {
+      // The root is Progressing because of the wave-1 Deployment, which still has the first commit's spec: wave 1 never ran again.
+      expect(stuck.status.health.status).to.equal('Progressing')
+      expect(JSON.parse(await kubectl(['get', 'deployment', 'web', '-n', ns, '-o', 'json'])).spec.replicas).to.equal(1)
+    } else {
+      expect(stuck.status.health.status).to.equal('Missing') // the wave-1 Deployment was never created
+      expect(await kubectl(['get', 'deployment', '-n', ns, '-o', 'name'])).to.equal('')
+    }
   })
 
   it('`explain` names it: self-wait, critical, fix `unstick`', async () => {
@@ -115,7 +136,8 @@ describe('argocd tier S1: App-of-Apps waits for its own health (seeds 000/001), 
 
     // The source changed, so auto-sync tries again (it skips only a revision+source it already failed on).
     app = await waitForApp(root, 'a new auto-sync reaches wave 1', (a) => a.status?.operationState?.startedAt !== stuck.status.operationState.startedAt && a.status.operationState.phase === 'Succeeded', 60_000)
-    await waitForObject(['deployment', 'web', '-n', ns])
+    const web = await waitForObject(['deployment', 'web', '-n', ns])
+    if (argocdAtLeast(4)) expect(web.spec.replicas, 'wave 1 ran at last: the second commit\'s Deployment is applied').to.equal(2)
     await makeDeploymentAvailable(ns, 'web')
     app = await waitForApp(root, 'health Healthy', (a) => a.status?.health?.status === 'Healthy', 60_000)
     record(S, 'after (recovered)', app)

@@ -12,29 +12,7 @@
  */
 import {expect} from 'chai'
 import {tempDir} from '../support/cli.js'
-import {completeJob, createApp, deleteApps, deployment, getApp, gitPut, heading, kubectl, makeDeploymentAvailable, NS, record, requireArgocd, run, uniq, waitForApp, waitForObject} from './support.js'
-
-const rfc3339 = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
-
-/** Deployment controller: the new ReplicaSet never becomes available (its image does not exist). */
-async function failRollout(ns: string, name: string): Promise<void> {
-  const d = JSON.parse(await kubectl(['get', 'deployment', name, '-n', ns, '-o', 'json']))
-  const t = rfc3339()
-  const status = {
-    observedGeneration: d.metadata.generation, replicas: 1, updatedReplicas: 1, unavailableReplicas: 1,
-    conditions: [
-      {type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.', lastUpdateTime: t, lastTransitionTime: t},
-      {type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${name}-e2e" has timed out progressing.`, lastUpdateTime: t, lastTransitionTime: t},
-    ],
-  }
-  await kubectl(['patch', 'deployment', name, '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({status})])
-}
-
-const withImage = (name: string, image: string) => {
-  const d = deployment(name, 1) as any
-  d.spec.template.spec.containers[0].image = image
-  return d
-}
+import {completeJob, createApp, deleteApps, failRollout, getApp, gitPut, heading, kubectl, makeDeploymentAvailable, NS, record, requireArgocd, run, uniq, waitForApp, waitForObject, withImage} from './support.js'
 
 describe('argocd tier S14a: Degraded after a deploy, fixed by `rollback`; `undo` turns auto-sync back on', () => {
   const S = 'S14a rollback'
@@ -131,7 +109,18 @@ describe('argocd tier S14b: a Job whose template changed (immutable), fixed by `
   it('`explain` names retry-sync; `retry-sync --yes` re-creates the Job: Synced', async () => {
     const explain = await run(S, ['explain', app])
     expect(explain.stdout).to.include(`$ kubectl argo-doctor retry-sync ${app} -n argocd --force`)
-    const r = await run(S, ['retry-sync', app, '--yes', '--timeout', '120s'])
+    const oldUid = JSON.parse(await kubectl(['get', 'job', 'migrate', '-n', ns, '-o', 'json'])).metadata.uid
+    const retry = run(S, ['retry-sync', app, '--yes', '--timeout', '120s'])
+    // The job controller: the re-created Job runs to completion. (v3.2 calls a Job without status Progressing, so
+    // retry-sync, which follows the sync until the app is healthy, would wait for ever without it.)
+    const deadline = Date.now() + 90_000
+    while ((await waitForObject(['job', 'migrate', '-n', ns])).metadata.uid === oldUid) {
+      if (Date.now() > deadline) throw new Error('retry-sync never re-created the Job')
+      await new Promise((res) => setTimeout(res, 400))
+    }
+
+    await completeJob(ns, 'migrate')
+    const r = await retry
     expect(r.stdout).to.match(/Retried: batch\/Job .*migrate — an immutable field changed/)
     expect(r.stdout).to.match(/✔ Sync Succeeded/)
     const after = await waitForApp(app, 'Synced', (a) => a.status?.sync?.status === 'Synced')

@@ -181,6 +181,27 @@ export async function makeDeploymentAvailable(ns: string, name: string): Promise
   await kubectl(['patch', 'deployment', name, '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({status})])
 }
 
+/** A Deployment of `deployment()` with another image. */
+export function withImage(name: string, image: string): Record<string, unknown> {
+  const d = deployment(name, 1) as any
+  d.spec.template.spec.containers[0].image = image
+  return d
+}
+
+/** Deployment controller: the new ReplicaSet `rs` never becomes available (its image does not exist): progress deadline exceeded. */
+export async function failRollout(ns: string, name: string, rs = `${name}-e2e`): Promise<void> {
+  const d = JSON.parse(await kubectl(['get', 'deployment', name, '-n', ns, '-o', 'json']))
+  const t = rfc3339()
+  const status = {
+    observedGeneration: d.metadata.generation, replicas: 1, updatedReplicas: 1, unavailableReplicas: 1,
+    conditions: [
+      {type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.', lastUpdateTime: t, lastTransitionTime: t},
+      {type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rs}" has timed out progressing.`, lastUpdateTime: t, lastTransitionTime: t},
+    ],
+  }
+  await kubectl(['patch', 'deployment', name, '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({status})])
+}
+
 export async function waitForObject(args: string[], timeoutMs = 60_000): Promise<any> {
   const deadline = Date.now() + timeoutMs
   for (;;) {

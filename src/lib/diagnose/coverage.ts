@@ -8,8 +8,9 @@
  * Pure.
  */
 import {humanDuration, secondsSince} from '../app.js'
+import {byVersion} from '../argocd-facts.js'
 import {sh} from '../shell.js'
-import {nonGreenFacts, type FactKind, type NonGreenFact} from './facts.js'
+import {appTreeHealthFacts, nonGreenFacts, type FactKind, type NonGreenFact} from './facts.js'
 import {liveHealthOf} from './health.js'
 import {explainMessage} from './messages.js'
 import {SEVERITY_RANK, type Evidence, type Finding, type MatchContext, type Severity} from './types.js'
@@ -44,7 +45,7 @@ function describeStep(r: {kind: string; group?: string; name: string; namespace?
 }
 
 function factEvidence(fact: NonGreenFact): Evidence[] {
-  const out = [ev(fact.path, fact.value, fact.resource)]
+  const out = [ev(fact.path, fact.value, fact.evidenceNote ?? fact.resource)]
   if (fact.messagePath) out.push(ev(fact.messagePath, fact.message ?? null))
   return out
 }
@@ -193,11 +194,15 @@ function appLevelFinding(ctx: MatchContext, fact: NonGreenFact): Finding {
   }
 
   if (fact.kind === 'app-health') {
+    const missing = fact.state === 'Missing'
+      ? ` ${byVersion(ctx.related.argocdVersion, 4, 'an app is Missing only when none of its resources exists (argo-cd#25962); one missing resource no longer counts.', 'one missing resource that has a health check (a Deployment, say) makes the whole app Missing.')}` +
+        (ctx.facts.inProgress ? ' A sync is running and has not created them yet (a PreSync hook or an earlier wave comes first).' : '')
+      : ''
     return {
       id: `app-health-${fact.state.toLowerCase()}`,
       severity: fact.minSeverity,
       title: `Health ${fact.state}${fact.message ? `: ${clip(fact.message)}` : ''}`,
-      explanation: `The app's health is ${fact.state}. Argo CD sets it to the worst health of its resources, but status.resources names none that is ${fact.state} (the status may be stale, or the resource is not listed). ${fact.state} means: ${HEALTH_MEANING[fact.state] ?? 'see the docs'}${meaning ? ` ${meaning.cause}` : ''}`,
+      explanation: `The app's health is ${fact.state}. Argo CD sets it to the worst health of its resources, but status.resources names none that is ${fact.state} (the status may be stale, or the resource is not listed). ${fact.state} means: ${HEALTH_MEANING[fact.state] ?? 'see the docs'}${missing}${meaning ? ` ${meaning.cause}` : ''}`,
       evidence: factEvidence(fact),
       fix: {command: null, steps: [`List the resources and their health: ${sh('argocd', 'app', 'resources', ctx.name, '--app-namespace', ctx.namespace)}`, `Refresh the status: ${refresh}`], docs: DOCS_HEALTH},
     }
@@ -298,6 +303,8 @@ export function coverageFindings(ctx: MatchContext, findings: Finding[]): Findin
   }
 
   for (const kind of ['resource-sync', 'requires-pruning', 'prune-skipped'] as const) if (grouped[kind].length > 0) added.push(groupFinding(ctx, kind, grouped[kind]))
+  // Resource health kept in the app tree (Argo CD 3.x default): the live objects say which resource and why.
+  for (const fact of appTreeHealthFacts(ctx.app, (r) => (liveHealthOf(ctx.related, r)?.cause.causes.length ?? 0) > 0)) added.push(healthFinding(ctx, fact, fact.minSeverity, false))
 
   const opFact = facts.find((f) => f.kind === 'operation')
   for (const fact of facts) {

@@ -28,6 +28,8 @@ export interface NonGreenFact {
   messagePath?: string
   /** "Deployment.apps shop/web", for resource facts. */
   resource?: string
+  /** The note on the quoted field, when it is not `resource` (see appTreeHealthFacts). */
+  evidenceNote?: string
   /** The status.resources / syncResult.resources entry. */
   entry?: ResourceStatus | ResourceResult
   index?: number
@@ -46,6 +48,11 @@ function progressingTooLong(app: Application, facts: OperationFacts, now: Date):
   return finished !== undefined && finished >= PROGRESSING_THRESHOLD
 }
 
+/** A sync is running and is younger than the point where explain calls it long-running. */
+function youngSync(facts: OperationFacts): boolean {
+  return facts.inProgress && facts.ageSeconds !== undefined && facts.ageSeconds < ARGOCD_FACTS.longOperation
+}
+
 function isHook(r: ResourceResult): boolean {
   return Boolean(r.hookType) || Boolean(r.hookPhase && !r.status)
 }
@@ -62,7 +69,9 @@ export function nonGreenFacts(app: Application, facts: OperationFacts, now: Date
   const health = status.health?.status
   if (health && health !== 'Healthy' && (health !== 'Progressing' || progressingTooLong(app, facts, now))) {
     out.push({
-      kind: 'app-health', path: 'status.health.status', value: health, state: health, coveredBy: ['status.health.status'], minSeverity: HEALTH_SEVERITY[health] ?? 'warning',
+      kind: 'app-health', path: 'status.health.status', value: health, state: health, coveredBy: ['status.health.status'],
+      // Missing while a young sync runs: it has not created the resources yet (from v3.4 an app is Missing when none exists).
+      minSeverity: health === 'Missing' && youngSync(facts) ? 'info' : HEALTH_SEVERITY[health] ?? 'warning',
       message: status.health?.message, messagePath: status.health?.message ? 'status.health.message' : undefined,
     })
   }
@@ -143,3 +152,24 @@ export function operationFactsAsOf(app: Application, now: Date, lowerBound: bool
   if (lowerBound && facts.inProgress && facts.ageSeconds === 0) return {...facts, ageSeconds: undefined, ageUnknown: true}
   return facts
 }
+
+/**
+ * Argo CD 3.x keeps resource health in the app tree, not in status.resources, unless
+ * controller.resource.health.persist is true (status.resourceHealthSource: appTree): an unhealthy
+ * app then names no unhealthy resource. One fact per resource whose live objects (read by
+ * explain: health-evidence.ts) say why, quoting the app's own health.
+ */
+export function appTreeHealthFacts(app: Application, hasLiveCause: (r: ResourceStatus) => boolean): NonGreenFact[] {
+  const status = app.status ?? {}
+  const health = status.health?.status
+  if (status.resourceHealthSource !== 'appTree' || !health || health === 'Healthy') return []
+  const resources = Array.isArray(status.resources) ? status.resources : []
+  return resources.flatMap((r, i) => (r && !r.health?.status && !r.hook && hasLiveCause(r)
+    ? [{
+      kind: 'resource-health' as const, path: 'status.health.status', value: health, state: health, coveredBy: ['status.health.status'],
+      minSeverity: HEALTH_SEVERITY[health] ?? 'warning', resource: resourceId(r), entry: r, index: i,
+      evidenceNote: `the app's health; ${resourceId(r)}'s own is kept in the app tree (status.resourceHealthSource: appTree), so its live objects were read`,
+    }]
+    : []))
+}
+

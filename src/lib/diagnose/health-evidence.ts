@@ -39,8 +39,14 @@ export function healthWants(app: Application): HealthWant[] {
   const list = (app.status?.resources ?? []).filter((r) => r && rank[r.health?.status ?? ''] !== undefined && !r.hook)
   const results = app.status?.operationState?.syncResult?.resources ?? []
   const hooks: ResourceStatus[] = results.filter((r) => r.hookType && (r.hookPhase === 'Failed' || r.hookPhase === 'Error')).map((r) => ({...r, health: {status: 'Degraded'}}))
+  // Argo CD 3.x keeps resource health in the app tree (status.resourceHealthSource: appTree): for an
+  // unhealthy app, look at the resources that run Pods, since status.resources cannot say which is unhealthy.
+  const appHealth = app.status?.health?.status
+  const tree = app.status?.resourceHealthSource === 'appTree' && rank[appHealth ?? ''] !== undefined
+    ? (app.status?.resources ?? []).filter((r) => r && !r.hook && !r.health?.status && HAS_PODS(r.kind, r.group ?? ''))
+    : []
   const out: HealthWant[] = []
-  for (const r of [...hooks, ...list.sort((a, b) => rank[a.health!.status!] - rank[b.health!.status!])]) {
+  for (const r of [...hooks, ...list.sort((a, b) => rank[a.health!.status!] - rank[b.health!.status!]), ...tree]) {
     const group = r.group ?? ''
     const version = r.version || (group === '' || group === 'batch' || group === 'apps' ? 'v1' : undefined)
     if (!version || out.some((w) => w.key === liveKey(r))) continue

@@ -70,6 +70,8 @@ export interface RelatedWants {
   jobs: Array<{namespace: string; name: string}>
   argocdSecret?: {namespace: string}
   controllerPods?: {namespace: string}
+  /** The Argo CD version: the controller pods' image, else its StatefulSet's or Deployment's (controllerVersion). */
+  argocdVersion?: {namespace: string}
   hpas: Array<{namespace: string; name: string}>
   /** The resource a sync waits for ("waiting for healthy state of …") and OutOfSync resources no built-in rule explains. */
   live: LiveWant[]
@@ -134,6 +136,7 @@ export function relatedWants(app: Application, now: Date): RelatedWants {
     wants.controllerPods = {namespace: cns}
   }
 
+  wants.argocdVersion = {namespace: cns}
   const scalableOutOfSync = resources.some((r) => r.status === 'OutOfSync' && (r.group ?? '') === 'apps' && (r.kind === 'Deployment' || r.kind === 'StatefulSet'))
   if (scalableOutOfSync) {
     wants.hpas = resources.filter((r) => r.kind === 'HorizontalPodAutoscaler' && r.namespace).slice(0, MAX_HPAS).map((r) => ({namespace: r.namespace!, name: r.name}))
@@ -396,6 +399,36 @@ export function argocdVersionOf(pods: Array<Record<string, any>>): string | unde
   return undefined
 }
 
+const CONTROLLER = 'argocd-application-controller'
+
+/**
+ * The Argo CD version the application-controller runs, read live: the image tag of its pods (what
+ * runs), else of its StatefulSet (upstream's install.yaml) or Deployment (dynamic cluster
+ * distribution) named argocd-application-controller — upstream's install manifests carry the
+ * version only on images; the Helm chart's app.kubernetes.io/version label counts too. Never throws.
+ */
+async function controllerVersion(reader: RelatedReader, namespace: string, pods: Promise<Lookup<Array<Record<string, any>>>>): Promise<{version?: string; from: string}> {
+  const listed = await pods
+  if (listed.status === 'found') {
+    const pod = listed.value.find((p) => argocdVersionOf([p]))
+    if (pod) return {version: argocdVersionOf([pod]), from: `image of pod ${namespace}/${pod.metadata?.name ?? ''}`}
+  }
+
+  if (!reader.readResource) return {from: `no ${CONTROLLER} pod shows it`}
+  let why = `no ${CONTROLLER} pod, StatefulSet or Deployment in ${namespace} shows it`
+  for (const kind of ['StatefulSet', 'Deployment']) {
+    try {
+      const w = await reader.readResource('apps/v1', kind, namespace, CONTROLLER)
+      const version = argocdVersionOf([{metadata: w.metadata, spec: w.spec?.template?.spec}])
+      if (version) return {version, from: `image of ${kind} ${namespace}/${CONTROLLER}`}
+    } catch (error) {
+      if (!(error instanceof DoctorError && error.code === 'NOT_FOUND')) why = `could not read the ${CONTROLLER} ${kind} in ${namespace}: ${describeFailure(error)}`
+    }
+  }
+
+  return {from: why}
+}
+
 /** Read what `wants` asks for, in parallel. Never throws for a related object. */
 export async function gatherRelated(reader: RelatedReader, app: Application, wants: RelatedWants): Promise<Related> {
   const notes: string[] = []
@@ -440,15 +473,21 @@ export async function gatherRelated(reader: RelatedReader, app: Application, wan
     }))
   }
 
-  if (wants.controllerPods) {
+  // One LIST of the controller pods serves both: the pods (when the diagnosis wants them) and the version.
+  const podsNs = wants.controllerPods?.namespace ?? wants.argocdVersion?.namespace
+  const pods = podsNs === undefined ? undefined
+    : lookup(`pods -l ${CONTROLLER_SELECTOR} in ${podsNs}`, wants.controllerPods ? notes : [], async () => reader.listPods(podsNs, CONTROLLER_SELECTOR), false)
+  if (wants.controllerPods && pods) {
     const {namespace} = wants.controllerPods
-    tasks.push(lookup(`pods -l ${CONTROLLER_SELECTOR} in ${namespace}`, notes, async () => reader.listPods(namespace, CONTROLLER_SELECTOR), false).then((l) => {
-      if (l.status === 'found') {
-        related.argocdVersion = argocdVersionOf(l.value)
-        related.controllerPods = {status: 'found', value: l.value.map((p) => podSummary(p)), namespace}
-      } else {
-        related.controllerPods = {...l, namespace} as Related['controllerPods']
-      }
+    tasks.push(pods.then((l) => {
+      related.controllerPods = l.status === 'found' ? {status: 'found', value: l.value.map((p) => podSummary(p)), namespace} : {...l, namespace} as Related['controllerPods']
+    }))
+  }
+
+  if (podsNs !== undefined && pods) {
+    tasks.push(controllerVersion(reader, podsNs, pods).then((v) => {
+      related.argocdVersion = v.version
+      related.argocdVersionFrom = v.from
     }))
   }
 
@@ -498,7 +537,7 @@ export async function gatherRelated(reader: RelatedReader, app: Application, wan
  * asks for and the file lacks is unreadable, with how to add it to the file.
  */
 export function relatedFromFile(objects: KubeObject[], app: Application, wants: RelatedWants = NO_WANTS): Related {
-  const related: Related = {notes: []}
+  const related: Related = {notes: [], argocdVersionFrom: 'offline: a file does not say which Argo CD wrote it'}
   const projectName = app.spec?.project || 'default'
   const project = objects.find((o) => isAppProject(o) && o.metadata?.name === projectName)
   if (project) related.project = {status: 'found', value: projectSummary(project)}

@@ -138,6 +138,8 @@ export interface Related {
   controllerPods?: Lookup<PodSummary[]> & {namespace?: string}
   /** Argo CD version, from the controller image tag when known (e.g. "v3.5.3"). */
   argocdVersion?: string
+  /** Where argocdVersion was read ("image of pod argocd/argocd-application-controller-0"), or why it is unknown ("offline"). */
+  argocdVersionFrom?: string
   /** Resources named by the app's status, read live (or found in the -f file), keyed "group/Kind/namespace/name". */
   live?: Record<string, Lookup<LiveObject>>
   /** Unhealthy resources (and failed hook Jobs) with their Pods and Warning Events, keyed "group/Kind/namespace/name" (health-evidence.ts). */

@@ -1,5 +1,5 @@
 import {humanDuration, refOf, secondsSince, type Application} from '../app.js'
-import {deletionFacts, hookFinalizerCommand, printable, resourceLabel, type AppFinalizer, type DeletionFacts, type LiveMeta} from '../deletion.js'
+import {deletionFacts, hookFinalizerCommand, printable, removeFinalizerCommand, resourceLabel, type AppFinalizer, type DeletionFacts, type LiveMeta} from '../deletion.js'
 import {ourCommand} from '../invocation.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
 
@@ -93,6 +93,9 @@ export function buildUnblockDeletePlan(app: Application, opts: UnblockDeleteOpti
   } else if (hookStages.length > 0) {
     blocking = hookStages
     cause = `its ${hookStages.map((f) => f.role === 'pre-delete' ? 'PreDelete' : 'PostDelete').join('/')} hooks cannot run: "${facts.errors[0]}".`
+  } else if (facts.preDeleteHooksHang && facts.otherTerminating.length === 0) {
+    blocking = facts.argoFinalizers.filter((f) => f.role === 'pre-delete')
+    cause = `its PreDelete hooks have not completed${age}, and there is no error: the controller runs them before it deletes anything and waits for them silently (a hook Job whose pod hangs). Removing the pre-delete finalizer skips them; the controller then goes on with the deletion, and the hook Job stays behind for you to look at and delete.`
   } else if (opts.force) {
     blocking = facts.argoFinalizers
     cause = facts.errors[0] ? `the deletion keeps failing: "${facts.errors[0]}" (--force).` : 'nothing shows why it is not finishing; removing them because of --force.'
@@ -100,8 +103,11 @@ export function buildUnblockDeletePlan(app: Application, opts: UnblockDeleteOpti
     return noChange('refused', `The deletion of ${name} fails${age}: "${facts.errors[0]}". The controller retries on every reconcile and finishes by itself once that is fixed.`,
       `Fix what the DeletionError names (RBAC, a namespace, a webhook …) and wait; pass --force to remove the finalizers anyway (its resources stay running, unmanaged). Details: ${explain}`)
   } else if (facts.otherTerminating.length > 0) {
-    return noChange('refused', `The cascading delete of ${name} waits for resources held by finalizers of their own: ${facts.otherTerminating.slice(0, 5).map((l) => `${resourceLabel(l)} [${printable((l.finalizers ?? []).join(', '))}]`).join('; ')}.`,
-      'Find out why those finalizers do not finish (their controllers); removing the app\'s finalizer would not delete them. --force removes it anyway.')
+    const held = facts.otherTerminating.slice(0, 5)
+    return noChange('refused', `The cascading delete of ${name} waits for resources held by finalizers of their own: ${held.map((l) => `${resourceLabel(l)} [${printable((l.finalizers ?? []).join(', '))}]`).join('; ')}.`,
+      'Find out why those finalizers do not finish: each belongs to a controller (or webhook) that must finish its cleanup first. ' +
+      `Only if that controller is gone for good and its cleanup can be skipped, remove the finalizer (guarded: only if it is still at that index); the controller then finishes the deletion by itself:\n    ${held.flatMap((l) => (l.finalizers ?? []).map((f) => removeFinalizerCommand(l, f))).join('\n    ')}`,
+      ['argo-doctor only writes Applications, so it prints these commands instead of running them; removing the app\'s finalizer would not delete those resources. --force removes it anyway.'])
   } else if (facts.controllerAlive) {
     return noChange('refused', `${name} has been deleting${age}, the controller is alive (reconciled ${humanDuration(facts.reconciledAgoSeconds!)} ago) and its destination ${facts.inCluster ? 'is the in-cluster API server' : `(${facts.destination}) shows no error`}: nothing shows the deletion cannot finish.`,
       `Wait (large apps take a while), or look at status.conditions: ${explain}. Pass --force to remove the finalizers anyway (its resources stay running, unmanaged).`)

@@ -131,9 +131,12 @@ export function renderFinding(io: Io, f: Finding, index: number, width: number):
 }
 
 /** Header, then every finding; or a one-line all-clear. */
-export function renderAppReport(io: Io, line: AppLine, findings: readonly Finding[], notes: readonly string[] = [], nonGreen = false): string {
+export function renderAppReport(io: Io, line: AppLine, findings: readonly Finding[], notes: readonly string[] = [], opts: {nonGreen?: boolean; argocd?: {version: string | null; from: string}} = {}): string {
+  const {nonGreen = false, argocd} = opts
   const width = textWidth(io)
   const out: string[] = [appHeader(io, line)]
+  // "Argo CD v3.6.2 (image of pod argocd/argocd-application-controller-0)" / "Argo CD version unknown (offline: …)"
+  if (argocd) out.push(io.paint('dim', oneLine(`Argo CD ${argocd.version ?? 'version unknown'} (${argocd.from})`)))
   if (findings.length === 0) {
     out.push(io.paint('green', '✔ No problems found.'))
   } else {

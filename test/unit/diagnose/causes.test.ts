@@ -277,7 +277,7 @@ describe('sync window (also in Terminating): wait or change the window, never un
     expect(ids(a)).to.deep.equal(['sync-window-blocked'])
     expect(f.title).to.equal('Termination waits for a sync window')
     expect(f.explanation).to.include('before v3.3 the controller checks the window').and.include('from v3.3 a terminate goes through the window')
-    expect(f.fix.steps.join(' ')).to.include('syncOverrun: true on the window (Argo CD v3.5+')
+    expect(f.fix.steps.join(' ')).to.include('From Argo CD v3.5: so that syncs already running when a deny window starts can finish instead of being held, set syncOverrun: true on the window (argo-cd#25510). Before v3.5: a sync already running')
     expect(f.fix.command).to.equal(null)
     expect(f.fix.steps.join(' ')).to.include('syncOverrun: true')
     expect(f.fix.steps.at(-1)).to.match(/^Only if the operation must go now/)

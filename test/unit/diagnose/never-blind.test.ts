@@ -127,7 +127,9 @@ function requiredFields(app: Application): Required[] {
   const out: Required[] = []
   const s = app.status ?? {}
   if (s.sync?.status && s.sync.status !== 'Synced') out.push({paths: ['status.sync.status'], min: 'info', what: `sync ${s.sync.status}`})
-  if (s.health?.status && s.health.status !== 'Healthy' && s.health.status !== 'Progressing') out.push({paths: ['status.health.status'], min: s.health.status === 'Suspended' ? 'info' : 'warning', what: `health ${s.health.status}`})
+  // Missing while a sync younger than 30 min runs: the sync has not created the resources yet.
+  const youngSync = (Boolean(app.operation) || s.operationState?.phase === 'Running' || s.operationState?.phase === 'Terminating') && s.operationState?.startedAt !== undefined && NOW.getTime() - Date.parse(s.operationState.startedAt) < 1_800_000
+  if (s.health?.status && s.health.status !== 'Healthy' && s.health.status !== 'Progressing') out.push({paths: ['status.health.status'], min: s.health.status === 'Suspended' || (s.health.status === 'Missing' && youngSync) ? 'info' : 'warning', what: `health ${s.health.status}`})
   const op = s.operationState
   const started = op?.startedAt ? (NOW.getTime() - Date.parse(op.startedAt)) / 1000 : undefined
   if (op?.phase === 'Failed' || op?.phase === 'Error' || op?.phase === 'Terminating' || (op?.phase === 'Running' && (started === undefined || started >= 1800))) {

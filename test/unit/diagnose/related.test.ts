@@ -27,8 +27,53 @@ function reader(over: Partial<RelatedReader> = {}): RelatedReader & {calls: stri
 }
 
 describe('related objects', () => {
-  it('wants nothing for a healthy, recently reconciled app outside the control-plane namespace', () => {
-    expect(relatedWants(seedApp('auth-service-prod'), EXAMPLE_NOW)).to.deep.equal({jobs: [], hpas: [], live: [], health: [], asOf: EXAMPLE_NOW})
+  it('wants only the Argo CD version for a healthy, recently reconciled app outside the control-plane namespace', () => {
+    expect(relatedWants(seedApp('auth-service-prod'), EXAMPLE_NOW)).to.deep.equal({jobs: [], hpas: [], live: [], argocdVersion: {namespace: 'argocd'}, health: [], asOf: EXAMPLE_NOW})
+  })
+
+  describe('the Argo CD version, read live', () => {
+    const healthy = () => seedApp('auth-service-prod')
+    const noPods = {async listPods() {
+      return []
+    }}
+
+    it('from the controller pods\' image (what runs), with one pod LIST even when the diagnosis wants the pods too', async () => {
+      const r = reader()
+      const related = await gatherRelated(r, issueApp('payments'), relatedWants(issueApp('payments'), EXAMPLE_NOW))
+      expect(related).to.include({argocdVersion: 'v3.5.3', argocdVersionFrom: 'image of pod argocd/argocd-application-controller-0'})
+      expect(related.controllerPods?.status).to.equal('found')
+      expect(r.calls.filter((c) => c.startsWith('pods '))).to.have.length(1)
+    })
+
+    it('else from the StatefulSet, else the Deployment, named argocd-application-controller (upstream\'s manifests carry it in the image)', async () => {
+      const reads: string[] = []
+      const workload = (kind: string) => ({metadata: {name: 'argocd-application-controller'}, spec: {template: {spec: {containers: [{image: `quay.io/argoproj/argocd:v3.6.2`}]}}}, kind})
+      const sts = await gatherRelated(reader({...noPods, async readResource(_v, kind) {
+        reads.push(kind)
+        return workload(kind)
+      }}), healthy(), relatedWants(healthy(), EXAMPLE_NOW))
+      expect(sts).to.include({argocdVersion: 'v3.6.2', argocdVersionFrom: 'image of StatefulSet argocd/argocd-application-controller'})
+      expect(reads).to.deep.equal(['StatefulSet'])
+      const deploy = await gatherRelated(reader({...noPods, async readResource(_v, kind) {
+        if (kind === 'StatefulSet') throw notFound('statefulsets.apps argocd-application-controller')
+        return workload(kind)
+      }}), healthy(), relatedWants(healthy(), EXAMPLE_NOW))
+      expect(deploy).to.include({argocdVersion: 'v3.6.2', argocdVersionFrom: 'image of Deployment argocd/argocd-application-controller'})
+    })
+
+    it('unknown, saying why, when nothing shows it or it cannot be read; never a note or an error', async () => {
+      const none = await gatherRelated(reader({...noPods, async readResource() {
+        throw notFound('x')
+      }}), healthy(), relatedWants(healthy(), EXAMPLE_NOW))
+      expect(none.argocdVersion).to.equal(undefined)
+      expect(none.argocdVersionFrom).to.equal('no argocd-application-controller pod, StatefulSet or Deployment in argocd shows it')
+      expect(none.notes).to.deep.equal([])
+      const denied = await gatherRelated(reader({...noPods, async readResource() {
+        throw forbidden('statefulsets.apps')
+      }}), healthy(), relatedWants(healthy(), EXAMPLE_NOW))
+      expect(denied.argocdVersionFrom).to.equal('could not read the argocd-application-controller Deployment in argocd: forbidden by RBAC')
+      expect(relatedFromFile([], healthy()).argocdVersionFrom).to.match(/^offline/)
+    })
   })
 
   it('wants the hook Job, the project and the controller pods for a stuck hook', () => {

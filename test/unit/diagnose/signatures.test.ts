@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 import {diagnose, type Finding, type Related} from '../../../src/lib/diagnose/index.js'
+import {relatedFromFile, relatedWants} from '../../../src/lib/diagnose/related.js'
 import {EXAMPLE_NOW, issueApp, seedApp} from '../../fixtures/examples.js'
 import type {Application} from '../../../src/lib/app.js'
 
@@ -532,4 +533,79 @@ describe('diagnose: incident signatures', () => {
       expect(fs[1].explanation).to.match(/allowEmpty/)
     })
   })
+
+  describe('app health Missing while the first sync runs (Argo CD v3.4+: Missing = none of the resources exists yet)', () => {
+    // What a v3.6.2 controller wrote while a PreSync hook of the first sync ran (the e2e tier's S2).
+    const firstSync = (): Application => ({
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: {name: 'shop', namespace: 'argocd'},
+      spec: {project: 'default', destination: {server: 'https://kubernetes.default.svc', namespace: 'shop'}, source: {repoURL: 'https://git.example/shop.git', path: 'app', targetRevision: 'main'}, syncPolicy: {automated: {}}},
+      operation: {initiatedBy: {automated: true}, sync: {revision: 'abc'}},
+      status: {
+        sync: {status: 'OutOfSync', revision: 'abc'}, health: {status: 'Missing'}, reconciledAt: '2026-01-02T00:11:58Z',
+        resources: [{version: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings', status: 'OutOfSync'}],
+        operationState: {phase: 'Running', message: 'waiting for completion of hook batch/Job/db-migrate', startedAt: '2026-01-02T00:11:40Z', operation: {sync: {revision: 'abc'}},
+          syncResult: {revision: 'abc', resources: [{group: 'batch', version: 'v1', kind: 'Job', namespace: 'shop', name: 'db-migrate', hookType: 'PreSync', hookPhase: 'Running', message: 'job running'}]}},
+      },
+    } as Application)
+
+    it('is information, not a warning, and says which versions mean what', () => {
+      const f = one(firstSync(), 'app-health-missing')
+      expect(f.severity).to.equal('info')
+      expect(f.explanation).to.include('A sync is running and has not created them yet')
+      expect(f.explanation).to.include('From Argo CD v3.4: an app is Missing only when none of its resources exists (argo-cd#25962)')
+      expect(f.explanation).to.include('Before v3.4: one missing resource')
+      expect(run(firstSync()).map((x) => x.severity)).to.not.include.members(['warning', 'critical'])
+    })
+
+    it('with the controller version known, says only what that version does', () => {
+      const f = one(firstSync(), 'app-health-missing', {notes: [], argocdVersion: 'v3.6.2'})
+      expect(f.explanation).to.include('This controller runs Argo CD v3.6.2: an app is Missing only when none of its resources exists')
+      expect(f.explanation).to.not.include('Before v3.4')
+      expect(one(firstSync(), 'app-health-missing', {notes: [], argocdVersion: 'v3.2.11'}).explanation).to.include('This controller runs Argo CD v3.2.11: one missing resource')
+    })
+
+    it('is a warning again once the sync is no longer young, or when no sync runs', () => {
+      const idle = firstSync()
+      delete idle.operation
+      idle.status!.operationState = {...idle.status!.operationState!, phase: 'Failed', message: 'boom', finishedAt: '2026-01-02T00:11:50Z'}
+      expect(one(idle, 'app-health-missing').severity).to.equal('warning')
+      expect(one(firstSync(), 'app-health-missing', undefined, new Date('2026-01-02T00:45:00Z')).severity).to.equal('warning')
+    })
+  })
+
+  describe('resource health kept in the app tree (Argo CD 3.x default: status.resourceHealthSource appTree)', () => {
+    // As a v3.6.2 controller writes it: the app is Degraded, status.resources has no health at all.
+    const app = (): Application => ({
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: {name: 'web', namespace: 'argocd'},
+      spec: {project: 'default', destination: {server: 'https://kubernetes.default.svc', namespace: 'shop'}, source: {repoURL: 'https://git.example/shop.git', path: 'web', targetRevision: 'main'}},
+      status: {
+        sync: {status: 'Synced', revision: 'b2'}, health: {status: 'Degraded', lastTransitionTime: '2026-01-02T00:05:00Z'}, resourceHealthSource: 'appTree', reconciledAt: '2026-01-02T00:11:50Z',
+        resources: [{group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'shop', name: 'web', status: 'Synced'}, {version: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'cfg', status: 'Synced'}],
+        operationState: {phase: 'Succeeded', message: 'successfully synced (all tasks run)', startedAt: '2026-01-02T00:04:00Z', finishedAt: '2026-01-02T00:04:05Z', operation: {sync: {revision: 'b2'}}},
+      },
+    } as Application)
+    const image = 'registry.example/web:2'
+    const objects = [
+      {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'web', namespace: 'shop', generation: 2}, spec: {selector: {matchLabels: {app: 'web'}}, template: {spec: {containers: [{name: 'web', image}]}}},
+        status: {observedGeneration: 2, replicas: 1, unavailableReplicas: 1, conditions: [{type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-6d4" has timed out progressing.'}]}},
+      {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'web-6d4-x', namespace: 'shop', labels: {app: 'web'}}, spec: {containers: [{name: 'web', image}]},
+        status: {phase: 'Pending', containerStatuses: [{name: 'web', image, ready: false, restartCount: 0, state: {waiting: {reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"`}}}]}},
+    ]
+
+    it('reads the workloads (not the ConfigMap) and names the one whose live objects say why', () => {
+      expect(relatedWants(app(), NOW).health!.map((w) => w.key)).to.deep.equal(['apps/Deployment/shop/web'])
+      const related = relatedFromFile(objects, app(), relatedWants(app(), NOW))
+      const f = one(app(), 'resource-degraded', related)
+      expect(f.title).to.equal(`Deployment.apps shop/web is Degraded: container "web" of pod web-6d4-x cannot pull image "${image}" (ImagePullBackOff): Back-off pulling image "${image}"`)
+      expect(f.evidence[0]).to.deep.include({path: 'status.health.status', value: 'Degraded'})
+      expect(f.evidence[0].note).to.include('status.resourceHealthSource: appTree')
+    })
+
+    it('with health persisted in status.resources, nothing changes (no extra reads)', () => {
+      const inline = app()
+      delete inline.status!.resourceHealthSource
+      expect(relatedWants(inline, NOW).health).to.deep.equal([])
+    })
+  })
 })
+

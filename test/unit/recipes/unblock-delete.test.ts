@@ -90,6 +90,31 @@ describe('buildUnblockDeletePlan', () => {
     expect(r.hint).to.include(`kubectl patch deployment.apps maintenance-worker -n ops --type json -p '[{"op":"test","path":"/metadata/finalizers/1","value":"argocd.argoproj.io/hook-finalizer"},{"op":"remove","path":"/metadata/finalizers/1"}]'`)
   })
 
+  it('a PreDelete hook that never completes (v3.3+, no error): after the hook threshold removes only the pre-delete finalizers; before it, refuses', () => {
+    const app = quietDeletion()
+    app.metadata.finalizers = ['pre-delete-finalizer.argocd.argoproj.io', 'pre-delete-finalizer.argocd.argoproj.io/cleanup', 'resources-finalizer.argocd.argoproj.io']
+    app.metadata.deletionTimestamp = new Date(NOW.getTime() - 11 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
+    app.status!.reconciledAt = new Date(NOW.getTime() - 20_000).toISOString().replace(/\.\d+Z$/, 'Z')
+    const plan = buildUnblockDeletePlan(app, opts())
+    expect(plan.kind).to.equal('plan')
+    if (plan.kind !== 'plan') return
+    expect(plan.patch.filter((op) => op.op === 'remove').map((op) => op.path)).to.deep.equal(['/metadata/finalizers/1', '/metadata/finalizers/0'])
+    expect(plan.why).to.include('PreDelete hooks have not completed')
+    app.metadata.deletionTimestamp = new Date(NOW.getTime() - 5 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
+    expect(buildUnblockDeletePlan(app, opts()).kind).to.equal('refused')
+  })
+
+  it('a managed resource held by a finalizer of its own: refuses, names it, and prints the guarded kubectl command to remove that finalizer', () => {
+    const app = quietDeletion()
+    const live: LiveMeta[] = [{version: 'v1', kind: 'ConfigMap', namespace: 'ops', name: 'settings', state: 'found', deletionTimestamp: '2026-01-01T23:40:13Z', finalizers: ['example.com/backup']}]
+    const r = buildUnblockDeletePlan(app, opts({live}))
+    expect(r.kind).to.equal('refused')
+    if (r.kind === 'plan') return
+    expect(r.reason).to.include('held by finalizers of their own: ').and.include('ConfigMap ops/settings [example.com/backup]')
+    expect(r.hint).to.include('Only if that controller is gone for good')
+    expect(r.hint).to.include(`kubectl patch configmap settings -n ops --type json -p '[{"op":"test","path":"/metadata/finalizers/0","value":"example.com/backup"},{"op":"remove","path":"/metadata/finalizers/0"}]'`)
+  })
+
   it('a child Application of an App-of-Apps that is itself stuck: points at the child first', () => {
     const app = quietDeletion()
     const live: LiveMeta[] = [{group: 'argoproj.io', kind: 'Application', namespace: 'argocd', name: 'child-a', state: 'found', deletionTimestamp: '2026-01-01T23:40:13Z', finalizers: ['resources-finalizer.argocd.argoproj.io']}]

@@ -1,4 +1,5 @@
 import {humanDuration, IN_PROGRESS_PHASES} from '../../app.js'
+import {byVersion, minutes} from '../../argocd-facts.js'
 import {DELETION_APPROVED, deletionFacts, pruneConfirmation} from '../../deletion.js'
 import {sh} from '../../shell.js'
 import {describeWindow, evaluateSyncWindows} from '../../sync-windows.js'
@@ -40,7 +41,7 @@ export const deletionStuckFinalizer: Matcher = {
     if (approved) evidence.push(ev(`metadata.annotations["${DELETION_APPROVED}"]`, approved, needsApproval.length ? 'older than the deletion: does not approve it' : undefined))
     if (d.clusterGone || d.clusterUnreachable) evidence.push(ev('spec.destination', d.destination, d.clusterGone ? 'not configured in Argo CD any more (cluster Secret gone)' : 'unreachable'))
     // What unblock-delete would remove without --force: the same decision as the recipe.
-    const unblockable = d.clusterGone || d.clusterUnreachable || d.argoFinalizers.some((f) => f.role === d.hookStageError)
+    const unblockable = d.clusterGone || d.clusterUnreachable || d.argoFinalizers.some((f) => f.role === d.hookStageError) || d.preDeleteHooksHang
     const command = d.operationSet
       ? ctx.command('unstick')
       : needsApproval.length
@@ -54,6 +55,8 @@ export const deletionStuckFinalizer: Matcher = {
           ? `That fails: "${errorText}". `
           : needsApproval.length
             ? `It is waiting, without any error, for approval to delete ${needsApproval.length} resource(s) marked Delete=confirm. `
+            : d.preDeleteHooksHang
+              ? `The PreDelete hooks have not completed after ${minutes(THRESHOLDS.hook)}, and the controller waits for them silently before it deletes anything (a hook Job whose pod hangs: ${sh('kubectl', 'get', 'jobs', '-n', ctx.app.spec?.destination?.namespace ?? '<namespace>')}). `
             : 'That has not finished, without any error: typically a managed resource waits on a finalizer of its own (a hook that kept argocd.argoproj.io/hook-finalizer, argo-cd #29464, or a child Application stuck the same way). '
     return {
       id: 'deletion-stuck-finalizer',
@@ -162,7 +165,9 @@ export const syncWindowBlocked: Matcher = {
           manual
             ? `The window allows manual syncs: sync from the UI or with ${sh('argocd', 'app', 'sync', ctx.name, '--app-namespace', ctx.namespace)} (a raw kubectl patch of .operation does not count as manual).`
             : `If the change cannot wait: change or remove the window in AppProject ${project} (spec.syncWindows), or allow manual syncs in it (argocd proj windows enable-manual-sync ${project} <id>), then sync from the UI/CLI.`,
-          'So that syncs already running when a deny window starts can finish instead of being held: set syncOverrun: true on the window (Argo CD v3.5+, argo-cd#25510).',
+          byVersion(ctx.related.argocdVersion, 5,
+            'so that syncs already running when a deny window starts can finish instead of being held, set syncOverrun: true on the window (argo-cd#25510).',
+            'a sync already running when a deny window starts is always held; the window\'s syncOverrun: true, which lets it finish, needs Argo CD v3.5+ (argo-cd#25510).'),
           `Only if the operation must go now and changing the window is not an option: ${ctx.command('unstick', '--force')} (the next sync waits for the window again).`,
         ],
         docs: 'https://argo-cd.readthedocs.io/en/stable/user-guide/sync_windows/',

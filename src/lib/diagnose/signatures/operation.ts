@@ -1,6 +1,6 @@
 import {sh} from '../../shell.js'
 import {COMPLETED_PHASES, humanDuration, IN_PROGRESS_PHASES} from '../../app.js'
-import {ARGOCD_FACTS} from '../../argocd-facts.js'
+import {ARGOCD_FACTS, byVersion} from '../../argocd-facts.js'
 import type {Evidence, MatchContext, Matcher} from '../types.js'
 import {describeSource, ev, evTime, failedSyncIsOldNews, resourcesWhere} from '../util.js'
 import {explainMessage} from '../messages.js'
@@ -74,7 +74,10 @@ export const selfWait: Matcher = {
       severity: 'critical',
       title: `App-of-Apps waits for its own health (deadlock${forAge(ctx)})`,
       explanation: `${name} syncs ${source.text}, and that directory contains ${name}'s own Application manifest. ` +
-        `Every sync applies it and then waits for Application ${name} to become Healthy — but ${name} is ${ctx.app.status?.health?.status ?? 'not Healthy'} precisely because this sync has not finished, so it never can and no child app gets synced. ` +
+        `Every sync applies it and then waits for Application ${name} to become Healthy — but ${name} is ${ctx.app.status?.health?.status ?? 'not Healthy'} precisely because this sync has not finished, so it never can and no later wave or child app gets synced. ` +
+        `${byVersion(ctx.related.argocdVersion, 4,
+          `${name}'s health is the worst of its other existing resources (missing ones no longer count, argo-cd#25962), so this needs one that is not Healthy — typically a later wave's, which this sync would update only after the wait; a first sync whose later waves do not exist yet goes through.`,
+          `any resource of a later wave that does not exist yet and has a health check (a Deployment, say) makes ${name} Missing, so even its first sync deadlocks.`)} ` +
         `${ctx.facts.operationSet ? '' : 'No top-level `operation` is set, so `argocd app terminate-op` refuses ("No operation is in progress"). '}` +
         'Clearing the operation and hard-refreshing (the usual manual recipe, which is what unstick does, guarded) only buys time: the next sync deadlocks again until the manifest moves.',
       evidence: operationEvidence(ctx),
