@@ -60,14 +60,23 @@ export function isDone(verify: Verify, app: Application, written: Application): 
  * times have one-second resolution: a reconcile in the same second as finishedAt may have run
  * before the sync's changes reached the controller's cache, so there only Healthy counts; a bad
  * health must come from a later reconcile (the controller reconciles again when a resource changes).
+ * A later reconcile can still read a lagging cache (seen on a loaded controller: a rollback reported
+ * the Degraded of the Deployment it had just replaced). So a health other than Healthy counts only
+ * once it was reached after the sync started: the controller sets status.health.lastTransitionTime
+ * whenever the health changes, and a sync that changes a workload first makes it Progressing. A bad
+ * health left over from before the sync keeps the wait going (until --timeout, which then says
+ * the sync succeeded and what the health still is).
  */
-function healthSettled(app: Application): boolean {
-  const finished = app.status?.operationState?.finishedAt
+export function healthSettled(app: Application): boolean {
+  const state = app.status?.operationState
   const reconciled = app.status?.reconciledAt
   const health = app.status?.health?.status
-  if (finished === undefined || reconciled === undefined || health === undefined || health === 'Progressing') return false
-  const after = Date.parse(reconciled) - Date.parse(finished)
-  return after > 0 || (after === 0 && health === 'Healthy')
+  if (state?.finishedAt === undefined || reconciled === undefined || health === undefined || health === 'Progressing') return false
+  const after = Date.parse(reconciled) - Date.parse(state.finishedAt)
+  if (health === 'Healthy') return after >= 0
+  const changed = (app.status?.health as {lastTransitionTime?: string} | undefined)?.lastTransitionTime
+  if (changed !== undefined && state.startedAt !== undefined && Date.parse(changed) < Date.parse(state.startedAt)) return false
+  return after > 0
 }
 
 const BAD_HEALTH = new Set(['Degraded', 'Missing'])

@@ -97,9 +97,10 @@ describe('argocd tier S15: a Deployment Degraded after a sync, diagnosed from it
     await makeDeploymentAvailable(ns, 'web')
     await kubectl(['delete', 'pod', pod, '-n', ns, '--wait=false'])
     const r = await rollback
-    // Not its exit code: rollback judges health from the first reconcile after its sync, which may still see the
-    // Deployment as this test left it a moment before (exit 15, "health Degraded"); the app's state is what counts.
-    expect(r.stdout, r.stdout + r.stderr).to.include(`Applied: Roll ${app} back to history ID ${goodId}`).and.match(/Sync Succeeded/)
+    // A reconcile after the sync may still read the Deployment as this test left it (Degraded since before the
+    // sync): rollback waits for a health reached after the sync started, so it reports Healthy, exit 0.
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
+    expect(r.stdout, r.stdout + r.stderr).to.include(`Applied: Roll ${app} back to history ID ${goodId}`).and.match(/✔ Sync Succeeded.*health Healthy/)
     const after = await waitForApp(app, 'Healthy after the rollback', (a) => a.status?.health?.status === 'Healthy' && !a.operation)
     record(S, 'after rollback', after)
     expect(after.spec.syncPolicy?.automated, 'rollback turns auto-sync off').to.equal(undefined)

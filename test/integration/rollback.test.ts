@@ -33,14 +33,15 @@ describe('rollback (built CLI against a real HTTP API server)', function () {
         server.mutate(...APP, NAME, (o) => {
           delete o.operation
           Object.assign(o.status.operationState, {phase: 'Succeeded', message: 'successfully synced (all tasks run)', finishedAt: '2026-12-07T04:45:09Z'})
-          o.status.health = {status: 'Progressing'}
+          o.status.health = {status: 'Progressing', lastTransitionTime: '2026-12-07T04:45:09Z'}
           o.status.sync = {status: 'OutOfSync', revision: '4d2e9a1c7b3f50e8a6d21c94f0b7e3a5d8c16f02'}
           o.status.reconciledAt = '2026-12-07T04:45:09Z'
         })
       } else if (step === 2) {
         step = 3
         server.mutate(...APP, NAME, (o) => {
-          o.status.health = {status: health}
+          // As the controller does: lastTransitionTime moves whenever the health changes.
+          o.status.health = {status: health, lastTransitionTime: '2026-12-07T04:45:20Z'}
           o.status.reconciledAt = '2026-12-07T04:45:20Z'
         })
       }
