@@ -60,7 +60,7 @@ describe('argocd tier S3: Synced app whose PreSync Job never ran (seed 002), fix
     const r = await sync
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     expect(r.stdout).to.match(/✔ Sync Succeeded/)
-    const after = await waitForApp(app, 'operation cleared', (a) => !a.operation && a.status?.operationState?.phase === 'Succeeded')
+    const after = await waitForApp(app, 'operation cleared', (a) => !a.operation && a.status?.operationState?.phase === 'Succeeded' && a.status.sync?.status === 'Synced' && a.status.health?.status === 'Healthy')
     record(S, 'after force-presync', after)
     expect(abridged(after)).to.include({phase: 'Succeeded', operation: false, sync: 'Synced', health: 'Healthy'})
     const op = after.status.operationState

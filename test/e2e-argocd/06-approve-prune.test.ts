@@ -62,7 +62,7 @@ describe('argocd tier S6: a Prune=confirm resource removed from Git waits for ap
     const r = await run(S, ['approve-prune', app, '--yes', '--timeout', '90s'])
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     expect(r.stdout).to.match(/✔ Pruned 1 resource; sync Succeeded/)
-    const after = await waitForApp(app, 'sync finished', (a) => a.status?.operationState?.phase === 'Succeeded')
+    const after = await waitForApp(app, 'sync finished', (a) => a.status?.operationState?.phase === 'Succeeded' && !a.operation && a.status.sync?.status === 'Synced')
     record(S, 'after approve-prune', after)
     expect(abridged(after)).to.include({phase: 'Succeeded', operation: false, sync: 'Synced'})
     expect(after.status.operationState.startedAt, 'the same operation finished (not a new one)').to.equal(started)

@@ -35,12 +35,16 @@ describe('argocd tier S9: a hook that never completes, fixed by `unstick --resyn
   })
 
   it('`unstick --resync --yes`: terminate → refresh → a new sync runs the hook again and Succeeds', async () => {
+    // The hanging Job, told apart from the one the new sync creates by its uid (creationTimestamp has a
+    // resolution of one second, and on v3.4+ the whole terminate → refresh → sync can fit in one).
+    const hanging = await waitForObject(['job', HOOK, '-n', ns])
     const cmd = run(S, ['unstick', app, '--resync', '--yes', '--min-age', '0s', '--timeout', '60s', '--sync-timeout', '120s'])
     // The new sync recreates the hook Job (BeforeHookCreation): let it finish this time.
-    let job: any
-    for (let i = 0; i < 600; i++) {
-      job = await waitForObject(['job', HOOK, '-n', ns], 150_000)
-      if (Date.parse(job.metadata.creationTimestamp) > Date.parse(stuck.status.operationState.startedAt) + 1000) break
+    const deadline = Date.now() + 150_000
+    for (;;) {
+      const job = await waitForObject(['job', HOOK, '-n', ns], 150_000)
+      if (job.metadata.uid !== hanging.metadata.uid && !job.metadata.deletionTimestamp) break
+      if (Date.now() > deadline) throw new Error(`the new sync never recreated Job ${HOOK}`)
       await new Promise((resolve) => setTimeout(resolve, 250))
     }
 

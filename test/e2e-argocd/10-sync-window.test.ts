@@ -57,7 +57,8 @@ describe('argocd tier S10: a sync window holds a sync; fixed by what `explain` n
 
   it('allowing manual syncs in the window (what enable-manual-sync writes) lets the held sync finish', async () => {
     await kubectl(['patch', 'appprojects.argoproj.io', proj, '-n', NS, '--type', 'json', '-p', JSON.stringify([{op: 'add', path: '/spec/syncWindows/0/manualSync', value: true}])])
-    const after = await waitForApp(held, 'sync finished', (a) => a.status?.operationState?.phase === 'Succeeded')
+    // The sync status follows the operation's end by a reconcile: wait for both.
+    const after = await waitForApp(held, 'sync finished', (a) => a.status?.operationState?.phase === 'Succeeded' && !a.operation && a.status.sync?.status === 'Synced')
     record(S, 'after manualSync: true', after)
     expect(abridged(after)).to.include({phase: 'Succeeded', operation: false, sync: 'Synced'})
     const r = await run(S, ['explain', held])

@@ -58,7 +58,7 @@ describe('argocd tier S11: a custom resource whose CRD is missing, then arrives;
     const r = await run(S, ['force-presync', app, '--yes', '--reason', 'CRD installed', '--timeout', '90s'])
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     expect(r.stdout).to.match(/✔ Sync Succeeded/)
-    const after = await waitForApp(app, 'Synced', (a) => a.status?.operationState?.phase === 'Succeeded' && !a.operation)
+    const after = await waitForApp(app, 'Synced', (a) => a.status?.operationState?.phase === 'Succeeded' && !a.operation && a.status.sync?.status === 'Synced')
     record(S, 'after (CRD installed, synced)', after)
     expect(abridged(after)).to.include({phase: 'Succeeded', operation: false, sync: 'Synced'})
     expect(JSON.parse(await kubectl(['get', `widgets.${group}`, 'blue', '-n', ns, '-o', 'json'])).spec).to.deep.equal({size: 3})

@@ -59,7 +59,7 @@ describe('argocd tier S12: a Job whose template changed (immutable), fixed by de
     const r = await sync
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     expect(r.stdout).to.match(/✔ Sync Succeeded/)
-    const after = await waitForApp(app, 'Synced', (a) => a.status?.operationState?.phase === 'Succeeded' && !a.operation)
+    const after = await waitForApp(app, 'Synced', (a) => a.status?.operationState?.phase === 'Succeeded' && !a.operation && a.status.sync?.status === 'Synced')
     record(S, 'after (Job recreated)', after)
     expect(abridged(after)).to.include({phase: 'Succeeded', operation: false, sync: 'Synced'})
     const live = JSON.parse(await kubectl(['get', 'job', 'report', '-n', ns, '-o', 'json']))

@@ -56,7 +56,7 @@ describe('argocd tier S13: app-level Prune=confirm (3.4+) waits for approval, fi
       expect(r.stdout).to.match(/✔ Pruned 1 resource; sync Succeeded/)
     }
 
-    const after = await waitForApp(app, 'sync finished', (a) => a.status?.operationState?.phase === 'Succeeded' && !a.operation)
+    const after = await waitForApp(app, 'sync finished', (a) => a.status?.operationState?.phase === 'Succeeded' && !a.operation && a.status.sync?.status === 'Synced')
     record(S, 'after', after)
     expect(abridged(after)).to.include({phase: 'Succeeded', operation: false, sync: 'Synced'})
     const gone = await kubectl(['get', 'configmap', 'old-report', '-n', ns, '--ignore-not-found', '-o', 'name'])
