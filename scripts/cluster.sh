@@ -25,17 +25,18 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MOD_DIR="$ROOT/test/e2e/cluster"
+# Not MOD_DIR: scripts/lib/argocd-module.sh (sourced below) sets that to the Argo CD wrapper module.
+CLUSTER_MOD_DIR="$ROOT/test/e2e/cluster"
 
 if [[ -z "${GO:-}" ]]; then
   if command -v go >/dev/null 2>&1; then GO=go; else GO=/usr/local/go/bin/go; fi
 fi
 
 # Versions come from the wrapper module's go.mod (single source of truth).
-modver() { awk -v m="$1" '$1 == m && $2 ~ /^v/ { print $2; exit }' "$MOD_DIR/go.mod"; }
+modver() { awk -v m="$1" '$1 == m && $2 ~ /^v/ { print $2; exit }' "$CLUSTER_MOD_DIR/go.mod"; }
 K8S_VERSION="$(modver k8s.io/kubernetes)"
 ETCD_VERSION="$(modver go.etcd.io/etcd/server/v3)"
-[[ -n "$K8S_VERSION" && -n "$ETCD_VERSION" ]] || { echo "cluster.sh: cannot read versions from $MOD_DIR/go.mod" >&2; exit 1; }
+[[ -n "$K8S_VERSION" && -n "$ETCD_VERSION" ]] || { echo "cluster.sh: cannot read versions from $CLUSTER_MOD_DIR/go.mod" >&2; exit 1; }
 K8S_MINOR="${K8S_VERSION#v1.}"; K8S_MINOR="${K8S_MINOR%%.*}"
 # shellcheck source=lib/argocd-module.sh
 . "$ROOT/scripts/lib/argocd-module.sh"   # ARGOCD_VERSION, ARGOCD_TOOLCHAIN (for the CRDs)
@@ -68,7 +69,7 @@ build_one() { # name pkg
   ldflags+=" -X k8s.io/component-base/version.gitMajor=1"
   ldflags+=" -X k8s.io/component-base/version.gitMinor=$K8S_MINOR"
   ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
-  (cd "$MOD_DIR" && CGO_ENABLED=0 "$GO" build -mod=readonly -trimpath -ldflags "$ldflags" \
+  (cd "$CLUSTER_MOD_DIR" && CGO_ENABLED=0 "$GO" build -mod=readonly -trimpath -ldflags "$ldflags" \
       -o "$out.tmp.$$" "$pkg") || { rm -f "$out.tmp.$$"; die "build $name failed"; }
   mv -f "$out.tmp.$$" "$out"
   log "build $name: $(since "$t0")"
