@@ -113,7 +113,7 @@ export interface Application {
     operationState?: OperationState
     reconciledAt?: string
     sync?: {status?: string; revision?: string; revisions?: string[]}
-    health?: {status?: string; message?: string}
+    health?: {status?: string; message?: string; lastTransitionTime?: string}
     conditions?: Array<{type: string; message?: string; lastTransitionTime?: string}>
     resources?: ResourceStatus[]
     summary?: {images?: string[]}

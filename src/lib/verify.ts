@@ -74,7 +74,7 @@ export function healthSettled(app: Application): boolean {
   if (state?.finishedAt === undefined || reconciled === undefined || health === undefined || health === 'Progressing') return false
   const after = Date.parse(reconciled) - Date.parse(state.finishedAt)
   if (health === 'Healthy') return after >= 0
-  const changed = (app.status?.health as {lastTransitionTime?: string} | undefined)?.lastTransitionTime
+  const changed = app.status?.health?.lastTransitionTime
   if (changed !== undefined && state.startedAt !== undefined && Date.parse(changed) < Date.parse(state.startedAt)) return false
   return after > 0
 }

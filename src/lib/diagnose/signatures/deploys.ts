@@ -21,7 +21,7 @@ export const degradedAfterDeploy: Matcher = {
     const previous = defaultEntry(app)
     if (!newest || !previous) return
     // Degraded since that deploy: the health changed at or after it started (when both are known).
-    const since = (app.status.health as {lastTransitionTime?: string}).lastTransitionTime
+    const since = app.status.health.lastTransitionTime
     const deployed = newest.deployStartedAt ?? newest.deployedAt
     if (since && deployed && Date.parse(since) < Date.parse(deployed)) return
     const degraded = resourcesWhere(app, (r) => r.health?.status === 'Degraded' && !r.hook)
