@@ -1,4 +1,4 @@
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -7,8 +7,16 @@ import {execa, type Options} from 'execa'
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const BIN = join(ROOT, 'bin', 'argo-doctor')
 
+const made: string[] = []
+/** Removed when the test process exits (a test suite makes hundreds: kubeconfigs, backup dirs). */
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, {recursive: true, force: true})
+})
+
 export function tempDir(prefix = 'argo-doctor-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix))
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  made.push(dir)
+  return dir
 }
 
 export interface CliResult {

@@ -1,5 +1,4 @@
-import {mkdtempSync, readdirSync, readFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
@@ -16,6 +15,7 @@ import {unstickSteps} from '../../src/lib/recipes/unstick.js'
 import {Io} from '../../src/lib/render/io.js'
 import {fileSource, type AppSource} from '../../src/lib/source.js'
 import {hookStuckApp, NOW, selfWaitApp} from '../fixtures/apps.js'
+import {tempDir} from '../support/cli.js'
 
 /** Captures what the pipeline prints. */
 function capture(): {io: Io; text: () => string} {
@@ -78,7 +78,7 @@ function memorySource(apps: Application[], controller: (app: Application) => App
 }
 
 function env(source: AppSource, io: Io, extra: Partial<PipelineEnv> = {}): PipelineEnv {
-  process.env.ARGO_DOCTOR_BACKUP_DIR = mkdtempSync(join(tmpdir(), 'argo-doctor-pipeline-'))
+  process.env.ARGO_DOCTOR_BACKUP_DIR = tempDir('argo-doctor-pipeline-')
   return {io, source, conn: {}, dryRun: false, yes: true, wait: true, timeoutSeconds: 5, now: () => NOW, ...extra}
 }
 

@@ -1,5 +1,4 @@
-import {mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect} from 'chai'
 import {batchRecordsFile, listBackups, readBackup, readBatchRecords, startBatchBackup, touchedPaths, undoneBy, writeBackup, type ChangeRecord} from '../../../src/lib/backup.js'
@@ -8,6 +7,7 @@ import {changeKey, keptOf, valueAt, type Plan} from '../../../src/lib/plan.js'
 import {DoctorError} from '../../../src/lib/errors.js'
 import {buildHardRefreshPlan} from '../../../src/lib/recipes/hard-refresh.js'
 import {healthyApp, NOW} from '../../fixtures/apps.js'
+import {tempDir} from '../../support/cli.js'
 
 /** Apps with a big status, so the objects span many of the chunks the record reader reads. */
 function apps(count: number) {
@@ -43,7 +43,7 @@ function writeVersion1(file: string, list: Application[], states: Array<Partial<
 describe('batch backups (one file per batch)', () => {
   let dir: string
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'argo-doctor-batch-'))
+    dir = tempDir('argo-doctor-batch-')
     process.env.ARGO_DOCTOR_BACKUP_DIR = dir
   })
 
