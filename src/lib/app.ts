@@ -95,6 +95,14 @@ export interface ResourceStatus {
   syncWave?: number
 }
 
+/**
+ * A resource a sync with prune would delete. The controller marks every live object that is not in
+ * the desired state requiresPruning, hooks too (a PreDelete hook Job it runs, a hook kept by its
+ * delete policy), but a sync never prunes a hook: gitops-engine skips hooks when it plans the sync's
+ * tasks, and hooks go by their hook-delete-policy.
+ */
+export const awaitsPrune = (r: ResourceStatus): boolean => Boolean(r.requiresPruning) && !r.hook
+
 export interface Application {
   apiVersion?: string
   kind?: string

@@ -20,7 +20,7 @@
  * - Cascading deletion waits for every managed object that already has a deletionTimestamp;
  *   a hook resource that kept `argocd.argoproj.io/hook-finalizer` (#29464) never goes away.
  */
-import {secondsSince, type Application, type ResourceStatus} from './app.js'
+import {awaitsPrune, secondsSince, type Application, type ResourceStatus} from './app.js'
 import {ARGOCD_FACTS} from './argocd-facts.js'
 
 export const DELETION_APPROVED = 'argocd.argoproj.io/deletion-approved'
@@ -158,7 +158,7 @@ export function pruneConfirmation(app: Application, now: Date, live?: readonly L
   // app-level option without a resource-level Prune option) marks the rest.
   const named = namedInMessage(message)
   const pending = resources.filter((r) => {
-    if (!r.requiresPruning) return false
+    if (!awaitsPrune(r)) return false
     const l = findLive(live, r)
     if (l?.state === 'missing') return false
     const own = optionValue(l?.syncOptions, 'Prune')?.toLowerCase()

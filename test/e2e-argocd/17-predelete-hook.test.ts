@@ -60,6 +60,7 @@ describe('argocd tier S17: a PreDelete hook that never completes (3.3+), explain
     expect(r.stdout).to.include('(deletion-stuck-finalizer)')
     expect(r.stdout).to.include('PreDelete hooks must complete')
     expect(r.stdout).to.include(`$ kubectl argo-doctor unblock-delete ${app} -n argocd`)
+    expect(r.stdout, 'the running hook Job is not a resource to prune').to.not.include('waiting to be pruned')
   })
 
   it('`unblock-delete --yes`: removes only the pre-delete finalizer; the real controller then deletes the resources and the app', async () => {

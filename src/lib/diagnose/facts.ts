@@ -3,7 +3,7 @@
  * The coverage pass (coverage.ts) checks each one against the findings' evidence: a fact no
  * specific finding quotes gets a generic finding, so explain is never blind to a non-green state.
  */
-import {secondsSince, type Application, type ResourceResult, type ResourceStatus} from '../app.js'
+import {awaitsPrune, secondsSince, type Application, type ResourceResult, type ResourceStatus} from '../app.js'
 import {ARGOCD_FACTS} from '../argocd-facts.js'
 import {operationFacts, type OperationFacts} from '../operation.js'
 import type {Evidence, Severity} from './types.js'
@@ -108,7 +108,7 @@ export function nonGreenFacts(app: Application, facts: OperationFacts, now: Date
       })
     }
 
-    if (r.requiresPruning) {
+    if (awaitsPrune(r)) {
       out.push({
         kind: 'requires-pruning', path: `status.resources[${i}].requiresPruning`, value: true, state: 'requiresPruning',
         coveredBy: [`status.resources[${i}].requiresPruning`, `status.resources[${i}].status`], minSeverity: 'info', resource: resourceId(r), entry: r, index: i,

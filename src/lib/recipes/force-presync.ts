@@ -1,4 +1,4 @@
-import {COMPLETED_PHASES, refOf, type Application, type Operation, type ResourceStatus} from '../app.js'
+import {awaitsPrune, COMPLETED_PHASES, refOf, type Application, type Operation, type ResourceStatus} from '../app.js'
 import {DoctorError} from '../errors.js'
 import {operationFacts} from '../operation.js'
 import {describeGuards, resourceVersionGuard, type JsonPatchOp, type NoChange, type Outcome} from '../plan.js'
@@ -159,7 +159,7 @@ export function buildForcePresyncPlan(app: Application, opts: ForcePresyncOption
 
   const warnings: string[] = []
   const notes: string[] = []
-  const pruning = (app.status?.resources ?? []).filter((r) => r.requiresPruning)
+  const pruning = (app.status?.resources ?? []).filter(awaitsPrune)
   if (opts.prune) {
     if (pruning.length > 0) warnings.push(`--prune: this sync DELETES ${pruning.length} resource(s) that are no longer in Git: ${pruning.map((r) => resourceName(r)).join(', ')}.`)
     else notes.push('--prune: no resource is marked requiresPruning right now, so nothing is expected to be deleted.')

@@ -142,7 +142,7 @@ function requiredFields(app: Application): Required[] {
       out.push({paths: [`status.resources[${i}].health.status`, `status.resources[${i}].health.message`], min: r.health!.status === 'Suspended' ? 'info' : 'warning', what: `${r.kind} ${r.name} ${r.health!.status}`})
     }
 
-    if (r.status === 'OutOfSync' || r.requiresPruning) out.push({paths: [`status.resources[${i}].status`, `status.resources[${i}].requiresPruning`], min: 'info', what: `${r.kind} ${r.name} OutOfSync`})
+    if (r.status === 'OutOfSync' || (r.requiresPruning && !r.hook)) out.push({paths: [`status.resources[${i}].status`, `status.resources[${i}].requiresPruning`], min: 'info', what: `${r.kind} ${r.name} OutOfSync`})
   })
   ;(op?.syncResult?.resources ?? []).forEach((r, i) => {
     const base = `status.operationState.syncResult.resources[${i}]`

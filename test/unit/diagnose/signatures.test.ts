@@ -290,6 +290,17 @@ describe('diagnose: incident signatures', () => {
       expect(f.fix.steps.at(-1)).to.include('unblock-delete zookeeper-operator -n argocd --force')
     })
 
+    it('a PreDelete hook Job that runs (requiresPruning and hook both set by the controller) is the hook the deletion waits for, not a resource waiting to be pruned', () => {
+      const app = issueApp('zookeeper-operator')
+      app.status!.conditions = []
+      app.metadata.finalizers = ['pre-delete-finalizer.argocd.argoproj.io', 'resources-finalizer.argocd.argoproj.io']
+      app.status!.resources!.push({group: 'batch', version: 'v1', kind: 'Job', namespace: 'zookeeper-operator', name: 'drain', hook: true, requiresPruning: true})
+      expect(ids(app)).to.include('deletion-stuck-finalizer').and.not.include('resources-require-pruning')
+      const plain = issueApp('zookeeper-operator')
+      plain.status!.resources!.push({version: 'v1', kind: 'ConfigMap', namespace: 'zookeeper-operator', name: 'old', status: 'OutOfSync', requiresPruning: true})
+      expect(ids(plain), 'a resource (not a hook) no longer in Git still is').to.include('resources-require-pruning')
+    })
+
     it('gives a fresh deletion time', () => {
       const app = issueApp('zookeeper-operator')
       app.status!.conditions = []
