@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// Build step (after tsc): @kubernetes/client-node as one file with a code cache, and the CLI's
+// Build step (after tsc): @kubernetes/client-node as two files with code caches, and the CLI's
 // start-up path as a few files.
-//   dist/lib/cluster/client-node.cjs        esbuild bundle of the names src/lib/cluster/client-node.ts
-//                                           exports, with every dependency (CommonJS: vm.Script can
-//                                           take a code cache, ES modules cannot on Node 20)
-//   dist/lib/cluster/client-node.cjs.cache  V8 code cache of it, made by this Node (rejected and
+//   dist/lib/cluster/client-node-light.cjs  esbuild bundle of the names src/lib/cluster/client-node-light.ts
+//                                           exports (KubeConfig and node-fetch: what every request
+//                                           needs, without the generated API classes and models)
+//   dist/lib/cluster/client-node.cjs        the same of src/lib/cluster/client-node.ts (the API
+//                                           classes and Watch; loaded only where still used).
+//                                           Both CommonJS, with every dependency: vm.Script can
+//                                           take a code cache, ES modules cannot on Node 20
+//   dist/lib/cluster/*.cjs.cache            V8 code cache of each, made by this Node (rejected and
 //                                           ignored by any other Node version: it then just compiles)
-//   dist/lib/cluster/client-node.js         replaces tsc's re-export: loads the two above (or, when
-//                                           Node's module compile cache is on, requires the bundle)
+//   dist/lib/cluster/client-node*.js        replace tsc's re-exports: load the two above (or, when
+//                                           Node's module compile cache is on, require the bundle)
 //   dist/fast/main.js + chunk-*.js          src/main.ts with our modules and the parts of @oclif/core
 //                                           they use, as ES module chunks split at each dynamic
 //                                           import (what bin/ runs): one file per lazily loaded part
@@ -23,38 +27,62 @@ import {clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
 
 const root = join(import.meta.dirname, '..')
 const dir = join(root, 'dist', 'lib', 'cluster')
-const source = readFileSync(join(root, 'src', 'lib', 'cluster', 'client-node.ts'), 'utf8')
-// Every `export {…} from '…'` of client-node.ts: the library's names, and node-fetch (its HTTP client).
-const exports = [...source.matchAll(/^export\s*{([^}]+)}\s*from\s*'([^']+)'/gm)]
-if (!exports.some((m) => m[2] === '@kubernetes/client-node')) throw new Error('bundle: cannot find the export list in src/lib/cluster/client-node.ts')
-const entry = exports.map((m) => `export {${m[1]}} from '${m[2]}'\n`).join('')
-const names = exports.flatMap((m) => m[1].split(',').map((n) => n.trim()).filter(Boolean).map((n) => n.split(/\s+as\s+/).pop()))
+const clientNodeDist = join(root, 'node_modules', '@kubernetes', 'client-node', 'dist')
+/**
+ * The light bundle takes each name from the library's own module instead of its index, and gives
+ * KubeConfig only the two names it uses of the generated code (gen/index.js would bring every API
+ * class and model): what a request needs, not the API classes.
+ */
+const LIGHT = {KubeConfig: 'config.js', ApiException: 'gen/apis/exception.js'}
+const lightOnly = {
+  name: 'client-node-light',
+  setup(b) {
+    b.onResolve({filter: /^@kubernetes\/client-node$/}, () => ({path: 'index', namespace: 'light'}))
+    b.onResolve({filter: /^\.\/gen\/index\.js$/}, (a) => (a.importer === join(clientNodeDist, 'config.js') ? {path: 'gen', namespace: 'light'} : undefined))
+    b.onLoad({filter: /^index$/, namespace: 'light'}, () => ({resolveDir: clientNodeDist, loader: 'js',
+      contents: Object.entries(LIGHT).map(([name, file]) => `export {${name}} from './${file}'\n`).join('')}))
+    b.onLoad({filter: /^gen$/, namespace: 'light'}, () => ({resolveDir: clientNodeDist, loader: 'js',
+      contents: "export {createConfiguration} from './gen/configuration.js'\nexport {ServerConfiguration} from './gen/servers.js'\n"}))
+  },
+}
 
-const t0 = Date.now()
-const result = await build({
-  stdin: {contents: entry, resolveDir: root, sourcefile: 'client-node-entry.js', loader: 'js'},
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  outfile: join(dir, 'client-node.cjs'),
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'eof',
-  logLevel: 'warning',
-  metafile: true,
-  plugins: [clientNodeOnCurrentNode],
-})
+/**
+ * One CommonJS bundle (vm.Script can take a code cache, ES modules cannot on Node 20) of the names
+ * src/lib/cluster/NAME.ts exports, with every dependency; the loader that replaces tsc's NAME.js;
+ * and the code cache, made by running `exercise` (what every command does first) against it.
+ */
+async function clientNodeBundle(name, extraPlugins, exercise) {
+  const source = readFileSync(join(root, 'src', 'lib', 'cluster', `${name}.ts`), 'utf8')
+  // Every `export {…} from '…'` of NAME.ts: the library's names, and node-fetch (its HTTP client).
+  const exports = [...source.matchAll(/^export\s*{([^}]+)}\s*from\s*'([^']+)'/gm)]
+  if (!exports.some((m) => m[2] === '@kubernetes/client-node')) throw new Error(`bundle: cannot find the export list in src/lib/cluster/${name}.ts`)
+  const entry = exports.map((m) => `export {${m[1]}} from '${m[2]}'\n`).join('')
+  const names = exports.flatMap((m) => m[1].split(',').map((n) => n.trim()).filter(Boolean).map((n) => n.split(/\s+as\s+/).pop()))
+  const t0 = Date.now()
+  const result = await build({
+    stdin: {contents: entry, resolveDir: root, sourcefile: `${name}-entry.js`, loader: 'js'},
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: join(dir, `${name}.cjs`),
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'eof',
+    logLevel: 'warning',
+    metafile: true,
+    plugins: [clientNodeOnCurrentNode, ...extraPlugins],
+  })
 
-writeFileSync(join(dir, 'client-node.js'), `// Generated by scripts/bundle.mjs: loads client-node.cjs (one bundle of @kubernetes/client-node)
-// with the V8 code cache made at build time when this Node accepts it.
+  writeFileSync(join(dir, `${name}.js`), `// Generated by scripts/bundle.mjs: loads ${name}.cjs (one bundle of what src/lib/cluster/${name}.ts
+// exports of @kubernetes/client-node) with the V8 code cache made at build time when this Node accepts it.
 import {readFileSync, writeFileSync} from 'node:fs'
 import Module, {createRequire} from 'node:module'
 import {dirname} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import vm from 'node:vm'
 
-const file = fileURLToPath(new URL('client-node.cjs', import.meta.url))
+const file = fileURLToPath(new URL('${name}.cjs', import.meta.url))
 let script
 const module = {exports: {}}
 if (Module.getCompileCacheDir?.()) {
@@ -74,23 +102,33 @@ export function writeCodeCache() {
 }
 `)
 
-// The cache: load the bundle, exercise what every command does first, then save what V8 compiled.
-execFileSync(process.execPath, ['--input-type=module', '-e', `
-import * as k from ${JSON.stringify(new URL('file://' + join(dir, 'client-node.js')).href)}
+  // The cache: load the bundle, exercise what every command does first, then save what V8 compiled.
+  execFileSync(process.execPath, ['--input-type=module', '-e', `
+import * as k from ${JSON.stringify(new URL('file://' + join(dir, `${name}.js`)).href)}
 const kc = new k.KubeConfig()
 kc.loadFromOptions({clusters: [{name: 'c', server: 'https://127.0.0.1:1'}], users: [{name: 'u', token: 't'}], contexts: [{name: 'x', cluster: 'c', user: 'u'}], currentContext: 'x'})
-// A request that fails at once (nothing listens on port 1) compiles the request path too.
-await kc.makeApiClient(k.CustomObjectsApi).getNamespacedCustomObject({group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'x'}).catch(() => {})
-await new k.Watch(kc).watch('/apis/argoproj.io/v1alpha1/applications', {}, () => {}, () => {}).catch(() => {})
+${exercise}
 k.writeCodeCache()
 `], {stdio: 'inherit'})
+  const size = (f) => `${(statSync(join(dir, f)).size / 1024 / 1024).toFixed(1)} MB`
+  console.error(`bundle: dist/lib/cluster/${name}.cjs ${size(`${name}.cjs`)} from ${Object.keys(result.metafile.inputs).length} modules, code cache ${size(`${name}.cjs.cache`)}, in ${Date.now() - t0} ms`)
+}
+
+// A request that fails at once (nothing listens on port 1) compiles the request path too.
+await clientNodeBundle('client-node-light', [lightOnly], `
+const init = await kc.applyToFetchOptions({})
+await k.fetch('https://127.0.0.1:1/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/x', {...init, method: 'GET'}).catch(() => {})
+new k.ApiException(404, 'x', '', {})`)
+await clientNodeBundle('client-node', [], `
+await kc.makeApiClient(k.CustomObjectsApi).getNamespacedCustomObject({group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'x'}).catch(() => {})
+await new k.Watch(kc).watch('/apis/argoproj.io/v1alpha1/applications', {}, () => {}, () => {}).catch(() => {})`)
 
 // ------------------------------------------------------------------ dist/fast
 const fast = join(root, 'dist', 'fast')
 const t1 = Date.now()
 rmSync(fast, {recursive: true, force: true})
 /** Shared with tsc's dist/ instead of bundled: path as imported from dist/fast/. */
-const SHARED = {[join(root, 'src', 'lib', 'cluster', 'client-node.js')]: '../lib/cluster/client-node.js', [join(root, 'src', 'lib', 'invocation.js')]: '../lib/invocation.js'}
+const SHARED = {[join(root, 'src', 'lib', 'cluster', 'client-node.js')]: '../lib/cluster/client-node.js', [join(root, 'src', 'lib', 'cluster', 'client-node-light.js')]: '../lib/cluster/client-node-light.js', [join(root, 'src', 'lib', 'invocation.js')]: '../lib/invocation.js'}
 const fastResult = await build({
   entryPoints: {main: join(root, 'src', 'main.ts')},
   tsconfig: join(root, 'tsconfig.json'),
@@ -135,5 +173,3 @@ writeFileSync(join(fast, 'chunks.json'), JSON.stringify(Object.fromEntries(Objec
   .map(([file, out]) => [file.slice(file.lastIndexOf('/') + 1), Object.keys(out.inputs).filter((i) => i.startsWith('src/')).sort()]))))
 console.error(`bundle: dist/fast/ ${fastFiles.length} files from ${Object.keys(fastResult.metafile.inputs).length} modules, in ${Date.now() - t1} ms`)
 
-const size = (f) => `${(statSync(join(dir, f)).size / 1024 / 1024).toFixed(1)} MB`
-console.error(`bundle: dist/lib/cluster/client-node.cjs ${size('client-node.cjs')} from ${Object.keys(result.metafile.inputs).length} modules, code cache ${size('client-node.cjs.cache')}, in ${Date.now() - t0} ms`)

@@ -48,7 +48,10 @@ Module._resolveFilename = function (...args) {
 
   const pkg = (name: string) => (urls: string[]) => urls.filter((u) => u.includes(`/node_modules/${name}/`))
   const sdk = (urls: string[]) => urls.filter((u) => /node_modules\/(@modelcontextprotocol|zod)\//.test(u))
+  /** client-node's API classes, models and Watch: the whole library, or its bundle's loader (the bundle itself is read, not resolved). */
   const clientNode = (urls: string[]) => urls.filter((u) => u.includes('/@kubernetes/client-node/') || u.endsWith('/dist/lib/cluster/client-node.js'))
+  /** Only client-node's kubeconfig and HTTP client (the light bundle's loader). */
+  const kubeconfigOnly = (urls: string[]) => urls.filter((u) => u.endsWith('/dist/lib/cluster/client-node-light.js'))
   const example = join(ROOT, 'examples', 'wealist-apps-prod-stuck.yaml')
   const live = (...args: string[]) => [...args, '-n', 'argocd'] // and --kubeconfig, once the server is up
 
@@ -68,7 +71,8 @@ Module._resolveFilename = function (...args) {
   })
 
   // The hot commands: no oclif configuration (oclif's parts come from dist/fast), no semver engine
-  // check, no yaml unless YAML is printed, client-node only to talk to a cluster.
+  // check, no yaml unless YAML is printed, client-node's kubeconfig and HTTP client only to talk to a
+  // cluster, and never its API classes and models: reading and dry-running one app are plain requests.
   const hot: Array<{args: string[]; yaml: boolean; cluster: boolean}> = [
     {args: live('explain', 'payments'), yaml: false, cluster: true},
     {args: live('explain', 'payments', '--json'), yaml: false, cluster: true},
@@ -77,17 +81,24 @@ Module._resolveFilename = function (...args) {
     {args: ['explain', '-f', join(ROOT, 'examples', 'wealist-prod.yaml'), '-o', 'yaml'], yaml: true, cluster: false},
   ]
   for (const {args, yaml, cluster} of hot) {
-    it(`${args.join(' ').replace(ROOT, '.')}${cluster ? ' (cluster)' : ''}: ${yaml ? 'yaml' : 'no yaml'}, ${cluster ? 'client-node' : 'no client-node'}, no oclif configuration, no semver`, async () => {
+    it(`${args.join(' ').replace(ROOT, '.')}${cluster ? ' (cluster)' : ''}: ${yaml ? 'yaml' : 'no yaml'}, ${cluster ? 'client-node\'s kubeconfig only' : 'no client-node'}, no oclif configuration, no semver`, async () => {
       const urls = await modules(cluster ? [...args, '--kubeconfig', kubeconfig] : args)
       expect(urls.some((u) => u.includes('/dist/fast/')), 'ran from the start-up bundle').to.equal(true)
       expect(pkg('@oclif/core')(urls), 'oclif from node_modules').to.deep.equal([])
       expect(pkg('@oclif/plugin-help')(urls)).to.deep.equal([])
       expect(pkg('semver')(urls)).to.deep.equal([])
       expect(pkg('yaml')(urls).length > 0, 'yaml').to.equal(yaml)
-      expect(clientNode(urls).length > 0, 'client-node').to.equal(cluster)
+      expect(kubeconfigOnly(urls).length > 0, 'client-node\'s kubeconfig').to.equal(cluster)
+      expect(clientNode(urls), 'client-node\'s API classes').to.deep.equal([])
       expect(sdk(urls)).to.deep.equal([])
     })
   }
+
+  it('a change that records an Event loads client-node\'s API classes (the checks above can fail)', async () => {
+    const urls = await modules(live('hard-refresh', 'payments', '--yes', '--no-wait', '--kubeconfig', kubeconfig))
+    expect(kubeconfigOnly(urls).length).to.be.greaterThan(0)
+    expect(clientNode(urls).length).to.be.greaterThan(0)
+  })
 
   it('help that the pre-rendered text does not answer goes through oclif\'s full configuration (the checks above can fail)', async () => {
     const urls = await modules(['explain', 'payments', '--help'])
