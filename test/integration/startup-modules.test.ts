@@ -1,4 +1,4 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {expect} from 'chai'
@@ -67,7 +67,8 @@ Module._resolveFilename = function (...args) {
     const log = join(tempDir(), 'modules.log')
     writeFileSync(log, '')
     await execa('node', ['--import', pathToFileURL(register).href, BIN, 'mcp', '--server', 'http://127.0.0.1:1'], {reject: false, stdin: 'ignore', env: {...process.env, MODULE_LOG: log}})
-    expect(sdk(readFileSync(log, 'utf8').split('\n')).some((u) => u.includes('@modelcontextprotocol/sdk/dist/esm/server/mcp.js'))).to.equal(true)
+    // Its CommonJS build when bin/'s bundle requires it; its ES module build on oclif's full path.
+    expect(sdk(readFileSync(log, 'utf8').split('\n')).some((u) => /@modelcontextprotocol\/sdk\/dist\/(cjs|esm)\/server\/mcp\.js$/.test(u))).to.equal(true)
   })
 
   // The hot commands: no oclif configuration (oclif's parts come from dist/fast), no semver engine
@@ -111,14 +112,17 @@ Module._resolveFilename = function (...args) {
     const argocd = async (bin: string, args: string[], env: Record<string, string | undefined>) => {
       const log = join(tempDir(), 'modules.log')
       writeFileSync(log, '')
-      await execa('node', ['--import', pathToFileURL(register).href, join(ROOT, 'bin', bin), ...args], {reject: false, stdin: 'ignore', env: {...process.env, ARGOCD_SERVER: undefined, MODULE_LOG: log, ...env}})
-      // tsc's dist/lib/argocd/ (oclif's full path), or a dist/fast/ chunk that holds src/lib/argocd/ (bin/'s bundle).
-      const chunks: Record<string, string[]> = JSON.parse(readFileSync(join(ROOT, 'dist', 'fast', 'chunks.json'), 'utf8'))
-      return readFileSync(log, 'utf8').split('\n').flatMap((u) => {
-        if (u.includes('/dist/lib/argocd/')) return [u.slice(u.indexOf('/dist/lib/argocd/') + '/dist/'.length)]
-        const chunk = /\/dist\/fast\/([^/]+\.js)$/.exec(u)?.[1]
-        return (chunk && chunks[chunk] ? chunks[chunk] : []).filter((i) => i.startsWith('src/lib/argocd/')).map((i) => i.slice('src/'.length).replace(/\.ts$/, '.js'))
-      })
+      const coverage = tempDir()
+      await execa('node', ['--import', pathToFileURL(register).href, join(ROOT, 'bin', bin), ...args], {reject: false, stdin: 'ignore', env: {...process.env, ARGOCD_SERVER: undefined, MODULE_LOG: log, NODE_V8_COVERAGE: coverage, ...env}})
+      // tsc's dist/lib/argocd/ (oclif's full path), or, in bin/'s bundle (dist/fast/main.cjs), the
+      // lazily initialised modules of src/lib/argocd/ that ran: esbuild names each one's
+      // initialiser after its source file, and V8's coverage counts the calls of every function.
+      const viaOclif = readFileSync(log, 'utf8').split('\n').filter((u) => u.includes('/dist/lib/argocd/')).map((u) => u.slice(u.indexOf('/dist/lib/argocd/') + '/dist/'.length))
+      const initialised = readdirSync(coverage).flatMap((file) => (JSON.parse(readFileSync(join(coverage, file), 'utf8')) as {result: Array<{url: string; functions: Array<{functionName: string; ranges: Array<{count: number}>}>}>}).result)
+        .filter((script) => script.url.endsWith('/dist/fast/main.cjs'))
+        .flatMap((script) => script.functions.filter((f) => f.functionName.startsWith('src/lib/argocd/')))
+      expect(initialised.length, 'the bundle holds the backend as lazily initialised modules').to.be.greaterThan(0)
+      return [...viaOclif, ...initialised.filter((f) => f.ranges[0].count > 0).map((f) => f.functionName.slice('src/'.length).replace(/\.ts$/, '.js'))]
     }
 
     expect(await argocd('kubectl-argo_doctor', ['explain', 'x', '--kubeconfig', '/nowhere'], {})).to.deep.equal([])
