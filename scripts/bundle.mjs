@@ -144,8 +144,11 @@ const fast = join(root, 'dist', 'fast')
 const t1 = Date.now()
 rmSync(fast, {recursive: true, force: true})
 mkdirSync(fast, {recursive: true})
-/** ES modules only: bundled (see below). */
-const BUNDLED = new Set(['ora', '@inquirer/prompts'])
+/**
+ * Libraries bundled (see below): the two that are ES modules only, and the three every hot command
+ * runs (reading YAML, JSON patches and their diff), whose compiled code is then in the code cache.
+ */
+const BUNDLED = new Set(['ora', '@inquirer/prompts', 'js-yaml', 'fast-json-patch', 'diff'])
 /** Shared with tsc's dist/ instead of bundled: path as imported from dist/fast/. */
 const SHARED = {[join(root, 'src', 'lib', 'cluster', 'client-node.js')]: '../lib/cluster/client-node.js', [join(root, 'src', 'lib', 'cluster', 'client-node-light.js')]: '../lib/cluster/client-node-light.js', [join(root, 'src', 'lib', 'invocation.js')]: '../lib/invocation.js'}
 const fastResult = await build({
@@ -177,9 +180,9 @@ const fastResult = await build({
           return shared ? {path: shared, external: true} : undefined
         }
         // From our modules, every library stays in node_modules (required when used; each has a
-        // CommonJS build) but @oclif/core's subpath modules and the two that are ES modules only
-        // (the spinner and the prompts: bundled, as require() of an ES module is no sure thing on
-        // Node 20); typescript is what oclif loads for ts-node projects.
+        // CommonJS build) but @oclif/core's subpath modules and BUNDLED (the spinner and the
+        // prompts are ES modules only, and require() of an ES module is no sure thing on Node 20);
+        // typescript is what oclif loads for ts-node projects.
         if (ours ? !args.path.startsWith('@oclif/core/') && !BUNDLED.has(args.path) : args.path === 'typescript' || args.path.startsWith('node:')) return {path: args.path, external: true}
         return undefined
       })
