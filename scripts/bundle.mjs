@@ -148,7 +148,7 @@ mkdirSync(fast, {recursive: true})
  * Libraries bundled (see below): the two that are ES modules only, and the three every hot command
  * runs (reading YAML, JSON patches and their diff), whose compiled code is then in the code cache.
  */
-const BUNDLED = new Set(['ora', '@inquirer/prompts', 'js-yaml', 'fast-json-patch', 'diff'])
+const BUNDLED = new Set(['ora', '@inquirer/prompts', 'js-yaml', 'fast-json-patch', 'diff', 'yaml'])
 /** Shared with tsc's dist/ instead of bundled: path as imported from dist/fast/. */
 const SHARED = {[join(root, 'src', 'lib', 'cluster', 'client-node.js')]: '../lib/cluster/client-node.js', [join(root, 'src', 'lib', 'cluster', 'client-node-light.js')]: '../lib/cluster/client-node-light.js', [join(root, 'src', 'lib', 'invocation.js')]: '../lib/invocation.js'}
 const fastResult = await build({

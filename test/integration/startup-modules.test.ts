@@ -38,10 +38,24 @@ Module._resolveFilename = function (...args) {
   })
   after(async () => server.stop())
 
-  async function modules(args: string[]): Promise<string[]> {
+  /**
+   * The lazily initialised modules of bin/'s bundle (dist/fast/main.cjs) that a run wrote V8
+   * coverage for (NODE_V8_COVERAGE=dir): esbuild names each module's initialiser after its path
+   * ("src/lib/argocd/source.ts", "node_modules/yaml/dist/index.js"), and coverage counts the calls
+   * of every function. `ran`: those that were initialised; `all`: every one the bundle has.
+   */
+  function bundleModules(coverage: string): {ran: string[]; all: string[]} {
+    type Coverage = {result: Array<{url: string; functions: Array<{functionName: string; ranges: Array<{count: number}>}>}>}
+    const inits = readdirSync(coverage).flatMap((file) => (JSON.parse(readFileSync(join(coverage, file), 'utf8')) as Coverage).result)
+      .filter((script) => script.url.endsWith('/dist/fast/main.cjs'))
+      .flatMap((script) => script.functions.filter((f) => /^(src|node_modules)\//.test(f.functionName)))
+    return {ran: inits.filter((f) => f.ranges[0].count > 0).map((f) => f.functionName), all: inits.map((f) => f.functionName)}
+  }
+
+  async function modules(args: string[], env: Record<string, string> = {}): Promise<string[]> {
     const log = join(tempDir(), 'modules.log')
     writeFileSync(log, '')
-    const r = await execa('node', ['--import', pathToFileURL(register).href, BIN, ...args], {reject: false, stdin: 'ignore', env: {...process.env, MODULE_LOG: log, NO_COLOR: '1', ARGO_DOCTOR_BACKUP_DIR: tempDir()}})
+    const r = await execa('node', ['--import', pathToFileURL(register).href, BIN, ...args], {reject: false, stdin: 'ignore', env: {...process.env, MODULE_LOG: log, NO_COLOR: '1', ARGO_DOCTOR_BACKUP_DIR: tempDir(), ...env}})
     expect(r.exitCode, r.stderr).to.be.oneOf([0, 20])
     return [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))]
   }
@@ -83,12 +97,17 @@ Module._resolveFilename = function (...args) {
   ]
   for (const {args, yaml, cluster} of hot) {
     it(`${args.join(' ').replace(ROOT, '.')}${cluster ? ' (cluster)' : ''}: ${yaml ? 'yaml' : 'no yaml'}, ${cluster ? 'client-node\'s kubeconfig only' : 'no client-node'}, no oclif configuration, no semver`, async () => {
-      const urls = await modules(cluster ? [...args, '--kubeconfig', kubeconfig] : args)
+      const coverage = tempDir()
+      const urls = await modules(cluster ? [...args, '--kubeconfig', kubeconfig] : args, {NODE_V8_COVERAGE: coverage})
+      // yaml is in bin/'s bundle: "loaded" is its modules initialised.
+      const bundled = bundleModules(coverage)
+      expect(bundled.all.filter((m) => m.startsWith('node_modules/yaml/')).length, 'the bundle holds yaml as lazily initialised modules').to.be.greaterThan(0)
       expect(urls.some((u) => u.includes('/dist/fast/')), 'ran from the start-up bundle').to.equal(true)
       expect(pkg('@oclif/core')(urls), 'oclif from node_modules').to.deep.equal([])
       expect(pkg('@oclif/plugin-help')(urls)).to.deep.equal([])
       expect(pkg('semver')(urls)).to.deep.equal([])
-      expect(pkg('yaml')(urls).length > 0, 'yaml').to.equal(yaml)
+      expect(pkg('yaml')(urls), 'yaml from node_modules').to.deep.equal([])
+      expect(bundled.ran.some((m) => m.startsWith('node_modules/yaml/')), 'yaml').to.equal(yaml)
       expect(kubeconfigOnly(urls).length > 0, 'client-node\'s kubeconfig').to.equal(cluster)
       expect(clientNode(urls), 'client-node\'s API classes').to.deep.equal([])
       expect(sdk(urls)).to.deep.equal([])
@@ -114,15 +133,11 @@ Module._resolveFilename = function (...args) {
       writeFileSync(log, '')
       const coverage = tempDir()
       await execa('node', ['--import', pathToFileURL(register).href, join(ROOT, 'bin', bin), ...args], {reject: false, stdin: 'ignore', env: {...process.env, ARGOCD_SERVER: undefined, MODULE_LOG: log, NODE_V8_COVERAGE: coverage, ...env}})
-      // tsc's dist/lib/argocd/ (oclif's full path), or, in bin/'s bundle (dist/fast/main.cjs), the
-      // lazily initialised modules of src/lib/argocd/ that ran: esbuild names each one's
-      // initialiser after its source file, and V8's coverage counts the calls of every function.
+      // tsc's dist/lib/argocd/ (oclif's full path), or the modules of src/lib/argocd/ in bin/'s bundle that were initialised.
       const viaOclif = readFileSync(log, 'utf8').split('\n').filter((u) => u.includes('/dist/lib/argocd/')).map((u) => u.slice(u.indexOf('/dist/lib/argocd/') + '/dist/'.length))
-      const initialised = readdirSync(coverage).flatMap((file) => (JSON.parse(readFileSync(join(coverage, file), 'utf8')) as {result: Array<{url: string; functions: Array<{functionName: string; ranges: Array<{count: number}>}>}>}).result)
-        .filter((script) => script.url.endsWith('/dist/fast/main.cjs'))
-        .flatMap((script) => script.functions.filter((f) => f.functionName.startsWith('src/lib/argocd/')))
-      expect(initialised.length, 'the bundle holds the backend as lazily initialised modules').to.be.greaterThan(0)
-      return [...viaOclif, ...initialised.filter((f) => f.ranges[0].count > 0).map((f) => f.functionName.slice('src/'.length).replace(/\.ts$/, '.js'))]
+      const bundled = bundleModules(coverage)
+      expect(bundled.all.filter((m) => m.startsWith('src/lib/argocd/')).length, 'the bundle holds the backend as lazily initialised modules').to.be.greaterThan(0)
+      return [...viaOclif, ...bundled.ran.filter((m) => m.startsWith('src/lib/argocd/')).map((m) => m.slice('src/'.length).replace(/\.ts$/, '.js'))]
     }
 
     expect(await argocd('kubectl-argo_doctor', ['explain', 'x', '--kubeconfig', '/nowhere'], {})).to.deep.equal([])
