@@ -126,11 +126,14 @@ async function startup() {
   const trace = moduleTracer()
   const check = (label, argv) => {
     const urls = [...new Set(trace(argv, {ARGO_DOCTOR_NOW: NOW}))]
-    // The library itself, or its bundle's loader (dist/lib/cluster/client-node.js; the bundle is read, not resolved).
-    const heavy = urls.filter((u) => u.includes('/@kubernetes/client-node/') || u.endsWith('/dist/lib/cluster/client-node.js'))
+    // The library itself, or its bundles' loaders (dist/lib/cluster/client-node.js: the API classes;
+    // client-node-light.js: the kubeconfig and HTTP client; the bundles are read, not resolved).
+    const full = urls.filter((u) => u.includes('/@kubernetes/client-node/') || u.endsWith('/dist/lib/cluster/client-node.js'))
+    const light = urls.filter((u) => u.endsWith('/dist/lib/cluster/client-node-light.js'))
     const ours = urls.filter((u) => u.startsWith(pathToFileURL(join(ROOT, 'dist')).href)).length
-    console.log(`  ${label.padEnd(44)} ${String(urls.length).padStart(4)} modules (${ours} of ours); @kubernetes/client-node: ${heavy.length ? `LOADED (${heavy.length} files)` : 'not loaded'}`)
-    return {urls: urls.length, clientNode: heavy.length}
+    const shown = full.length ? `LOADED (${full.length} files)` : light.length ? 'kubeconfig and HTTP client only' : 'not loaded'
+    console.log(`  ${label.padEnd(44)} ${String(urls.length).padStart(4)} modules (${ours} of ours); @kubernetes/client-node: ${shown}`)
+    return {urls: urls.length, clientNode: full.length + light.length}
   }
 
   const help = check('--help', [BIN, '--help'])

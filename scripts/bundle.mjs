@@ -1,52 +1,64 @@
 #!/usr/bin/env node
-// Build step (after tsc): @kubernetes/client-node as one file with a code cache, and the CLI's
+// Build step (after tsc): @kubernetes/client-node as two files with code caches, and the CLI's
 // start-up path as a few files.
-//   dist/lib/cluster/client-node.cjs        esbuild bundle of the names src/lib/cluster/client-node.ts
-//                                           exports, with every dependency (CommonJS: vm.Script can
-//                                           take a code cache, ES modules cannot on Node 20)
-//   dist/lib/cluster/client-node.cjs.cache  V8 code cache of it, made by this Node (rejected and
+//   dist/lib/cluster/client-node-light.cjs  esbuild bundle of the names src/lib/cluster/client-node-light.ts
+//                                           exports (KubeConfig and node-fetch: what every request
+//                                           needs, without the generated API classes and models)
+//   dist/lib/cluster/client-node.cjs        the same of src/lib/cluster/client-node.ts (the API
+//                                           classes and Watch; loaded only where still used).
+//                                           Both CommonJS, with every dependency: vm.Script can
+//                                           take a code cache, ES modules cannot on Node 20
+//   dist/lib/cluster/*.cjs.cache            V8 code cache of each, made by this Node (rejected and
 //                                           ignored by any other Node version: it then just compiles)
-//   dist/lib/cluster/client-node.js         replaces tsc's re-export: loads the two above (or, when
-//                                           Node's module compile cache is on, requires the bundle)
-//   dist/fast/main.js + chunk-*.js          src/main.ts with our modules and the parts of @oclif/core
-//                                           they use, as ES module chunks split at each dynamic
-//                                           import (what bin/ runs): one file per lazily loaded part
-//                                           instead of ~150 modules resolved, read and compiled one by
-//                                           one. Other libraries stay in node_modules, loaded when
-//                                           used, as do client-node (above) and lib/invocation.js
-//                                           (shared with tsc's dist/, which oclif's full path loads).
+//   dist/lib/cluster/client-node*.js        replace tsc's re-exports: load the two above (or, when
+//                                           Node's module compile cache is on, require the bundle)
+//   dist/fast/main.cjs + main.cjs.cache     src/main.ts with our modules and the parts of @oclif/core
+//                                           they use, as one CommonJS bundle (what bin/ runs), and its
+//                                           V8 code cache, made by running the hot commands at build
+//                                           time: nothing of ours is parsed or compiled at start-up
+//                                           that those runs compiled. Modules reached by import() are
+//                                           initialised only when it is reached. Other libraries stay
+//                                           in node_modules, required when used, as do client-node
+//                                           (above) and lib/invocation.js (shared with tsc's dist/,
+//                                           which oclif's full path loads).
+//   dist/fast/main.js                       loads main.cjs as client-node*.js load theirs.
 import {build} from 'esbuild'
-import {execFileSync} from 'node:child_process'
-import {readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
 
 const root = join(import.meta.dirname, '..')
 const dir = join(root, 'dist', 'lib', 'cluster')
-const source = readFileSync(join(root, 'src', 'lib', 'cluster', 'client-node.ts'), 'utf8')
-// Every `export {…} from '…'` of client-node.ts: the library's names, and node-fetch (its HTTP client).
-const exports = [...source.matchAll(/^export\s*{([^}]+)}\s*from\s*'([^']+)'/gm)]
-if (!exports.some((m) => m[2] === '@kubernetes/client-node')) throw new Error('bundle: cannot find the export list in src/lib/cluster/client-node.ts')
-const entry = exports.map((m) => `export {${m[1]}} from '${m[2]}'\n`).join('')
-const names = exports.flatMap((m) => m[1].split(',').map((n) => n.trim()).filter(Boolean).map((n) => n.split(/\s+as\s+/).pop()))
+const clientNodeDist = join(root, 'node_modules', '@kubernetes', 'client-node', 'dist')
+/**
+ * The light bundle takes each name from the library's own module instead of its index, and gives
+ * KubeConfig only the two names it uses of the generated code (gen/index.js would bring every API
+ * class and model): what a request needs, not the API classes.
+ */
+const LIGHT = {KubeConfig: 'config.js', ApiException: 'gen/apis/exception.js'}
+const lightOnly = {
+  name: 'client-node-light',
+  setup(b) {
+    b.onResolve({filter: /^@kubernetes\/client-node$/}, () => ({path: 'index', namespace: 'light'}))
+    b.onResolve({filter: /^\.\/gen\/index\.js$/}, (a) => (a.importer === join(clientNodeDist, 'config.js') ? {path: 'gen', namespace: 'light'} : undefined))
+    b.onLoad({filter: /^index$/, namespace: 'light'}, () => ({resolveDir: clientNodeDist, loader: 'js',
+      contents: Object.entries(LIGHT).map(([name, file]) => `export {${name}} from './${file}'\n`).join('')}))
+    b.onLoad({filter: /^gen$/, namespace: 'light'}, () => ({resolveDir: clientNodeDist, loader: 'js',
+      contents: "export {createConfiguration} from './gen/configuration.js'\nexport {ServerConfiguration} from './gen/servers.js'\n"}))
+  },
+}
 
-const t0 = Date.now()
-const result = await build({
-  stdin: {contents: entry, resolveDir: root, sourcefile: 'client-node-entry.js', loader: 'js'},
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  outfile: join(dir, 'client-node.cjs'),
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'eof',
-  logLevel: 'warning',
-  metafile: true,
-  plugins: [clientNodeOnCurrentNode],
-})
-
-writeFileSync(join(dir, 'client-node.js'), `// Generated by scripts/bundle.mjs: loads client-node.cjs (one bundle of @kubernetes/client-node)
+/**
+ * The ES module that loads the CommonJS bundle `cjs` (next to it) and exports `names` of it: with
+ * the V8 code cache made at build time (cjs + '.cache') when this Node accepts it, or, when Node's
+ * module compile cache is on (Node ≥ 22.1; bin/ turns it on), with require(), which that caches.
+ * writeCodeCache() saves what V8 has compiled of the bundle so far.
+ */
+function cjsLoader(cjs, names, what) {
+  return `// Generated by scripts/bundle.mjs: loads ${cjs} (${what})
 // with the V8 code cache made at build time when this Node accepts it.
 import {readFileSync, writeFileSync} from 'node:fs'
 import Module, {createRequire} from 'node:module'
@@ -54,7 +66,7 @@ import {dirname} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import vm from 'node:vm'
 
-const file = fileURLToPath(new URL('client-node.cjs', import.meta.url))
+const file = fileURLToPath(new URL('${cjs}', import.meta.url))
 let script
 const module = {exports: {}}
 if (Module.getCompileCacheDir?.()) {
@@ -72,40 +84,88 @@ export const {${names.join(', ')}} = module.exports
 export function writeCodeCache() {
   writeFileSync(file + '.cache', script.createCachedData())
 }
-`)
+`
+}
 
-// The cache: load the bundle, exercise what every command does first, then save what V8 compiled.
-execFileSync(process.execPath, ['--input-type=module', '-e', `
-import * as k from ${JSON.stringify(new URL('file://' + join(dir, 'client-node.js')).href)}
+/**
+ * One CommonJS bundle (vm.Script can take a code cache, ES modules cannot on Node 20) of the names
+ * src/lib/cluster/NAME.ts exports, with every dependency; the loader that replaces tsc's NAME.js;
+ * and the code cache, made by running `exercise` (what every command does first) against it.
+ */
+async function clientNodeBundle(name, extraPlugins, exercise) {
+  const source = readFileSync(join(root, 'src', 'lib', 'cluster', `${name}.ts`), 'utf8')
+  // Every `export {…} from '…'` of NAME.ts: the library's names, and node-fetch (its HTTP client).
+  const exports = [...source.matchAll(/^export\s*{([^}]+)}\s*from\s*'([^']+)'/gm)]
+  if (!exports.some((m) => m[2] === '@kubernetes/client-node')) throw new Error(`bundle: cannot find the export list in src/lib/cluster/${name}.ts`)
+  const entry = exports.map((m) => `export {${m[1]}} from '${m[2]}'\n`).join('')
+  const names = exports.flatMap((m) => m[1].split(',').map((n) => n.trim()).filter(Boolean).map((n) => n.split(/\s+as\s+/).pop()))
+  const t0 = Date.now()
+  const result = await build({
+    stdin: {contents: entry, resolveDir: root, sourcefile: `${name}-entry.js`, loader: 'js'},
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: join(dir, `${name}.cjs`),
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'eof',
+    logLevel: 'warning',
+    metafile: true,
+    plugins: [clientNodeOnCurrentNode, ...extraPlugins],
+  })
+
+  writeFileSync(join(dir, `${name}.js`), cjsLoader(`${name}.cjs`, names, `one bundle of what src/lib/cluster/${name}.ts
+// exports of @kubernetes/client-node`))
+
+  // The cache: load the bundle, exercise what every command does first, then save what V8 compiled.
+  execFileSync(process.execPath, ['--input-type=module', '-e', `
+import * as k from ${JSON.stringify(new URL('file://' + join(dir, `${name}.js`)).href)}
 const kc = new k.KubeConfig()
 kc.loadFromOptions({clusters: [{name: 'c', server: 'https://127.0.0.1:1'}], users: [{name: 'u', token: 't'}], contexts: [{name: 'x', cluster: 'c', user: 'u'}], currentContext: 'x'})
-// A request that fails at once (nothing listens on port 1) compiles the request path too.
-await kc.makeApiClient(k.CustomObjectsApi).getNamespacedCustomObject({group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'x'}).catch(() => {})
-await new k.Watch(kc).watch('/apis/argoproj.io/v1alpha1/applications', {}, () => {}, () => {}).catch(() => {})
+${exercise}
 k.writeCodeCache()
 `], {stdio: 'inherit'})
+  const size = (f) => `${(statSync(join(dir, f)).size / 1024 / 1024).toFixed(1)} MB`
+  console.error(`bundle: dist/lib/cluster/${name}.cjs ${size(`${name}.cjs`)} from ${Object.keys(result.metafile.inputs).length} modules, code cache ${size(`${name}.cjs.cache`)}, in ${Date.now() - t0} ms`)
+}
+
+// A request that fails at once (nothing listens on port 1) compiles the request path too.
+await clientNodeBundle('client-node-light', [lightOnly], `
+const init = await kc.applyToFetchOptions({})
+await k.fetch('https://127.0.0.1:1/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/x', {...init, method: 'GET'}).catch(() => {})
+new k.ApiException(404, 'x', '', {})`)
+await clientNodeBundle('client-node', [], `
+await kc.makeApiClient(k.CustomObjectsApi).getNamespacedCustomObject({group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'x'}).catch(() => {})
+await new k.Watch(kc).watch('/apis/argoproj.io/v1alpha1/applications', {}, () => {}, () => {}).catch(() => {})`)
 
 // ------------------------------------------------------------------ dist/fast
 const fast = join(root, 'dist', 'fast')
 const t1 = Date.now()
 rmSync(fast, {recursive: true, force: true})
+mkdirSync(fast, {recursive: true})
+/**
+ * Libraries bundled (see below): the two that are ES modules only, and the three every hot command
+ * runs (reading YAML, JSON patches and their diff), whose compiled code is then in the code cache.
+ */
+const BUNDLED = new Set(['ora', '@inquirer/prompts', 'js-yaml', 'fast-json-patch', 'diff', 'yaml'])
 /** Shared with tsc's dist/ instead of bundled: path as imported from dist/fast/. */
-const SHARED = {[join(root, 'src', 'lib', 'cluster', 'client-node.js')]: '../lib/cluster/client-node.js', [join(root, 'src', 'lib', 'invocation.js')]: '../lib/invocation.js'}
+const SHARED = {[join(root, 'src', 'lib', 'cluster', 'client-node.js')]: '../lib/cluster/client-node.js', [join(root, 'src', 'lib', 'cluster', 'client-node-light.js')]: '../lib/cluster/client-node-light.js', [join(root, 'src', 'lib', 'invocation.js')]: '../lib/invocation.js'}
 const fastResult = await build({
-  entryPoints: {main: join(root, 'src', 'main.ts')},
+  entryPoints: [join(root, 'src', 'main.ts')],
   tsconfig: join(root, 'tsconfig.json'),
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outdir: fast,
-  chunkNames: 'chunk-[hash]',
+  outfile: join(fast, 'main.cjs'),
+  // import() of a library becomes a require() where it stands (still only when reached): vm.Script
+  // cannot run import() on Node 20 without --experimental-vm-modules. Our lazily loaded modules
+  // stay lazy: each is initialised when its import() is reached.
+  supported: {'dynamic-import': false},
   // Less to read and pre-parse on every run; names are kept (stack traces under --debug stay readable).
   minifyWhitespace: true,
   minifySyntax: true,
-  // oclif is CommonJS: its require() of Node's modules needs a real require in an ES module.
-  banner: {js: "import {createRequire as __createRequire} from 'node:module';const require=__createRequire(import.meta.url);"},
   legalComments: 'eof',
   logLevel: 'warning',
   metafile: true,
@@ -119,21 +179,34 @@ const fastResult = await build({
           const shared = SHARED[join(dirname(args.importer), args.path)]
           return shared ? {path: shared, external: true} : undefined
         }
-        // From our modules, every library but @oclif/core's subpath modules stays in node_modules
-        // (its index, oclif's full path, too); typescript is what oclif loads for ts-node projects.
-        if (ours ? !args.path.startsWith('@oclif/core/') : args.path === 'typescript' || args.path.startsWith('node:')) return {path: args.path, external: true}
+        // From our modules, every library stays in node_modules (required when used; each has a
+        // CommonJS build) but @oclif/core's subpath modules and BUNDLED (the spinner and the
+        // prompts are ES modules only, and require() of an ES module is no sure thing on Node 20);
+        // typescript is what oclif loads for ts-node projects.
+        if (ours ? !args.path.startsWith('@oclif/core/') && !BUNDLED.has(args.path) : args.path === 'typescript' || args.path.startsWith('node:')) return {path: args.path, external: true}
         return undefined
       })
     },
   }],
 })
-const fastFiles = Object.keys(fastResult.metafile.outputs)
-// Which of our source files each chunk holds (dist/fast/chunks.json), so a test can tell which of
-// them a run loaded: the lazily loaded parts (the Argo CD API backend) are only visible that way.
-writeFileSync(join(fast, 'chunks.json'), JSON.stringify(Object.fromEntries(Object.entries(fastResult.metafile.outputs)
-  .filter(([file]) => file.endsWith('.js'))
-  .map(([file, out]) => [file.slice(file.lastIndexOf('/') + 1), Object.keys(out.inputs).filter((i) => i.startsWith('src/')).sort()]))))
-console.error(`bundle: dist/fast/ ${fastFiles.length} files from ${Object.keys(fastResult.metafile.inputs).length} modules, in ${Date.now() - t1} ms`)
-
-const size = (f) => `${(statSync(join(dir, f)).size / 1024 / 1024).toFixed(1)} MB`
-console.error(`bundle: dist/lib/cluster/client-node.cjs ${size('client-node.cjs')} from ${Object.keys(result.metafile.inputs).length} modules, code cache ${size('client-node.cjs.cache')}, in ${Date.now() - t0} ms`)
+writeFileSync(join(fast, 'main.js'), cjsLoader('main.cjs', ['main'], 'src/main.ts with our modules and the parts of @oclif/core they use'))
+// The cache: run what the hot commands run (each run starts from the cache the one before made and
+// adds what it compiled), offline and against a cluster that is not there.
+// Nothing of the builder's environment (a kubeconfig, an Argo CD login) reaches them.
+const home = mkdtempSync(join(tmpdir(), 'argo-doctor-bundle-'))
+const unreachable = join(home, 'kubeconfig')
+writeFileSync(unreachable, 'apiVersion: v1\nkind: Config\nclusters: [{name: x, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: x, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]\ncurrent-context: x\n')
+const example = join(root, 'examples', 'wealist-prod.yaml')
+for (const argv of [['explain', '-f', example, '--json'], ['explain', '-f', example], ['hard-refresh', 'wealist-apps-prod', '-f', example, '--dry-run'],
+  ['explain', 'x', '-n', 'argocd', '--kubeconfig', unreachable, '--request-timeout', '1'], ['hard-refresh', 'x', '-n', 'argocd', '--dry-run', '--kubeconfig', unreachable, '--request-timeout', '1']]) {
+  spawnSync(process.execPath, ['--input-type=module', '-e', `
+import {main, writeCodeCache} from ${JSON.stringify(pathToFileURL(join(fast, 'main.js')).href)}
+process.on('exit', writeCodeCache)
+process.argv = [process.argv[0], 'argo-doctor', ...${JSON.stringify(argv)}]
+await main('argo-doctor', ${JSON.stringify(root)})
+`], {stdio: 'ignore', env: {PATH: process.env.PATH, HOME: home, NO_COLOR: '1', ARGO_DOCTOR_BACKUP_DIR: home, KUBECONFIG: unreachable}})
+}
+rmSync(home, {recursive: true, force: true})
+if (!existsSync(join(fast, 'main.cjs.cache'))) throw new Error('bundle: the training runs made no code cache for dist/fast/main.cjs')
+const mb = (f) => `${(statSync(join(fast, f)).size / 1024 / 1024).toFixed(1)} MB`
+console.error(`bundle: dist/fast/main.cjs ${mb('main.cjs')} from ${Object.keys(fastResult.metafile.inputs).length} modules, code cache ${mb('main.cjs.cache')}, in ${Date.now() - t1} ms`)

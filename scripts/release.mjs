@@ -113,8 +113,10 @@ const app = await build({
       b.onLoad({filter: /.*/, namespace: 'sea'}, () => ({contents: embeddedModule(), loader: 'js', resolveDir: ROOT}))
       // oclif's loader imports files by path; here it gets the bundled modules (sea-module-loader.mjs).
       b.onResolve({filter: /\/module-loader$/}, (a) => (a.importer.includes(`${join('node_modules', '@oclif', 'core')}`) ? {path: join(ROOT, 'scripts', 'release', 'sea-module-loader.mjs')} : undefined))
-      // dist/lib/cluster/client-node.js loads a separate bundle from disk; here the library is bundled in.
-      b.onResolve({filter: /\/client-node\.js$/}, (a) => (a.importer.startsWith(join(ROOT, 'dist')) ? {path: join(ROOT, 'src', 'lib', 'cluster', 'client-node.ts')} : undefined))
+      // dist/lib/cluster/client-node.js and client-node-light.js load separate bundles from disk; here the library is bundled in.
+      b.onResolve({filter: /\/client-node(-light)?\.js$/}, (a) => (a.importer.startsWith(join(ROOT, 'dist'))
+        ? {path: join(ROOT, 'src', 'lib', 'cluster', a.path.slice(a.path.lastIndexOf('/') + 1).replace(/\.js$/, '.ts'))}
+        : undefined))
     },
   }],
 })

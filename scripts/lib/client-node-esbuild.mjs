@@ -9,19 +9,26 @@
 //  - node-fetch gets Node's WHATWG parser, url.urlToHttpOptions(new URL(…)), instead of url.parse():
 //    it only passes it URLs already normalised by new URL(); anything else still fails its
 //    "Only absolute URLs are supported" check, as before.
+//  - node-fetch's whatwg-url (with tr46 and its Unicode tables, a third of the light bundle) is left
+//    out: node-fetch only uses it where the runtime has no URL class (`Url.URL || whatwgUrl.URL`),
+//    and every Node we run on has one.
 import {readFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 
 const require = createRequire(import.meta.url)
 const LEGACY = 'const parse_url = Url.parse;'
+const FALLBACK = 'const URL = Url.URL || whatwgUrl.URL;'
 const WHATWG = 'const parse_url = (urlStr) => { try { return Url.urlToHttpOptions(new URL(urlStr)); } catch { return {}; } };'
 
 export const clientNodeOnCurrentNode = {
   name: 'client-node-on-current-node',
   setup(build) {
     build.onResolve({filter: /^punycode$/}, () => ({path: require.resolve('punycode/')}))
+    build.onResolve({filter: /^whatwg-url$/}, (a) => (/[\\/]node-fetch[\\/]lib[\\/]index\.js$/.test(a.importer) ? {path: 'whatwg-url', namespace: 'unused-fallback'} : undefined))
+    build.onLoad({filter: /.*/, namespace: 'unused-fallback'}, () => ({contents: 'module.exports = {}', loader: 'js'}))
     build.onLoad({filter: /[\\/]node-fetch[\\/]lib[\\/]index\.js$/}, async ({path}) => {
       const source = await readFile(path, 'utf8')
+      if (!source.includes(FALLBACK)) throw new Error(`${path}: no "${FALLBACK}" (node-fetch changed: check scripts/lib/client-node-esbuild.mjs)`)
       if (!source.includes(LEGACY)) throw new Error(`${path}: no "${LEGACY}" (node-fetch changed: check scripts/lib/client-node-esbuild.mjs)`)
       return {contents: source.replace(LEGACY, WHATWG), loader: 'js'}
     })

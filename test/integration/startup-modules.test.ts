@@ -1,4 +1,4 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {expect} from 'chai'
@@ -38,17 +38,34 @@ Module._resolveFilename = function (...args) {
   })
   after(async () => server.stop())
 
-  async function modules(args: string[]): Promise<string[]> {
+  /**
+   * The lazily initialised modules of bin/'s bundle (dist/fast/main.cjs) that a run wrote V8
+   * coverage for (NODE_V8_COVERAGE=dir): esbuild names each module's initialiser after its path
+   * ("src/lib/argocd/source.ts", "node_modules/yaml/dist/index.js"), and coverage counts the calls
+   * of every function. `ran`: those that were initialised; `all`: every one the bundle has.
+   */
+  function bundleModules(coverage: string): {ran: string[]; all: string[]} {
+    type Coverage = {result: Array<{url: string; functions: Array<{functionName: string; ranges: Array<{count: number}>}>}>}
+    const inits = readdirSync(coverage).flatMap((file) => (JSON.parse(readFileSync(join(coverage, file), 'utf8')) as Coverage).result)
+      .filter((script) => script.url.endsWith('/dist/fast/main.cjs'))
+      .flatMap((script) => script.functions.filter((f) => /^(src|node_modules)\//.test(f.functionName)))
+    return {ran: inits.filter((f) => f.ranges[0].count > 0).map((f) => f.functionName), all: inits.map((f) => f.functionName)}
+  }
+
+  async function modules(args: string[], env: Record<string, string> = {}): Promise<string[]> {
     const log = join(tempDir(), 'modules.log')
     writeFileSync(log, '')
-    const r = await execa('node', ['--import', pathToFileURL(register).href, BIN, ...args], {reject: false, stdin: 'ignore', env: {...process.env, MODULE_LOG: log, NO_COLOR: '1', ARGO_DOCTOR_BACKUP_DIR: tempDir()}})
+    const r = await execa('node', ['--import', pathToFileURL(register).href, BIN, ...args], {reject: false, stdin: 'ignore', env: {...process.env, MODULE_LOG: log, NO_COLOR: '1', ARGO_DOCTOR_BACKUP_DIR: tempDir(), ...env}})
     expect(r.exitCode, r.stderr).to.be.oneOf([0, 20])
     return [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))]
   }
 
   const pkg = (name: string) => (urls: string[]) => urls.filter((u) => u.includes(`/node_modules/${name}/`))
   const sdk = (urls: string[]) => urls.filter((u) => /node_modules\/(@modelcontextprotocol|zod)\//.test(u))
+  /** client-node's API classes, models and Watch: the whole library, or its bundle's loader (the bundle itself is read, not resolved). */
   const clientNode = (urls: string[]) => urls.filter((u) => u.includes('/@kubernetes/client-node/') || u.endsWith('/dist/lib/cluster/client-node.js'))
+  /** Only client-node's kubeconfig and HTTP client (the light bundle's loader). */
+  const kubeconfigOnly = (urls: string[]) => urls.filter((u) => u.endsWith('/dist/lib/cluster/client-node-light.js'))
   const example = join(ROOT, 'examples', 'wealist-apps-prod-stuck.yaml')
   const live = (...args: string[]) => [...args, '-n', 'argocd'] // and --kubeconfig, once the server is up
 
@@ -64,11 +81,13 @@ Module._resolveFilename = function (...args) {
     const log = join(tempDir(), 'modules.log')
     writeFileSync(log, '')
     await execa('node', ['--import', pathToFileURL(register).href, BIN, 'mcp', '--server', 'http://127.0.0.1:1'], {reject: false, stdin: 'ignore', env: {...process.env, MODULE_LOG: log}})
-    expect(sdk(readFileSync(log, 'utf8').split('\n')).some((u) => u.includes('@modelcontextprotocol/sdk/dist/esm/server/mcp.js'))).to.equal(true)
+    // Its CommonJS build when bin/'s bundle requires it; its ES module build on oclif's full path.
+    expect(sdk(readFileSync(log, 'utf8').split('\n')).some((u) => /@modelcontextprotocol\/sdk\/dist\/(cjs|esm)\/server\/mcp\.js$/.test(u))).to.equal(true)
   })
 
   // The hot commands: no oclif configuration (oclif's parts come from dist/fast), no semver engine
-  // check, no yaml unless YAML is printed, client-node only to talk to a cluster.
+  // check, no yaml unless YAML is printed, client-node's kubeconfig and HTTP client only to talk to a
+  // cluster, and never its API classes and models: reading and dry-running one app are plain requests.
   const hot: Array<{args: string[]; yaml: boolean; cluster: boolean}> = [
     {args: live('explain', 'payments'), yaml: false, cluster: true},
     {args: live('explain', 'payments', '--json'), yaml: false, cluster: true},
@@ -77,17 +96,29 @@ Module._resolveFilename = function (...args) {
     {args: ['explain', '-f', join(ROOT, 'examples', 'wealist-prod.yaml'), '-o', 'yaml'], yaml: true, cluster: false},
   ]
   for (const {args, yaml, cluster} of hot) {
-    it(`${args.join(' ').replace(ROOT, '.')}${cluster ? ' (cluster)' : ''}: ${yaml ? 'yaml' : 'no yaml'}, ${cluster ? 'client-node' : 'no client-node'}, no oclif configuration, no semver`, async () => {
-      const urls = await modules(cluster ? [...args, '--kubeconfig', kubeconfig] : args)
+    it(`${args.join(' ').replace(ROOT, '.')}${cluster ? ' (cluster)' : ''}: ${yaml ? 'yaml' : 'no yaml'}, ${cluster ? 'client-node\'s kubeconfig only' : 'no client-node'}, no oclif configuration, no semver`, async () => {
+      const coverage = tempDir()
+      const urls = await modules(cluster ? [...args, '--kubeconfig', kubeconfig] : args, {NODE_V8_COVERAGE: coverage})
+      // yaml is in bin/'s bundle: "loaded" is its modules initialised.
+      const bundled = bundleModules(coverage)
+      expect(bundled.all.filter((m) => m.startsWith('node_modules/yaml/')).length, 'the bundle holds yaml as lazily initialised modules').to.be.greaterThan(0)
       expect(urls.some((u) => u.includes('/dist/fast/')), 'ran from the start-up bundle').to.equal(true)
       expect(pkg('@oclif/core')(urls), 'oclif from node_modules').to.deep.equal([])
       expect(pkg('@oclif/plugin-help')(urls)).to.deep.equal([])
       expect(pkg('semver')(urls)).to.deep.equal([])
-      expect(pkg('yaml')(urls).length > 0, 'yaml').to.equal(yaml)
-      expect(clientNode(urls).length > 0, 'client-node').to.equal(cluster)
+      expect(pkg('yaml')(urls), 'yaml from node_modules').to.deep.equal([])
+      expect(bundled.ran.some((m) => m.startsWith('node_modules/yaml/')), 'yaml').to.equal(yaml)
+      expect(kubeconfigOnly(urls).length > 0, 'client-node\'s kubeconfig').to.equal(cluster)
+      expect(clientNode(urls), 'client-node\'s API classes').to.deep.equal([])
       expect(sdk(urls)).to.deep.equal([])
     })
   }
+
+  it('a change that records an Event loads client-node\'s API classes (the checks above can fail)', async () => {
+    const urls = await modules(live('hard-refresh', 'payments', '--yes', '--no-wait', '--kubeconfig', kubeconfig))
+    expect(kubeconfigOnly(urls).length).to.be.greaterThan(0)
+    expect(clientNode(urls).length).to.be.greaterThan(0)
+  })
 
   it('help that the pre-rendered text does not answer goes through oclif\'s full configuration (the checks above can fail)', async () => {
     const urls = await modules(['explain', 'payments', '--help'])
@@ -100,14 +131,13 @@ Module._resolveFilename = function (...args) {
     const argocd = async (bin: string, args: string[], env: Record<string, string | undefined>) => {
       const log = join(tempDir(), 'modules.log')
       writeFileSync(log, '')
-      await execa('node', ['--import', pathToFileURL(register).href, join(ROOT, 'bin', bin), ...args], {reject: false, stdin: 'ignore', env: {...process.env, ARGOCD_SERVER: undefined, MODULE_LOG: log, ...env}})
-      // tsc's dist/lib/argocd/ (oclif's full path), or a dist/fast/ chunk that holds src/lib/argocd/ (bin/'s bundle).
-      const chunks: Record<string, string[]> = JSON.parse(readFileSync(join(ROOT, 'dist', 'fast', 'chunks.json'), 'utf8'))
-      return readFileSync(log, 'utf8').split('\n').flatMap((u) => {
-        if (u.includes('/dist/lib/argocd/')) return [u.slice(u.indexOf('/dist/lib/argocd/') + '/dist/'.length)]
-        const chunk = /\/dist\/fast\/([^/]+\.js)$/.exec(u)?.[1]
-        return (chunk && chunks[chunk] ? chunks[chunk] : []).filter((i) => i.startsWith('src/lib/argocd/')).map((i) => i.slice('src/'.length).replace(/\.ts$/, '.js'))
-      })
+      const coverage = tempDir()
+      await execa('node', ['--import', pathToFileURL(register).href, join(ROOT, 'bin', bin), ...args], {reject: false, stdin: 'ignore', env: {...process.env, ARGOCD_SERVER: undefined, MODULE_LOG: log, NODE_V8_COVERAGE: coverage, ...env}})
+      // tsc's dist/lib/argocd/ (oclif's full path), or the modules of src/lib/argocd/ in bin/'s bundle that were initialised.
+      const viaOclif = readFileSync(log, 'utf8').split('\n').filter((u) => u.includes('/dist/lib/argocd/')).map((u) => u.slice(u.indexOf('/dist/lib/argocd/') + '/dist/'.length))
+      const bundled = bundleModules(coverage)
+      expect(bundled.all.filter((m) => m.startsWith('src/lib/argocd/')).length, 'the bundle holds the backend as lazily initialised modules').to.be.greaterThan(0)
+      return [...viaOclif, ...bundled.ran.filter((m) => m.startsWith('src/lib/argocd/')).map((m) => m.slice('src/'.length).replace(/\.ts$/, '.js'))]
     }
 
     expect(await argocd('kubectl-argo_doctor', ['explain', 'x', '--kubeconfig', '/nowhere'], {})).to.deep.equal([])

@@ -1,6 +1,9 @@
 /**
  * The only module that talks to the Kubernetes API server. Everything else gets a `Cluster`.
- * @kubernetes/client-node is heavy, so this file is only ever loaded with a dynamic import.
+ * @kubernetes/client-node is heavy, so this file is only ever loaded with a dynamic import, and it
+ * loads only client-node's kubeconfig and HTTP client (client-node-light.ts): reads, LISTs and
+ * patches are plain JSON requests (Cluster.request). The generated API classes and Watch
+ * (client-node.ts) are loaded on first use: to record an Event, to watch.
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {Agent as HttpAgent} from 'node:http'
@@ -9,9 +12,8 @@ import {dirname, isAbsolute, join} from 'node:path'
 import {createGunzip, gunzipSync} from 'node:zlib'
 import {load as loadYaml} from 'js-yaml'
 import {defaultKubeconfigPaths, isEmptyFile, serviceAccountDir, serviceAccountNamespace, serviceEnv, tokenSubject} from './in-cluster.js'
-import {
-  ApiException, AutoscalingV2Api, BatchV1Api, CoreV1Api, CustomObjectsApi, fetch, KubeConfig, KubernetesObjectApi, Watch,
-} from './client-node.js'
+import {ApiException, fetch, KubeConfig} from './client-node-light.js'
+import type {CoreV1Api} from './client-node.js'
 import {describeObject, ListItemSplitter, type ListEnvelope} from './list-items.js'
 import {APPS, FLEET_PAGE_SIZE, GROUP, PROJECTS, VERSION, type AppRef, type Application} from '../app.js'
 import {DoctorError, keepSecret, toDoctorError, type RequestContext} from '../errors.js'
@@ -249,6 +251,42 @@ export type WaitResult =
   | {status: 'unverified'; app?: Application; error: DoctorError}
 
 const APP_RESOURCE = `${APPS}.${GROUP}`
+const APP_VERSION = `${GROUP}/${VERSION}`
+
+/** The path of an API group version, as client-node makes it: /api/v1, /apis/GROUP/VERSION. */
+function apiVersionPath(apiVersion: string): string {
+  return `/${apiVersion.includes('/') ? 'apis' : 'api'}/${apiVersion}`
+}
+
+/** The path of a namespace's objects of a resource (plural), or of one of them. */
+function objectPath(apiVersion: string, namespace: string, plural: string, name?: string): string {
+  return `${apiVersionPath(apiVersion)}/namespaces/${encodeURIComponent(namespace)}/${plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`
+}
+
+/**
+ * A response body as client-node's ObjectSerializer.parse reads it by its Content-Type (same errors,
+ * which notJson recognises): JSON, text as text; no or another Content-Type is an error.
+ */
+function parseBody(text: string, contentType: string | undefined): unknown {
+  const mediaType = contentType?.split(';')[0].trim().toLowerCase()
+  if (mediaType === undefined) throw new Error('Cannot parse content. No Content-Type defined.')
+  const [type = '', subtype = ''] = mediaType.split('/')
+  if (type === 'text') return text
+  if (type === 'application' && subtype.split('+').includes('json')) return JSON.parse(text)
+  throw new Error(`The mediaType ${mediaType} is not supported by ObjectSerializer.parse.`)
+}
+
+/** A response's headers as client-node's ApiException holds them (lower-case names). */
+function headersOf(response: {headers: {forEach: (fn: (value: string, name: string) => void) => void}}): Record<string, string> {
+  const headers: Record<string, string> = {}
+  response.headers.forEach((value, name) => {
+    headers[name] = value
+  })
+  return headers
+}
+
+/** client-node's API classes and Watch (its whole bundle): loaded on first use, to record an Event or to watch. */
+const apiClasses = () => import('./client-node.js')
 
 export class Cluster {
   readonly server: string
@@ -257,7 +295,10 @@ export class Cluster {
   readonly user: string | undefined
   /** Set when the config is the pod's service account (see loadKubeConfig). */
   readonly inCluster: InClusterIdentity | undefined
-  private readonly custom: CustomObjectsApi
+  /** The server's URL without a trailing slash: every request's path is appended to it. */
+  private readonly base: string
+  /** Discovery (the resources of an API group version), for readResource/readMeta: asked once per group version. */
+  private readonly discovered = new Map<string, Promise<Array<{name: string; kind: string; namespaced?: boolean}>>>()
 
   constructor(private readonly kc: KubeConfig, private readonly opts: ConnectOptions) {
     this.server = kc.getCurrentCluster()?.server ?? 'unknown server'
@@ -265,7 +306,7 @@ export class Cluster {
     const userName = kc.getCurrentUser()?.name
     this.user = (kc instanceof DoctorKubeConfig ? kc.identity : undefined) ?? (userName?.startsWith(SERVER_ONLY) ? undefined : userName)
     this.inCluster = kc instanceof DoctorKubeConfig ? kc.inCluster : undefined
-    this.custom = kc.makeApiClient(CustomObjectsApi)
+    this.base = (kc.getCurrentCluster()?.server ?? '').replace(/\/+$/, '')
   }
 
   /** The namespace the kubeconfig context points at (used by kubectl-style defaults). */
@@ -291,18 +332,38 @@ export class Cluster {
     }
   }
 
+  /**
+   * One JSON request, made and answered as client-node's API classes make and answer it, with the
+   * same request path as everything else here (the kubeconfig's TLS, credentials, proxy and
+   * impersonation through KubeConfig.applyToFetchOptions; node-fetch, client-node's HTTP client):
+   * the body is parsed by its Content-Type (JSON; text as text; anything else an error), and an
+   * answer that is not 2xx throws client-node's ApiException (401 without its body, unless the
+   * request says how failures are reported: KubernetesObjectApi's "Unsuccessful HTTP Request").
+   */
+  private async request<T>(method: 'GET' | 'PATCH', path: string, opts: {query?: Record<string, string | number | undefined>; patch?: JsonPatchOp[]; failure?: string} = {}): Promise<T> {
+    const url = new URL(this.base + path)
+    for (const [name, value] of Object.entries(opts.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value))
+    const init = await this.kc.applyToFetchOptions({})
+    const headers = init.headers as unknown as {set: (name: string, value: string) => void}
+    headers.set('Accept', 'application/json, */*;q=0.8')
+    if (opts.patch) headers.set('Content-Type', 'application/json-patch+json')
+    const response = await fetch(url.href, {...init, method, body: opts.patch ? JSON.stringify(opts.patch) : undefined})
+    if (response.status >= 200 && response.status <= 299) return parseBody(await response.text(), response.headers.get('content-type') ?? undefined) as T
+    const failure = opts.failure ?? (response.status === 401 ? 'Unauthorized' : 'Unknown API Status Code!')
+    throw new ApiException(response.status, failure, failure === 'Unauthorized' ? undefined : await response.text(), headersOf(response))
+  }
+
   async getApp(ref: AppRef): Promise<Application> {
-    return this.call(this.ctx('get', APP_RESOURCE, ref.namespace, ref.name), () =>
-      this.custom.getNamespacedCustomObject({group: GROUP, version: VERSION, namespace: ref.namespace, plural: APPS, name: ref.name}))
+    return this.call(this.ctx('get', APP_RESOURCE, ref.namespace, ref.name), () => this.request('GET', objectPath(APP_VERSION, ref.namespace, APPS, ref.name)))
   }
 
   /** One page of Applications; namespace undefined = all namespaces. */
   async listApps(opts: {namespace?: string; labelSelector?: string; limit?: number; continue?: string}): Promise<ListPage> {
     const rc = this.ctx('list', APP_RESOURCE, opts.namespace ?? 'all namespaces')
-    const common = {group: GROUP, version: VERSION, plural: APPS, labelSelector: opts.labelSelector, limit: opts.limit, _continue: opts.continue}
+    const query = {labelSelector: opts.labelSelector, limit: opts.limit, continue: opts.continue}
     const list = await this.call(rc, () => opts.namespace
-      ? this.custom.listNamespacedCustomObject({...common, namespace: opts.namespace})
-      : this.custom.listClusterCustomObject(common).catch((error: unknown) => {
+      ? this.request('GET', objectPath(APP_VERSION, opts.namespace, APPS), {query})
+      : this.request('GET', `${apiVersionPath(APP_VERSION)}/${APPS}`, {query}).catch((error: unknown) => {
         throw notJson(error) ? notAList(rc, 'a body that is not JSON') : error
       })) as {items?: Application[] | null; metadata?: {continue?: string; resourceVersion?: string}}
     // A proxy's error page or a Status with status 200 is no list: never "no applications".
@@ -396,8 +457,7 @@ export class Cluster {
   /** The unpaginated LIST, item by item; returns the list's envelope (metadata.continue, resourceVersion). Throws FallBack when paging should take over. */
   private async * unpaginatedApps(opts: StreamOptions): AsyncGenerator<Application, ListEnvelope> {
     const rc = this.ctx('list', APP_RESOURCE, opts.namespace ?? 'all namespaces')
-    const server = (this.kc.getCurrentCluster()?.server ?? '').replace(/\/+$/, '')
-    const url = new URL(`${server}/apis/${GROUP}/${VERSION}${opts.namespace ? `/namespaces/${encodeURIComponent(opts.namespace)}` : ''}/${APPS}`)
+    const url = new URL(`${this.base}/apis/${GROUP}/${VERSION}${opts.namespace ? `/namespaces/${encodeURIComponent(opts.namespace)}` : ''}/${APPS}`)
     if (opts.labelSelector) url.searchParams.set('labelSelector', opts.labelSelector)
     const controller = new AbortController()
     const waitMs = this.opts.requestTimeout * 1000
@@ -439,8 +499,7 @@ export class Cluster {
 
         clearTimeout(timer)
         if (response.status === 410 || response.status === 429 || response.status >= 500) throw new FallBack(`the server answered ${response.status} to the unpaginated LIST`)
-        const headers = Object.fromEntries(response.headers.entries())
-        throw toDoctorError(new ApiException(response.status, response.status === 401 ? 'Unauthorized' : 'Unknown API Status Code!', response.status === 401 ? undefined : text, headers), rc)
+        throw toDoctorError(new ApiException(response.status, response.status === 401 ? 'Unauthorized' : 'Unknown API Status Code!', response.status === 401 ? undefined : text, headersOf(response)), rc)
       }
 
       const encoding = response.headers.get('content-encoding')
@@ -496,43 +555,37 @@ export class Cluster {
 
   async patchApp(ref: AppRef, patch: JsonPatchOp[], opts: {dryRun: boolean}): Promise<Application> {
     return this.call(this.ctx('patch', APP_RESOURCE, ref.namespace, ref.name), () =>
-      this.custom.patchNamespacedCustomObject({
-        group: GROUP, version: VERSION, namespace: ref.namespace, plural: APPS, name: ref.name,
-        body: patch, dryRun: opts.dryRun ? 'All' : undefined, fieldManager: 'argo-doctor',
-      }))
+      this.request('PATCH', objectPath(APP_VERSION, ref.namespace, APPS, ref.name), {patch, query: {dryRun: opts.dryRun ? 'All' : undefined, fieldManager: 'argo-doctor'}}))
   }
 
   /** Record a core/v1 Event (e.g. on an Application: kubectl describe and the Argo CD UI show it). */
   async createEvent(namespace: string, event: Record<string, unknown>): Promise<void> {
-    this.events ??= this.kc.makeApiClient(CoreV1Api)
-    const core = this.events
-    await this.call(this.ctx('create', 'events', namespace), () => core.createNamespacedEvent({namespace, body: event as never}))
+    this.events ??= apiClasses().then(({CoreV1Api}) => this.kc.makeApiClient(CoreV1Api))
+    await this.call(this.ctx('create', 'events', namespace), async () => (await this.events!).createNamespacedEvent({namespace, body: event as never}))
   }
 
   /** Made once: a batch records an Event per app it changes. */
-  private events: CoreV1Api | undefined
+  private events: Promise<CoreV1Api> | undefined
 
   async getProject(namespace: string, name: string): Promise<Record<string, any>> {
-    return this.call(this.ctx('get', `${PROJECTS}.${GROUP}`, namespace, name), () =>
-      this.custom.getNamespacedCustomObject({group: GROUP, version: VERSION, namespace, plural: PROJECTS, name}))
+    return this.call(this.ctx('get', `${PROJECTS}.${GROUP}`, namespace, name), () => this.request('GET', objectPath(APP_VERSION, namespace, PROJECTS, name)))
   }
 
   /** Read a core/batch object for diagnosis. Secrets are returned without data. */
   async readObject(kind: 'Secret' | 'ConfigMap' | 'Job', namespace: string, name: string): Promise<Record<string, any>> {
     const rc = this.ctx('get', kind === 'Job' ? 'jobs.batch' : `${kind.toLowerCase()}s`, namespace, name)
     return this.call(rc, async () => {
-      if (kind === 'Job') return this.kc.makeApiClient(BatchV1Api).readNamespacedJob({name, namespace})
-      const core = this.kc.makeApiClient(CoreV1Api)
-      if (kind === 'ConfigMap') return core.readNamespacedConfigMap({name, namespace})
-      const secret = await core.readNamespacedSecret({name, namespace})
+      if (kind === 'Job') return this.request<Record<string, any>>('GET', objectPath('batch/v1', namespace, 'jobs', name))
+      if (kind === 'ConfigMap') return this.request<Record<string, any>>('GET', objectPath('v1', namespace, 'configmaps', name))
+      const secret = await this.request<Record<string, any>>('GET', objectPath('v1', namespace, 'secrets', name))
       return {...secret, data: undefined, stringData: undefined}
-    }) as Promise<Record<string, any>>
+    })
   }
 
   /** Read a HorizontalPodAutoscaler (autoscaling/v2), e.g. to learn which workload it scales (spec.scaleTargetRef). */
   async readHorizontalPodAutoscaler(namespace: string, name: string): Promise<Record<string, any>> {
     return this.call(this.ctx('get', 'horizontalpodautoscalers.autoscaling', namespace, name), () =>
-      this.kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({name, namespace})) as Promise<Record<string, any>>
+      this.request<Record<string, any>>('GET', objectPath('autoscaling/v2', namespace, 'horizontalpodautoscalers', name)))
   }
 
   /**
@@ -542,8 +595,36 @@ export class Cluster {
   async readResource(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<Record<string, any>> {
     const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : ''
     const rc = this.ctx('get', `${kind.toLowerCase()}${group ? `.${group}` : ''}`, namespace, name)
-    const obj = await this.call(rc, () => KubernetesObjectApi.makeApiClient(this.kc).read({apiVersion, kind, metadata: {name, namespace}})) as Record<string, any>
+    const obj = await this.call(rc, () => this.readAny(apiVersion, kind, namespace, name))
     return kind === 'Secret' && !group ? {...obj, data: undefined, stringData: undefined} : obj
+  }
+
+  /**
+   * Any object by apiVersion and kind, found and read as client-node's KubernetesObjectApi.read
+   * does (same requests, same errors): the resource's plural and scope from discovery of its group
+   * version (asked once per Cluster, again when the kind is not in it), a namespaced object without
+   * a namespace in the context's namespace (else "default"), the path in lower case.
+   */
+  private async readAny(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<Record<string, any>> {
+    const resource = await this.resourceOf(apiVersion, kind)
+    if (!resource) throw new Error(`Unrecognized API version and kind: ${apiVersion} ${kind}`)
+    const ns = resource.namespaced ? namespace || this.contextNamespace || 'default' : undefined
+    const path = [apiVersionPath(apiVersion), ...(ns ? ['namespaces', encodeURIComponent(ns)] : []), resource.name, encodeURIComponent(name)].join('/').toLowerCase()
+    return this.request('GET', path, {failure: UNSUCCESSFUL})
+  }
+
+  private async resourceOf(apiVersion: string, kind: string): Promise<{name: string; kind: string; namespaced?: boolean} | undefined> {
+    const known = (await this.discovered.get(apiVersion)?.catch(() => undefined))?.find((r) => r.kind === kind)
+    if (known) return known
+    const asked = this.request<{resources: Array<{name: string; kind: string; namespaced?: boolean}>}>('GET', apiVersionPath(apiVersion), {failure: UNSUCCESSFUL}).then((list) => list.resources)
+    this.discovered.set(apiVersion, asked)
+    try {
+      return (await asked).find((r) => r.kind === kind)
+    } catch (error) {
+      if (this.discovered.get(apiVersion) === asked) this.discovered.delete(apiVersion)
+      if (error instanceof Error) error.message = `Failed to fetch resource metadata for ${apiVersion}/${kind}: ${error.message}`
+      throw error
+    }
   }
 
   /**
@@ -555,8 +636,7 @@ export class Cluster {
     const apiVersion = key.group ? `${key.group}/${key.version ?? 'v1'}` : (key.version ?? 'v1')
     const resource = `${key.kind}${key.group ? `.${key.group}` : ''}`
     try {
-      const obj = await this.call(this.ctx('get', resource, key.namespace, key.name), () =>
-        KubernetesObjectApi.makeApiClient(this.kc).read({apiVersion, kind: key.kind, metadata: {name: key.name, ...(key.namespace ? {namespace: key.namespace} : {})}}))
+      const obj = await this.call(this.ctx('get', resource, key.namespace, key.name), () => this.readAny(apiVersion, key.kind, key.namespace, key.name))
       const m = (obj as {metadata?: Record<string, any>}).metadata ?? {}
       return {
         ...key,
@@ -575,14 +655,14 @@ export class Cluster {
   /** Events of a namespace matching a field selector (explain reads type=Warning ones of unhealthy resources). */
   async listEvents(namespace: string, fieldSelector: string): Promise<Array<Record<string, any>>> {
     const rc = this.ctx('list', 'events', namespace)
-    const list = await this.call(rc, () => this.kc.makeApiClient(CoreV1Api).listNamespacedEvent({namespace, fieldSelector, limit: 500}))
-    return list.items as unknown as Array<Record<string, any>>
+    const list = await this.call(rc, () => this.request<{items: Array<Record<string, any>>}>('GET', objectPath('v1', namespace, 'events'), {query: {fieldSelector, limit: 500}}))
+    return list.items
   }
 
   async listPods(namespace: string, labelSelector: string): Promise<Array<Record<string, any>>> {
     const rc = this.ctx('list', 'pods', namespace)
-    const list = await this.call(rc, () => this.kc.makeApiClient(CoreV1Api).listNamespacedPod({namespace, labelSelector}))
-    return list.items as unknown as Array<Record<string, any>>
+    const list = await this.call(rc, () => this.request<{items: Array<Record<string, any>>}>('GET', objectPath('v1', namespace, 'pods'), {query: {labelSelector}}))
+    return list.items
   }
 
   /**
@@ -876,7 +956,7 @@ export class Cluster {
       const timer = setTimeout(() => finish({kind: 'closed'}), Math.max(0, deadline - Date.now()))
       signal?.addEventListener('abort', onAbort)
       const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
-      new Watch(this.kc).watch(path, {...query, timeoutSeconds: seconds},
+      apiClasses().then(({Watch}) => new Watch(this.kc).watch(path, {...query, timeoutSeconds: seconds},
         (type: string, obj: any) => {
           if (settled) return
           const outcome = onEvent(type, obj)
@@ -886,7 +966,7 @@ export class Cluster {
           if (settled) return
           if (err && (err as Error).name !== 'AbortError') failed(err)
           else finish({kind: 'closed'})
-        }).then((c) => {
+        })).then((c) => {
         controller = c
         if (settled) c.abort()
       }, failed)
@@ -914,6 +994,9 @@ class FallBack extends Error {
 }
 
 type WatchOutcome = {kind: 'result'; result: WaitResult} | {kind: 'closed'} | {kind: 'error'; error: DoctorError; refused: boolean}
+
+/** How KubernetesObjectApi (readResource, readMeta) reports an answer that is not 2xx, 401 included. */
+const UNSUCCESSFUL = 'Unsuccessful HTTP Request'
 
 /** At a batch wait's deadline, this many apps or fewer are read with a GET each; more with one LIST. */
 const FINAL_GETS = 10
