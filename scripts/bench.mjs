@@ -23,6 +23,7 @@
  *
  * Runs under tsx for the test API server: node --import tsx scripts/bench.mjs [--apps 2000] [--pairs 9]
  *   [--kubeconfig FILE] [--context NAME] [-n NAMESPACE] [--app NAME] [--load N] [--fleet-runs 5] [--skip-startup] [--skip-fleet] [--skip-single]
+ *   [--bin FILE: time that executable, e.g. the single executable from release/, instead of node bin/argo-doctor]
  * At the end: the figures against their anchors as a Markdown table (the README's), with the machine.
  * On the e2e cluster: npm run cluster -- up && eval "$(npm run -s cluster -- env)" &&
  *   node --import tsx scripts/bench.mjs --kubeconfig "$KUBECONFIG" --load 2000
@@ -36,6 +37,13 @@ import {GNU_TIME, mb, measured, median, ms} from './lib/bench-measure.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const BIN = join(ROOT, 'bin', 'argo-doctor')
+/** --bin FILE: time that executable (a single executable from release/) instead of `node bin/argo-doctor`. */
+const EXE = (() => {
+  const i = process.argv.indexOf('--bin')
+  return i >= 0 ? process.argv[i + 1] : undefined
+})()
+/** The command and arguments that run argo-doctor ARGS. */
+const cli = (...args) => (EXE ? [EXE, args] : [process.execPath, [BIN, ...args]])
 const NOW = '2026-01-02T00:12:00Z'
 /** The page size of a paginated fleet LIST (FLEET_PAGE_SIZE in src/lib/app.ts), read from the build. */
 let PAGE_SIZE
@@ -117,8 +125,8 @@ async function startup() {
   console.log(`\n== start-up, each against kubectl version --client (${opts.pairs} pairs, in turn)`)
   const anchor = ['kubectl', ['version', '--client']]
   if (kubectlAvailable()) {
-    await pairFigure('`--help`', [process.execPath, [BIN, '--help']], '`kubectl version --client`', anchor)
-    await pairFigure('`explain -f examples/wealist-prod.yaml --json`', [process.execPath, [BIN, 'explain', '-f', 'examples/wealist-prod.yaml', '--json'], {ARGO_DOCTOR_NOW: NOW}], '`kubectl version --client`', anchor, 1.5)
+    await pairFigure('`--help`', cli('--help'), '`kubectl version --client`', anchor)
+    await pairFigure('`explain -f examples/wealist-prod.yaml --json`', [...cli('explain', '-f', 'examples/wealist-prod.yaml', '--json'), {ARGO_DOCTOR_NOW: NOW}], '`kubectl version --client`', anchor, 1.5)
   } else {
     console.log('  skipped: no kubectl on PATH')
   }
@@ -425,8 +433,8 @@ async function singleApp() {
 
     const env = real ? {} : {ARGO_DOCTOR_NOW: NOW}
     const app = ['applications.argoproj.io', name, ...conn]
-    await pairFigure('live `explain APP`', [process.execPath, [BIN, 'explain', name, ...conn], env], '`kubectl get application APP -o yaml`', ['kubectl', ['get', ...app, '-o', 'yaml']], 1.5)
-    await pairFigure('live `hard-refresh APP --dry-run`', [process.execPath, [BIN, 'hard-refresh', name, ...conn, '--dry-run'], env],
+    await pairFigure('live `explain APP`', [...cli('explain', name, ...conn), env], '`kubectl get application APP -o yaml`', ['kubectl', ['get', ...app, '-o', 'yaml']], 1.5)
+    await pairFigure('live `hard-refresh APP --dry-run`', [...cli('hard-refresh', name, ...conn, '--dry-run'), env],
       '`kubectl annotate … --dry-run=server`', ['kubectl', ['annotate', ...app, 'argocd.argoproj.io/refresh=hard', '--overwrite', '--dry-run=server']], 1.5)
     return {name}
   } finally {
