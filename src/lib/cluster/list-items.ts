@@ -12,6 +12,15 @@
  * Why not a streaming JSON library: on a 35 MB list of 2,000 Applications stream-json 3.8 took
  * 5.6 s of CPU and @streamparser/json 0.0.26 1.5 s, against 0.43 s here and 0.39 s for one
  * JSON.parse of the whole body (which peaked at 209 MB, this at 52 MB).
+ *
+ * Skipping ahead: kube-apiserver writes every item of a custom-resource list with the same first
+ * bytes (`{"apiVersion":"…","kind":"…","metadata":{`, Go's sorted keys), so the end of an item is
+ * usually just before `},` and those bytes again. Once the first item shows that shape, the
+ * splitter looks for the next such place with one indexOf and lets JSON.parse judge the bytes up to
+ * it: a complete JSON value is never a strict prefix of a longer one, so the parse succeeds only
+ * when that `}` really closes the item. Where it does not (the same bytes inside a string or a
+ * nested object) or the item runs past the chunk, that item is scanned byte by byte as above. The
+ * scan costs about a third of the parse; this skips it for most items.
  */
 
 /** The list as a whole was not what a List response is, or ended before it was complete. */
@@ -62,6 +71,12 @@ export class ListItemSplitter {
   /** A string at depth 1 (a key of the list object, or a value): its bytes so far, and the last one completed. */
   private topString: Buffer[] | undefined
   private lastTopString: string | undefined
+  /** `},` and the first bytes every item shares (from the first item), when it has that shape; undefined: not known yet, null: no. */
+  private next: Buffer | null | undefined
+  /** Items in a row the skip did not find. */
+  private misses = 0
+  /** Items cut out by skipping ahead (the rest were scanned byte by byte). */
+  skipped = 0
 
   /** Feed the next chunk; returns the items it completed, parsed. */
   write(chunk: Buffer): unknown[] {
@@ -119,6 +134,14 @@ export class ListItemSplitter {
         if (isSpace(c)) {
           // whitespace between items
         } else if (c === OPEN_BRACE && this.expect !== 'separator') {
+          const end = this.next ? this.skipItem(chunk, i, out) : -1
+          if (end >= 0) {
+            // The whole item was cut out and parsed: on to its separator.
+            this.expect = 'separator'
+            i = end + 1
+            continue
+          }
+
           this.region = 'item'
           this.depth++
           itemFrom = i
@@ -207,11 +230,38 @@ export class ListItemSplitter {
     this.itemPieces = []
     this.itemBytes = 0
     const text = pieces.length === 1 ? pieces[0].toString('utf8') : Buffer.concat(pieces).toString('utf8')
+    let item: unknown
     try {
-      return JSON.parse(text)
+      item = JSON.parse(text)
     } catch (error) {
       throw new ListBodyError(`an item of the list is not valid JSON (${(error as Error).message})`)
     }
+
+    if (this.next === undefined) this.next = sharedStart(text, item)
+    return item
+  }
+
+  /**
+   * The item that begins at `from` (its `{`), when it ends in this chunk just before the bytes every
+   * item begins with: `out` gets it and the index of its last byte is returned. -1: not found or
+   * not a complete item (the byte-by-byte scan then takes this item).
+   */
+  private skipItem(chunk: Buffer, from: number, out: unknown[]): number {
+    const end = chunk.indexOf(this.next!, from + 1)
+    let item: unknown
+    try {
+      if (end === -1) throw new Error('not in this chunk')
+      item = JSON.parse(chunk.toString('utf8', from, end + 1))
+    } catch {
+      // Once a chunk an item runs past its end; more misses in a row: the items do not look alike.
+      if (++this.misses >= 4) this.next = null
+      return -1
+    }
+
+    this.misses = 0
+    this.skipped++
+    out.push(item)
+    return end
   }
 
   private pushEnvelope(piece: Buffer): void {
@@ -219,6 +269,18 @@ export class ListItemSplitter {
     if (this.envelopeBytes > MAX_ENVELOPE_BYTES) throw new ListBodyError('the list\'s metadata is larger than 1 MiB')
     this.envelope.push(piece)
   }
+}
+
+/**
+ * `},` and the bytes `text` (the first item, as it came) begins with when it is an object with
+ * apiVersion, kind and metadata first, as kube-apiserver writes every item: where the next item
+ * starts. null when it does not look so.
+ */
+function sharedStart(text: string, item: unknown): Buffer | null {
+  const o = item as {apiVersion?: unknown; kind?: unknown}
+  if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') return null
+  const start = `{"apiVersion":${JSON.stringify(o.apiVersion)},"kind":${JSON.stringify(o.kind)},"metadata":{`
+  return text.startsWith(start) ? Buffer.from(`},${start}`, 'utf8') : null
 }
 
 /** What an object that is not a list looks like, for the error: its kind, or its keys. */
