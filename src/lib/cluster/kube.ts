@@ -472,14 +472,19 @@ export class Cluster {
         }
 
         if (next.done) break
-        let items: unknown[]
-        try {
-          items = splitter.write(next.value)
-        } catch (error) {
-          throw new FallBack(`the response is not a list (${(error as Error).message})`)
-        }
+        // One item parsed at a time, each handed out before the next is parsed.
+        const items = splitter.items(next.value)
+        for (;;) {
+          let item: IteratorResult<unknown>
+          try {
+            item = items.next()
+          } catch (error) {
+            throw new FallBack(`the response is not a list (${(error as Error).message})`)
+          }
 
-        for (const item of items) yield item as Application
+          if (item.done) break
+          yield item.value as Application
+        }
       }
 
       try {

@@ -77,10 +77,19 @@ export class ListItemSplitter {
   private misses = 0
   /** Items cut out by skipping ahead (the rest were scanned byte by byte). */
   skipped = 0
+  private skippedItem: unknown
 
   /** Feed the next chunk; returns the items it completed, parsed. */
   write(chunk: Buffer): unknown[] {
-    const out: unknown[] = []
+    return [...this.items(chunk)]
+  }
+
+  /**
+   * Feed the next chunk; yields each item it completes, parsed only when asked for, so a consumer
+   * that handles one item before asking for the next holds one parsed item at a time, not a
+   * chunk's worth. It must be run to the end before the next chunk is fed.
+   */
+  * items(chunk: Buffer): Generator<unknown, void, undefined> {
     const n = chunk.length
     let i = 0
     // Start of the current item or envelope run within this chunk (-1: none).
@@ -134,11 +143,14 @@ export class ListItemSplitter {
         if (isSpace(c)) {
           // whitespace between items
         } else if (c === OPEN_BRACE && this.expect !== 'separator') {
-          const end = this.next ? this.skipItem(chunk, i, out) : -1
+          const end = this.next ? this.skipItem(chunk, i) : -1
           if (end >= 0) {
             // The whole item was cut out and parsed: on to its separator.
             this.expect = 'separator'
             i = end + 1
+            const item = this.skippedItem
+            this.skippedItem = undefined
+            yield item
             continue
           }
 
@@ -180,10 +192,12 @@ export class ListItemSplitter {
         if (this.depth < 0) throw new ListBodyError('the list is not valid JSON (a closing bracket without an opening one)')
         if (this.region === 'item' && this.depth === 2) {
           this.itemPieces.push(chunk.subarray(itemFrom, i + 1))
-          out.push(this.finishItem())
           itemFrom = -1
           this.region = 'between'
           this.expect = 'separator'
+          i++
+          yield this.finishItem()
+          continue
         }
       } else if (this.region === 'envelope' && this.depth === 1 && !isSpace(c) && c !== 0x3a && c !== COMMA) {
         // A number, true, false or null as a value of the list object: not a string, so not a key.
@@ -201,7 +215,6 @@ export class ListItemSplitter {
 
     if (envFrom >= 0) this.pushEnvelope(chunk.subarray(envFrom))
     if (topFrom >= 0) this.topString!.push(chunk.subarray(topFrom))
-    return out
   }
 
   /** The body ended: the list's envelope (apiVersion, kind, metadata), or an error if it is incomplete. */
@@ -243,10 +256,10 @@ export class ListItemSplitter {
 
   /**
    * The item that begins at `from` (its `{`), when it ends in this chunk just before the bytes every
-   * item begins with: `out` gets it and the index of its last byte is returned. -1: not found or
-   * not a complete item (the byte-by-byte scan then takes this item).
+   * item begins with: parsed into skippedItem, and the index of its last byte is returned. -1: not
+   * found or not a complete item (the byte-by-byte scan then takes this item).
    */
-  private skipItem(chunk: Buffer, from: number, out: unknown[]): number {
+  private skipItem(chunk: Buffer, from: number): number {
     const end = chunk.indexOf(this.next!, from + 1)
     let item: unknown
     try {
@@ -260,7 +273,7 @@ export class ListItemSplitter {
 
     this.misses = 0
     this.skipped++
-    out.push(item)
+    this.skippedItem = item
     return end
   }
 
