@@ -6,7 +6,8 @@ import {existsSync, readFileSync} from 'node:fs'
 import {Agent as HttpAgent} from 'node:http'
 import {BlockList, isIP} from 'node:net'
 import {dirname, isAbsolute, join} from 'node:path'
-import {createGunzip, gunzipSync} from 'node:zlib'
+import {PassThrough} from 'node:stream'
+import {createGunzip, gunzipSync, type ZlibOptions} from 'node:zlib'
 import {load as loadYaml} from 'js-yaml'
 import {defaultKubeconfigPaths, isEmptyFile, serviceAccountDir, serviceAccountNamespace, serviceEnv, tokenSubject} from './in-cluster.js'
 import {
@@ -249,6 +250,8 @@ export type WaitResult =
   | {status: 'unverified'; app?: Application; error: DoctorError}
 
 const APP_RESOURCE = `${APPS}.${GROUP}`
+/** How much of a streamed LIST is read ahead of the item being diagnosed (inflated). */
+const READ_AHEAD = 1024 * 1024
 
 export class Cluster {
   readonly server: string
@@ -449,13 +452,13 @@ export class Cluster {
       // Errors reach the loop below through the iterator; these listeners only keep a late one (the
       // abort after a consumer stopped early) from being an unhandled 'error' event.
       raw.on('error', ignore)
-      let body: AsyncIterable<Buffer> = raw as unknown as AsyncIterable<Buffer>
-      if (encoding === 'gzip') {
-        const gunzip = createGunzip({chunkSize: 256 * 1024})
-        gunzip.on('error', ignore)
-        raw.on('error', (error: Error) => gunzip.destroy(error))
-        body = raw.pipe(gunzip)
-      }
+      // Read ahead up to READ_AHEAD while items are diagnosed, and take all that arrived at once:
+      // kube-apiserver flushes its gzip every ~1.5 KB (~13 KB of JSON), less than one item, and the
+      // splitter skips to the next item only within a chunk (list-items.ts).
+      const ahead = encoding === 'gzip' ? createGunzip({chunkSize: 256 * 1024, readableHighWaterMark: READ_AHEAD} as ZlibOptions) : new PassThrough({readableHighWaterMark: READ_AHEAD})
+      ahead.on('error', ignore)
+      raw.on('error', (error: Error) => ahead.destroy(error))
+      const body: AsyncIterable<Buffer> = raw.pipe(ahead)
 
       const splitter = new ListItemSplitter()
       const chunks = body[Symbol.asyncIterator]()
@@ -487,6 +490,15 @@ export class Cluster {
         }
       }
 
+      // The last item, held back until the body ended, then the envelope.
+      let last: unknown[]
+      try {
+        last = [...splitter.flush()]
+      } catch (error) {
+        throw new FallBack(`the response is not a list (${(error as Error).message})`)
+      }
+
+      for (const item of last) yield item as Application
       try {
         return splitter.end()
       } catch (error) {

@@ -18,9 +18,11 @@
  * usually just before `},` and those bytes again. Once the first item shows that shape, the
  * splitter looks for the next such place with one indexOf and lets JSON.parse judge the bytes up to
  * it: a complete JSON value is never a strict prefix of a longer one, so the parse succeeds only
- * when that `}` really closes the item. Where it does not (the same bytes inside a string or a
- * nested object) or the item runs past the chunk, that item is scanned byte by byte as above. The
- * scan costs about a third of the parse; this skips it for most items.
+ * when that `}` really closes the item. An item whose end has not arrived is held back (up to 2 MiB)
+ * and looked at again with the next chunk (kube-apiserver flushes every ~13 KB of JSON, less than
+ * an item); so the last item comes from flush(). Where the cut is not the item's end (those bytes
+ * in a nested object: in a string their quotes are escaped), that item is scanned byte by byte as
+ * above. The scan costs about a third of the parse; this skips it for most items.
  */
 
 /** The list as a whole was not what a List response is, or ended before it was complete. */
@@ -48,6 +50,8 @@ const COMMA = 0x2c
 
 /** Largest single item accepted (etcd refuses objects over 1.5 MiB by default). */
 export const MAX_ITEM_BYTES = 32 * 1024 * 1024
+/** How far ahead the next item's start is looked for (items are ~20 KB; etcd allows 1.5 MiB). */
+const SKIP_WINDOW = 2 * 1024 * 1024
 /** Largest envelope (everything outside items): a few hundred bytes in practice. */
 const MAX_ENVELOPE_BYTES = 1024 * 1024
 
@@ -78,6 +82,9 @@ export class ListItemSplitter {
   /** Items cut out by skipping ahead (the rest were scanned byte by byte). */
   skipped = 0
   private skippedItem: unknown
+  /** Bytes from the start of an item whose end has not arrived (see items). */
+  private carry: Buffer | undefined
+  private flushing = false
 
   /** Feed the next chunk; returns the items it completed, parsed. */
   write(chunk: Buffer): unknown[] {
@@ -89,7 +96,10 @@ export class ListItemSplitter {
    * that handles one item before asking for the next holds one parsed item at a time, not a
    * chunk's worth. It must be run to the end before the next chunk is fed.
    */
-  * items(chunk: Buffer): Generator<unknown, void, undefined> {
+  * items(bytes: Buffer): Generator<unknown, void, undefined> {
+    // The start of an item held back to be skipped to when more of it is here.
+    const chunk = this.carry ? Buffer.concat([this.carry, bytes]) : bytes
+    this.carry = undefined
     const n = chunk.length
     let i = 0
     // Start of the current item or envelope run within this chunk (-1: none).
@@ -143,7 +153,13 @@ export class ListItemSplitter {
         if (isSpace(c)) {
           // whitespace between items
         } else if (c === OPEN_BRACE && this.expect !== 'separator') {
-          const end = this.next ? this.skipItem(chunk, i) : -1
+          const end = this.next && !this.flushing ? this.skipItem(chunk, i) : -1
+          if (end === -2) {
+            // Its end is not here yet: keep its bytes for the next chunk (nothing else is open between items).
+            this.carry = chunk.subarray(i)
+            return
+          }
+
           if (end >= 0) {
             // The whole item was cut out and parsed: on to its separator.
             this.expect = 'separator'
@@ -217,8 +233,20 @@ export class ListItemSplitter {
     if (topFrom >= 0) this.topString!.push(chunk.subarray(topFrom))
   }
 
-  /** The body ended: the list's envelope (apiVersion, kind, metadata), or an error if it is incomplete. */
+  /** The body ended: the items still held back (the last one, skipped to, has no next item to end it). Before end(). */
+  * flush(): Generator<unknown, void, undefined> {
+    if (!this.carry) return
+    this.flushing = true
+    try {
+      yield * this.items(Buffer.alloc(0))
+    } finally {
+      this.flushing = false
+    }
+  }
+
+  /** The body ended (after flush()): the list's envelope (apiVersion, kind, metadata), or an error if it is incomplete. */
   end(): ListEnvelope {
+    if (this.carry) throw new Error('ListItemSplitter: flush() the last items before end()')
     if (this.depth !== 0 || this.inString || this.region !== 'envelope') {
       throw new ListBodyError('the list ended before it was complete', true)
     }
@@ -256,17 +284,24 @@ export class ListItemSplitter {
 
   /**
    * The item that begins at `from` (its `{`), when it ends in this chunk just before the bytes every
-   * item begins with: parsed into skippedItem, and the index of its last byte is returned. -1: not
-   * found or not a complete item (the byte-by-byte scan then takes this item).
+   * item begins with: parsed into skippedItem, and the index of its last byte is returned. -2: not
+   * in this chunk yet. -1: not a complete item there, or too far (the byte-by-byte scan then takes
+   * this item).
    */
   private skipItem(chunk: Buffer, from: number): number {
-    const end = chunk.indexOf(this.next!, from + 1)
+    // Looked for within SKIP_WINDOW bytes: an item that runs past the chunk's end is no sign the items differ.
+    const found = chunk.subarray(from + 1, from + 1 + SKIP_WINDOW).indexOf(this.next!)
+    const end = found === -1 ? -1 : from + 1 + found
     let item: unknown
     try {
-      if (end === -1) throw new Error('not in this chunk')
+      if (end === -1) {
+        if (chunk.length - from > SKIP_WINDOW) throw new Error('no item end within the window')
+        return -2
+      }
+
       item = JSON.parse(chunk.toString('utf8', from, end + 1))
     } catch {
-      // Once a chunk an item runs past its end; more misses in a row: the items do not look alike.
+      // Misses in a row: the items do not look alike, so stop looking.
       if (++this.misses >= 4) this.next = null
       return -1
     }

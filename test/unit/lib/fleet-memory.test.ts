@@ -30,9 +30,12 @@ describe('a fleet scan holds one Application at a time (the streamed LIST as kub
     }) as typeof JSON.parse
     const seen: number[] = []
     try {
-      for (const item of splitter.items(chunks[0])) {
-        seen.push(parsed)
-        expect((item as Application).metadata.name).to.equal(apps[seen.length - 1].metadata.name)
+      // (flush() starts when it is iterated, after the chunk's items.)
+      for (const part of [splitter.items(chunks[0]), splitter.flush()]) {
+        for (const one of part) {
+          seen.push(parsed)
+          expect((one as Application).metadata.name).to.equal(apps[seen.length - 1].metadata.name)
+        }
       }
     } finally {
       JSON.parse = parse
@@ -51,8 +54,8 @@ describe('a fleet scan holds one Application at a time (the streamed LIST as kub
     let mostAlive = 0
     async function * streamed(): AsyncGenerator<Application> {
       const splitter = new ListItemSplitter()
-      for (const chunk of chunks) {
-        for (const item of splitter.items(chunk)) {
+      for (const chunk of [...chunks, undefined]) {
+        for (const item of chunk ? splitter.items(chunk) : splitter.flush()) {
           // explainFleet asks for the next app: every one before the last is diagnosed and should be garbage now.
           await new Promise((resolve) => setImmediate(resolve))
           gc()

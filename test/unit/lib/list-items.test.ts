@@ -13,6 +13,7 @@ function split(text: string | Buffer, cuts: number[] = []): {items: unknown[]; e
     from = at
   }
 
+  items.push(...s.flush())
   return {items, envelope: s.end()}
 }
 
@@ -149,8 +150,8 @@ describe('ListItemSplitter: the items of a streamed List response, one at a time
       }
 
       const whole = new ListItemSplitter()
-      expect(whole.write(Buffer.from(text))).to.deep.equal(tricky)
-      // a is scanned (it shows the shape), c after a false end inside it, f is the last (no separator follows it).
+      expect([...whole.write(Buffer.from(text)), ...whole.flush()]).to.deep.equal(tricky)
+      // a is scanned (it shows the shape), c after a false end inside it, f is the last (no separator follows it: held back, then scanned).
       expect(whole.skipped).to.equal(3)
     })
 
@@ -160,6 +161,7 @@ describe('ListItemSplitter: the items of a streamed List response, one at a time
       const s = new ListItemSplitter()
       const items: unknown[] = []
       for (let at = 0; at < bytes.length; at += 256 * 1024) items.push(...s.write(bytes.subarray(at, at + 256 * 1024)))
+      items.push(...s.flush())
       s.end()
       expect(JSON.stringify(items)).to.equal(JSON.stringify(fleet.items))
       expect(s.skipped).to.be.greaterThan(180)
@@ -168,7 +170,7 @@ describe('ListItemSplitter: the items of a streamed List response, one at a time
     it('items that do not begin alike are scanned one by one, and an invalid item is still an error', () => {
       const mixed = {apiVersion: 'v1', items: [app('a'), {metadata: {name: 'b'}, apiVersion: 'argoproj.io/v1alpha1'}, app('c'), app('d')], kind: 'List', metadata: {}}
       const s = new ListItemSplitter()
-      expect(s.write(Buffer.from(JSON.stringify(mixed)))).to.deep.equal(mixed.items)
+      expect([...s.write(Buffer.from(JSON.stringify(mixed))), ...s.flush()]).to.deep.equal(mixed.items)
       const bad = text.replace('"name":"d"', '"name":d')
       expect(bad).to.not.equal(text)
       for (const cut of [0, bad.indexOf('"name":d'), bad.length]) expect(() => split(bad, [cut]), `cut at ${cut}`).to.throw(ListBodyError)
