@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
 import {expect} from 'chai'
@@ -73,5 +74,11 @@ describe('a fleet scan holds one Application at a time (the streamed LIST as kub
     // A suspended generator's register may keep one earlier object for a while (bounded: it goes when overwritten).
     expect(mostAlive, 'listed objects (but the last) still reachable when the next one was asked for').to.be.at.most(1)
     expect(fleetJson(report)).to.deep.equal(fleetJson(await explainFleet(apps, NOW, {bin: 'argo-doctor'}, [], {byKey: true})))
+  })
+
+  it('V8\'s young generation stops growing during a scan instead of reaching its 32 MB maximum (a child process: 3,000 apps)', () => {
+    const [total, newSpace] = execFileSync(process.execPath, ['--import', 'tsx', 'test/support/fleet-young-gen.ts'], {encoding: 'utf8'}).trim().split(' ').map(Number)
+    expect(total).to.equal(3000)
+    expect(newSpace).to.be.at.most(16 * 1024 * 1024)
   })
 })
