@@ -217,3 +217,24 @@ describe('ListItemSplitter: the items of a streamed List response, one at a time
     }
   })
 })
+
+describe('coalesce: the streamed LIST\'s small chunks joined before they are inflated', () => {
+  it('passes chunks on once enough bytes gathered, a slow trickle after the delay, and the rest at the end, in order', async () => {
+    const {coalesce} = await import('../../../src/lib/cluster/kube.js')
+    const stream = coalesce(10, 30)
+    const out: string[] = []
+    stream.on('data', (b: Buffer) => out.push(b.toString()))
+    stream.write(Buffer.from('abcd'))
+    stream.write(Buffer.from('efgh'))
+    expect(out).to.deep.equal([])
+    stream.write(Buffer.from('ij'))
+    expect(out).to.deep.equal(['abcdefghij'])
+    stream.write(Buffer.from('k'))
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    expect(out, 'released by the timer, not held until more comes').to.deep.equal(['abcdefghij', 'k'])
+    stream.write(Buffer.from('lm'))
+    await new Promise((resolve) => stream.end(resolve))
+    expect(out.join('')).to.equal('abcdefghijklm')
+    expect(out.at(-1)).to.equal('lm')
+  })
+})
