@@ -12,6 +12,7 @@ import type {AppSource} from './source.js'
 import {appLine, countBySeverity, renderAppReport, renderFleetTable, sortFleet, textWidth, wrap, type AppLine, type FleetEntry} from './render/findings.js'
 import {worstSeverity} from './diagnose/types.js'
 import type {Io} from './render/io.js'
+import {capYoungGeneration} from './young-gen.js'
 
 export {FLEET_PAGE_SIZE} from './app.js'
 
@@ -104,7 +105,7 @@ export async function explainFleet(apps: AsyncIterable<Application> | Iterable<A
   let entries: FleetEntry[] = []
   let total = 0
   for await (const app of apps) {
-    total++
+    if (++total % 16 === 0) capYoungGeneration()
     const findings = diagnose(app, undefined, now, {style, fleet: true, nowIsLowerBound: opts.nowIsLowerBound})
     entries.push({...appLine(app, now, opts.nowIsLowerBound), findings, ...(isNonGreen(app, now, opts.nowIsLowerBound) ? {nonGreen: true} : {})})
   }

@@ -9,7 +9,8 @@ import {existsSync, readFileSync} from 'node:fs'
 import {Agent as HttpAgent} from 'node:http'
 import {BlockList, isIP} from 'node:net'
 import {dirname, isAbsolute, join} from 'node:path'
-import {createGunzip, gunzipSync} from 'node:zlib'
+import {PassThrough, Transform} from 'node:stream'
+import {createGunzip, gunzipSync, type ZlibOptions} from 'node:zlib'
 import {load as loadYaml} from 'js-yaml'
 import {defaultKubeconfigPaths, isEmptyFile, serviceAccountDir, serviceAccountNamespace, serviceEnv, tokenSubject} from './in-cluster.js'
 import {ApiException, fetch, KubeConfig} from './client-node-light.js'
@@ -288,6 +289,9 @@ function headersOf(response: {headers: {forEach: (fn: (value: string, name: stri
 /** client-node's API classes and Watch (its whole bundle): loaded on first use, to record an Event or to watch. */
 const apiClasses = () => import('./client-node.js')
 
+/** How much of a streamed LIST is read ahead of the item being diagnosed (inflated). */
+const READ_AHEAD = 1024 * 1024
+
 export class Cluster {
   readonly server: string
   readonly contextName: string
@@ -508,13 +512,17 @@ export class Cluster {
       // Errors reach the loop below through the iterator; these listeners only keep a late one (the
       // abort after a consumer stopped early) from being an unhandled 'error' event.
       raw.on('error', ignore)
-      let body: AsyncIterable<Buffer> = raw as unknown as AsyncIterable<Buffer>
-      if (encoding === 'gzip') {
-        const gunzip = createGunzip({chunkSize: 256 * 1024})
-        gunzip.on('error', ignore)
-        raw.on('error', (error: Error) => gunzip.destroy(error))
-        body = raw.pipe(gunzip)
-      }
+      // Read ahead up to READ_AHEAD while items are diagnosed, and take all that arrived at once:
+      // kube-apiserver flushes its gzip every ~1.5 KB (~13 KB of JSON), less than one item, and the
+      // splitter skips to the next item only within a chunk (list-items.ts).
+      const ahead = encoding === 'gzip' ? createGunzip({chunkSize: 256 * 1024, readableHighWaterMark: READ_AHEAD} as ZlibOptions) : new PassThrough({readableHighWaterMark: READ_AHEAD})
+      ahead.on('error', ignore)
+      // Inflated in pieces of up to 64 KB rather than the ~1.5 KB ones the server sends: each write
+      // to zlib is a trip to the thread pool (at 10,000 apps this saved ~0.2 s of CPU).
+      const pieces = coalesce(64 * 1024, 5)
+      pieces.on('error', (error: Error) => ahead.destroy(error))
+      raw.on('error', (error: Error) => pieces.destroy(error))
+      const body: AsyncIterable<Buffer> = raw.pipe(pieces).pipe(ahead)
 
       const splitter = new ListItemSplitter()
       const chunks = body[Symbol.asyncIterator]()
@@ -531,16 +539,30 @@ export class Cluster {
         }
 
         if (next.done) break
-        let items: unknown[]
-        try {
-          items = splitter.write(next.value)
-        } catch (error) {
-          throw new FallBack(`the response is not a list (${(error as Error).message})`)
-        }
+        // One item parsed at a time, each handed out before the next is parsed.
+        const items = splitter.items(next.value)
+        for (;;) {
+          let item: IteratorResult<unknown>
+          try {
+            item = items.next()
+          } catch (error) {
+            throw new FallBack(`the response is not a list (${(error as Error).message})`)
+          }
 
-        for (const item of items) yield item as Application
+          if (item.done) break
+          yield item.value as Application
+        }
       }
 
+      // The last item, held back until the body ended, then the envelope.
+      let last: unknown[]
+      try {
+        last = [...splitter.flush()]
+      } catch (error) {
+        throw new FallBack(`the response is not a list (${(error as Error).message})`)
+      }
+
+      for (const item of last) yield item as Application
       try {
         return splitter.end()
       } catch (error) {
@@ -1247,3 +1269,41 @@ export function connect(opts: ConnectOptions): Cluster {
 }
 
 export {ApiException}
+
+/**
+ * A stream that joins small chunks: it passes them on once `bytes` have gathered, or `ms` after the
+ * first one of a batch arrived (so a slow server's bytes are not held up), and at the end.
+ */
+export function coalesce(bytes: number, ms: number): Transform {
+  let parts: Buffer[] = []
+  let size = 0
+  let timer: NodeJS.Timeout | undefined
+  const release = (stream: Transform) => {
+    clearTimeout(timer)
+    timer = undefined
+    if (size === 0) return
+    const joined = parts.length === 1 ? parts[0] : Buffer.concat(parts, size)
+    parts = []
+    size = 0
+    stream.push(joined)
+  }
+
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      parts.push(chunk)
+      size += chunk.length
+      if (size >= bytes) release(this)
+      else timer ??= setTimeout(() => release(this), ms)
+      done()
+    },
+    flush(done) {
+      release(this)
+      done()
+    },
+    destroy(error, done) {
+      clearTimeout(timer)
+      done(error)
+    },
+  })
+}
+

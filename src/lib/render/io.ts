@@ -1,6 +1,6 @@
 import {randomInt} from 'node:crypto'
 import {inspect, type styleText} from 'node:util'
-import {escapeControls, jsonText} from './safe.js'
+import {escapeControls, jsonPieces} from './safe.js'
 
 type Style = Parameters<typeof styleText>[0] & keyof typeof inspect.colors
 
@@ -83,6 +83,10 @@ export class Io {
     if (this.format === 'yaml') {
       const {stringify} = await import('yaml') // only for -o yaml: the JSON path never loads it
       this.stdout.write(stringify(JSON.parse(JSON.stringify(value ?? null)), {lineWidth: 0, aliasDuplicateObjects: false}))
-    } else this.stdout.write(jsonText(value, 2) + '\n')
+    } else {
+      // In pieces: a fleet's document is never one string (stdout to a file or pipe is written synchronously).
+      jsonPieces(value, 2, (text) => this.stdout.write(text))
+      this.stdout.write('\n')
+    }
   }
 }

@@ -73,3 +73,59 @@ export function jsonText(value: unknown, space?: number): string {
   return (JSON.stringify(value, null, space) ?? 'null').replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`)
 }
+
+/** Plain objects and arrays: what jsonPieces writes key by key (anything else is one JSON.stringify). */
+const plainObject = (v: object) => !('toJSON' in v && typeof v.toJSON === 'function') && (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
+/** What JSON.stringify leaves out of an object (and writes as null in an array). */
+const unwritable = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol'
+
+/**
+ * Exactly `jsonText(value, space)`, handed to `write` in pieces of about 64 KiB instead of built as
+ * one string: the document of a fleet of 10,000 apps is written without a 5 MB string and its
+ * escaped copies. The top `depth` levels of objects and arrays are walked here, each value below
+ * them is one jsonText (JSON strings hold no raw newline, so indenting its lines is safe).
+ */
+export function jsonPieces(value: unknown, space: number, write: (text: string) => void, depth = 3): void {
+  const unit = ' '.repeat(space)
+  let pending = ''
+  const put = (text: string) => {
+    pending += text
+    if (pending.length >= 65_536) {
+      write(pending)
+      pending = ''
+    }
+  }
+
+  const walk = (v: unknown, indent: string, level: number): void => {
+    if (level >= depth || v === null || typeof v !== 'object' || !plainObject(v)) {
+      const text = jsonText(v, space)
+      put(indent && text.includes('\n') ? text.replaceAll('\n', `\n${indent}`) : text)
+      return
+    }
+
+    const inner = indent + unit
+    const array = Array.isArray(v)
+    const keys = array ? undefined : Object.keys(v).filter((k) => !unwritable((v as Record<string, unknown>)[k]))
+    const length = array ? v.length : keys!.length
+    if (length === 0) {
+      put(array ? '[]' : '{}')
+      return
+    }
+
+    put(array ? '[' : '{')
+    for (let i = 0; i < length; i++) {
+      put(`${i ? ',' : ''}\n${inner}`)
+      if (array) {
+        walk(unwritable(v[i]) ? null : v[i], inner, level + 1)
+      } else {
+        put(`${jsonText(keys![i])}: `)
+        walk((v as Record<string, unknown>)[keys![i]], inner, level + 1)
+      }
+    }
+
+    put(`\n${indent}${array ? ']' : '}'}`)
+  }
+
+  walk(value, '', 0)
+  if (pending) write(pending)
+}

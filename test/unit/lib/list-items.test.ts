@@ -13,6 +13,7 @@ function split(text: string | Buffer, cuts: number[] = []): {items: unknown[]; e
     from = at
   }
 
+  items.push(...s.flush())
   return {items, envelope: s.end()}
 }
 
@@ -124,6 +125,58 @@ describe('ListItemSplitter: the items of a streamed List response, one at a time
     expect(JSON.stringify(split(bytes, cuts).items)).to.equal(JSON.stringify(whole.items))
   })
 
+  describe('skipping ahead to the next item (items that begin alike, as kube-apiserver writes them)', () => {
+    /** An item as kube-apiserver writes it: sorted keys, so apiVersion, kind and metadata first. */
+    const app = (name: string, extra: Record<string, unknown> = {}) => ({apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: {name, namespace: 'argocd'}, ...extra})
+    const sep = '},{"apiVersion":"argoproj.io/v1alpha1","kind":"Application","metadata":{'
+    const tricky = [
+      app('a'),
+      // The separator as string content: in JSON its quotes are escaped, so it never matches there.
+      app('b', {spec: {note: sep, other: `x${sep}"y`}}),
+      // …and as real objects nested in the item (an app-of-apps' valuesObject, managedFields): cut there, the item is incomplete.
+      app('c', {spec: {source: {helm: {valuesObject: {apps: [app('inner-1'), app('inner-2', {spec: {}}), app('inner-3')]}}}}}),
+      app('d', {metadata: {name: 'd', managedFields: [{apiVersion: 'argoproj.io/v1alpha1', fieldsType: 'FieldsV1'}, {apiVersion: 'argoproj.io/v1alpha1', fieldsType: 'FieldsV1'}]}}),
+      app('e', {status: {message: '\\"},{\\'}}),
+      app('f'),
+    ]
+    const list = {apiVersion: 'argoproj.io/v1alpha1', items: tricky, kind: 'ApplicationList', metadata: {resourceVersion: '5'}}
+    const text = JSON.stringify(list)
+
+    it('gives exactly the items JSON.parse gives, however the bytes are cut, and skips the items it can', () => {
+      expect(text.split(sep).length - 1, 'the separator occurs inside items too').to.be.greaterThan(tricky.length)
+      for (const r of everyCut(text)) {
+        expect(r.items).to.deep.equal(tricky)
+        expect(r.envelope.metadata).to.deep.equal({resourceVersion: '5'})
+      }
+
+      const whole = new ListItemSplitter()
+      expect([...whole.write(Buffer.from(text)), ...whole.flush()]).to.deep.equal(tricky)
+      // a is scanned (it shows the shape), c after a false end inside it, f is the last (no separator follows it: held back, then scanned).
+      expect(whole.skipped).to.equal(3)
+    })
+
+    it('a realistic fleet in 256 KiB chunks: most items are skipped to, and all equal JSON.parse of the body', () => {
+      const fleet = {apiVersion: 'argoproj.io/v1alpha1', items: makeFleet({count: 200, now: new Date('2026-01-02T00:00:00Z')}), kind: 'ApplicationList', metadata: {resourceVersion: '9'}}
+      const bytes = Buffer.from(JSON.stringify(fleet))
+      const s = new ListItemSplitter()
+      const items: unknown[] = []
+      for (let at = 0; at < bytes.length; at += 256 * 1024) items.push(...s.write(bytes.subarray(at, at + 256 * 1024)))
+      items.push(...s.flush())
+      s.end()
+      expect(JSON.stringify(items)).to.equal(JSON.stringify(fleet.items))
+      expect(s.skipped).to.be.greaterThan(180)
+    })
+
+    it('items that do not begin alike are scanned one by one, and an invalid item is still an error', () => {
+      const mixed = {apiVersion: 'v1', items: [app('a'), {metadata: {name: 'b'}, apiVersion: 'argoproj.io/v1alpha1'}, app('c'), app('d')], kind: 'List', metadata: {}}
+      const s = new ListItemSplitter()
+      expect([...s.write(Buffer.from(JSON.stringify(mixed))), ...s.flush()]).to.deep.equal(mixed.items)
+      const bad = text.replace('"name":"d"', '"name":d')
+      expect(bad).to.not.equal(text)
+      for (const cut of [0, bad.indexOf('"name":d'), bad.length]) expect(() => split(bad, [cut]), `cut at ${cut}`).to.throw(ListBodyError)
+    })
+  })
+
   describe('what is not a complete List is an error, never a short list', () => {
     const full = JSON.stringify({apiVersion: 'v1', items: [{a: 'x'}, {b: 2}], kind: 'List', metadata: {resourceVersion: '3'}})
 
@@ -162,5 +215,26 @@ describe('ListItemSplitter: the items of a streamed List response, one at a time
         expect(() => split(text)).to.throw(ListBodyError)
       })
     }
+  })
+})
+
+describe('coalesce: the streamed LIST\'s small chunks joined before they are inflated', () => {
+  it('passes chunks on once enough bytes gathered, a slow trickle after the delay, and the rest at the end, in order', async () => {
+    const {coalesce} = await import('../../../src/lib/cluster/kube.js')
+    const stream = coalesce(10, 30)
+    const out: string[] = []
+    stream.on('data', (b: Buffer) => out.push(b.toString()))
+    stream.write(Buffer.from('abcd'))
+    stream.write(Buffer.from('efgh'))
+    expect(out).to.deep.equal([])
+    stream.write(Buffer.from('ij'))
+    expect(out).to.deep.equal(['abcdefghij'])
+    stream.write(Buffer.from('k'))
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    expect(out, 'released by the timer, not held until more comes').to.deep.equal(['abcdefghij', 'k'])
+    stream.write(Buffer.from('lm'))
+    await new Promise((resolve) => stream.end(resolve))
+    expect(out.join('')).to.equal('abcdefghijklm')
+    expect(out.at(-1)).to.equal('lm')
   })
 })

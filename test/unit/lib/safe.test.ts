@@ -1,5 +1,7 @@
 import {expect} from 'chai'
-import {escapeControls, hasControls, indentLines, jsonText, oneLine} from '../../../src/lib/render/safe.js'
+import {escapeControls, hasControls, indentLines, jsonPieces, jsonText, oneLine} from '../../../src/lib/render/safe.js'
+import {explainFleet, fleetJson} from '../../../src/lib/explain.js'
+import {makeFleet} from '../../support/fleet.js'
 import {shellJoin, shellQuote} from '../../../src/lib/shell.js'
 import {Io} from '../../../src/lib/render/io.js'
 import {EVIL, unsafeChars} from '../../fixtures/hostile.js'
@@ -30,6 +32,43 @@ describe('render/safe: cluster text made safe for the terminal', () => {
     expect(unsafeChars(text)).to.deep.equal([])
     expect(text).to.not.include('\u2028')
     expect(JSON.parse(text)).to.deep.equal(value)
+  })
+
+  describe('jsonPieces: jsonText written in pieces', () => {
+    const pieces = (value: unknown, depth?: number) => {
+      const out: string[] = []
+      jsonPieces(value, 2, (text) => out.push(text), depth)
+      return out
+    }
+
+    it('is exactly jsonText(value, 2), whatever the value (what JSON.stringify leaves out or turns into null, toJSON, empty, nested, hostile text)', () => {
+      class Box {
+        x = 1
+      }
+
+      const values: unknown[] = [
+        null, 0, 'text', true, [], {}, [[]], {a: {}}, undefined,
+        {a: undefined, b: () => 1, c: Symbol('s'), d: 1},
+        {only: undefined},
+        [undefined, () => 1, Symbol('s'), 2],
+        {when: new Date('2026-01-02T03:04:05Z'), custom: {toJSON: () => ({replaced: [1, 2]})}, box: new Box(), boxed: [Object(1), Object('s')]},
+        {deep: {er: {still: {deeper: [{k: `${EVIL}\u2028 line\nbreak`}]}}}},
+        {[`key${EVIL}\u2029`]: [1, {[`in${EVIL}`]: 'v'}], nul: Object.create(null) as object},
+        {command: 'explain', status: 'findings', exitCode: 20, result: {apps: [{name: 'a', findings: [{id: 'x', evidence: [{path: 'p', value: null}]}]}, {name: 'b', findings: []}], summary: {apps: 2}, notes: []}, warnings: []},
+      ]
+      for (const value of values) {
+        for (const depth of [0, 1, 3, 8]) expect(pieces(value, depth).join(''), `${JSON.stringify(value)} at depth ${depth}`).to.equal(jsonText(value, 2))
+      }
+    })
+
+    it('a fleet\'s document: the same text, in pieces of about 64 KiB rather than one string', async () => {
+      const now = new Date('2026-01-02T00:12:00Z')
+      const doc = {command: 'explain', status: 'findings', exitCode: 20, result: fleetJson(await explainFleet(makeFleet({count: 600, now}), now, {bin: 'argo-doctor'})), warnings: []}
+      const out = pieces(doc)
+      expect(out.join('')).to.equal(jsonText(doc, 2))
+      expect(out.length).to.be.greaterThan(2)
+      expect(Math.max(...out.map((p) => p.length))).to.be.lessThan(80_000)
+    })
   })
 })
 
