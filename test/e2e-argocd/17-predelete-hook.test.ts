@@ -44,8 +44,13 @@ describe('argocd tier S17: a PreDelete hook that never completes (3.3+), explain
     await kubectl(['delete', 'applications.argoproj.io', app, '-n', NS, '--wait=false'])
     await waitForObject(['job', HOOK, '-n', ns], 60_000)
     await startJob(ns, HOOK)
-    await sleep(15_000) // resyncs: the hook is still running, so nothing else happens
-    const stuck = await getApp(app)
+    // The controller goes on reconciling the deleting app (the hook is still running, so nothing else
+    // happens); "10 minutes on" below must find that reconcile recent, as on a live cluster where the
+    // controller keeps reconciling: wait for one well after the deletion (the periodic resync comes
+    // every 10s here but not always within a fixed sleep; a refresh request asks for one now).
+    await sleep(6000)
+    await kubectl(['annotate', 'applications.argoproj.io', app, '-n', NS, 'argocd.argoproj.io/refresh=normal', '--overwrite'])
+    const stuck = await waitForApp(app, 'reconciled during the deletion', (a) => Date.parse(a.status?.reconciledAt ?? '') >= Date.parse(a.metadata.deletionTimestamp) + 5000)
     record(S, 'before (deleting)', stuck)
     deletedAt = stuck.metadata.deletionTimestamp
     tenMinutesOn = () => ({ARGO_DOCTOR_NOW: new Date(Date.parse(deletedAt) + 605_000).toISOString()})
