@@ -64,7 +64,7 @@ function restClient(conn) {
     rejectUnauthorized: !cluster['insecure-skip-tls-verify'],
   }
   const headers = user.token ? {Authorization: `Bearer ${user.token}`} : {}
-  return async (method, path, body, contentType = 'application/json-patch+json') => {
+  const once = async (method, path, body, contentType) => {
     const url = new URL(path, cluster.server)
     const {request} = await import(url.protocol === 'https:' ? 'node:https' : 'node:http')
     return new Promise((resolve, reject) => {
@@ -73,13 +73,24 @@ function restClient(conn) {
         res.on('data', (c) => chunks.push(c))
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8')
-          if (res.statusCode >= 400) reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 200)}`))
+          if (res.statusCode >= 400) reject(Object.assign(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 200)}`), {statusCode: res.statusCode}))
           else resolve(text)
         })
       })
       req.on('error', reject)
       req.end(body === undefined ? undefined : JSON.stringify(body))
     })
+  }
+  // A 429 (a fresh server's "storage is (re)initializing" right after the CRDs are installed): wait and ask again.
+  return async (method, path, body, contentType = 'application/json-patch+json') => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once(method, path, body, contentType)
+      } catch (error) {
+        if (error.statusCode !== 429 || attempt >= 30) throw error
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+    }
   }
 }
 
