@@ -286,6 +286,16 @@ function headersOf(response: {headers: {forEach: (fn: (value: string, name: stri
   return headers
 }
 
+/**
+ * The ApiException client-node's API classes throw for an answer that is not 2xx: "Unauthorized"
+ * without the body for a 401, else the body (`failure`: how a request reports failures, as
+ * KubernetesObjectApi's "Unsuccessful HTTP Request").
+ */
+function apiException(response: {status: number} & Parameters<typeof headersOf>[0], body: string | undefined, failure?: string): ApiException<string | undefined> {
+  const message = failure ?? (response.status === 401 ? 'Unauthorized' : 'Unknown API Status Code!')
+  return new ApiException(response.status, message, message === 'Unauthorized' ? undefined : body, headersOf(response))
+}
+
 /** client-node's API classes and Watch (its whole bundle): loaded on first use, to record an Event or to watch. */
 const apiClasses = () => import('./client-node.js')
 
@@ -353,8 +363,7 @@ export class Cluster {
     if (opts.patch) headers.set('Content-Type', 'application/json-patch+json')
     const response = await fetch(url.href, {...init, method, body: opts.patch ? JSON.stringify(opts.patch) : undefined})
     if (response.status >= 200 && response.status <= 299) return parseBody(await response.text(), response.headers.get('content-type') ?? undefined) as T
-    const failure = opts.failure ?? (response.status === 401 ? 'Unauthorized' : 'Unknown API Status Code!')
-    throw new ApiException(response.status, failure, failure === 'Unauthorized' ? undefined : await response.text(), headersOf(response))
+    throw apiException(response, await response.text(), opts.failure)
   }
 
   async getApp(ref: AppRef): Promise<Application> {
@@ -503,7 +512,7 @@ export class Cluster {
 
         clearTimeout(timer)
         if (response.status === 410 || response.status === 429 || response.status >= 500) throw new FallBack(`the server answered ${response.status} to the unpaginated LIST`)
-        throw toDoctorError(new ApiException(response.status, response.status === 401 ? 'Unauthorized' : 'Unknown API Status Code!', response.status === 401 ? undefined : text, headersOf(response)), rc)
+        throw toDoctorError(apiException(response, text), rc)
       }
 
       const encoding = response.headers.get('content-encoding')
