@@ -5,14 +5,16 @@
  *  1. start-up: `--help` and `explain -f examples/wealist-prod.yaml --json`, each run in turn with its
  *     anchor `kubectl version --client` (A B A B …, --pairs, median of the per-pair ratios; goal
  *     ≤ 1.5× for explain -f), and which modules --help and an offline explain load
- *     (@kubernetes/client-node must not be one).
+ *     (@kubernetes/client-node must not be one). The floor beside them: `node -e 0`, with and without
+ *     NODE_EXTRA_CA_CERTS (Node 20 reads every certificate of it at start-up).
  *  2. fleet: `explain --all --json` on the built CLI against N realistic Applications
  *     (test API server by default; a real cluster with --kubeconfig/--context or BENCH_KUBECONFIG),
  *     wall/CPU/peak RSS, the LIST alone, and diagnosis CPU in-process; with a real cluster (or a
  *     kubectl that can reach the test server) the anchor: `kubectl get --raw` of the same
  *     unpaginated list, run in turn with `explain --all -n NS --json` and with `explain -A --json`
  *     (A B A B …, --fleet-runs pairs; medians and the median of the per-pair ratios).
- *  3. single app: `explain APP` vs `kubectl get app APP -o yaml` (the same read) and
+ *  3. single app: `explain APP` vs `kubectl get app APP -o yaml` (the same read), the floor (Node
+ *     alone making that GET with the same TLS options: scripts/lib/floor-get.mjs), and
  *     `hard-refresh APP --dry-run` vs `kubectl annotate … --dry-run=server` (the same server dry run),
  *     each run in turn A B A B …, medians and the median of the per-pair ratios (goal ≤ 1.5×).
  *     On the real kube-apiserver when one is there: --kubeconfig, BENCH_KUBECONFIG, or the e2e
@@ -127,6 +129,12 @@ async function startup() {
   if (kubectlAvailable()) {
     await pairFigure('`--help`', cli('--help'), '`kubectl version --client`', anchor)
     await pairFigure('`explain -f examples/wealist-prod.yaml --json`', [...cli('explain', '-f', 'examples/wealist-prod.yaml', '--json'), {ARGO_DOCTOR_NOW: NOW}], '`kubectl version --client`', anchor, 1.5)
+    // The floor under both: this Node starting and exiting, with this environment (Node 20 reads
+    // NODE_EXTRA_CA_CERTS at start-up, every certificate of it) and without that variable.
+    if (!EXE) {
+      await pairFigure('floor: `node -e 0` (Node alone)', [process.execPath, ['-e', '0']], '`kubectl version --client`', anchor)
+      if (process.env.NODE_EXTRA_CA_CERTS) await pairFigure('floor: `node -e 0` without NODE_EXTRA_CA_CERTS', [process.execPath, ['-e', '0'], {NODE_EXTRA_CA_CERTS: ''}], '`kubectl version --client`', anchor)
+    }
   } else {
     console.log('  skipped: no kubectl on PATH')
   }
@@ -434,6 +442,8 @@ async function singleApp() {
     const env = real ? {} : {ARGO_DOCTOR_NOW: NOW}
     const app = ['applications.argoproj.io', name, ...conn]
     await pairFigure('live `explain APP`', [...cli('explain', name, ...conn), env], '`kubectl get application APP -o yaml`', ['kubectl', ['get', ...app, '-o', 'yaml']], 1.5)
+    // The floor: Node alone making the same first GET (TLS as client-node sets it up), nothing else.
+    if (!EXE) await pairFigure('floor: Node alone, one HTTPS GET of APP', [process.execPath, [join(ROOT, 'scripts', 'lib', 'floor-get.mjs'), await floorRequest(kubeconfig, name)], env], '`kubectl get application APP -o yaml`', ['kubectl', ['get', ...app, '-o', 'yaml']])
     await pairFigure('live `hard-refresh APP --dry-run`', [...cli('hard-refresh', name, ...conn, '--dry-run'), env],
       '`kubectl annotate … --dry-run=server`', ['kubectl', ['annotate', ...app, 'argocd.argoproj.io/refresh=hard', '--overwrite', '--dry-run=server']], 1.5)
     return {name}
@@ -442,8 +452,23 @@ async function singleApp() {
   }
 }
 
+/** The GET of APP as https.request options (client-node's TLS options for the kubeconfig), in a JSON file for floor-get.mjs. */
+async function floorRequest(kubeconfig, name) {
+  const {KubeConfig} = await import('@kubernetes/client-node')
+  const kc = new KubeConfig()
+  kc.loadFromFile(kubeconfig)
+  if (opts.context) kc.setCurrentContext(opts.context)
+  const options = {headers: {Accept: 'application/json'}}
+  await kc.applyToHTTPSOptions(options)
+  for (const k of ['ca', 'cert', 'key']) if (Buffer.isBuffer(options[k])) options[k] = options[k].toString('utf8')
+  const file = join(tmp, 'floor-request.json')
+  const url = `${kc.getCurrentCluster().server}/apis/argoproj.io/v1alpha1/namespaces/${opts.namespace}/applications/${name}`
+  writeFileSync(file, JSON.stringify({url, options: {ca: options.ca, cert: options.cert, key: options.key, headers: options.headers, rejectUnauthorized: options.rejectUnauthorized}}))
+  return file
+}
+
 try {
-  console.log(`argo-doctor bench — node ${process.version}, ${process.platform}/${process.arch}${GNU_TIME ? '' : ' (no /usr/bin/time: CPU and RSS not measured)'}`)
+  console.log(`argo-doctor bench — node ${process.version}, ${process.platform}/${process.arch}${GNU_TIME ? '' : ' (no /usr/bin/time: CPU and RSS not measured)'}${process.env.NODE_EXTRA_CA_CERTS ? `; NODE_EXTRA_CA_CERTS=${process.env.NODE_EXTRA_CA_CERTS}` : ''}`)
   if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/ is missing: run npm run build first (npm run bench does)')
   PAGE_SIZE = (await import(pathToFileURL(join(ROOT, 'dist', 'lib', 'app.js')).href)).FLEET_PAGE_SIZE ?? 100
   if (opts.kubeconfig) console.log(`real cluster: ${opts.kubeconfig}${process.env.BENCH_KUBECONFIG || process.argv.includes('--kubeconfig') ? '' : ' (the e2e cluster, up)'}`)
