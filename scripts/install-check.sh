@@ -79,6 +79,12 @@ if node -e 'JSON.parse(require("fs").readFileSync(0, "utf8"))' <<<"$out"; then o
 # Completion reads the command manifest, which the executable holds inside (no file on disk).
 rc=0; out="$(env "${SEAENV[@]}" PATH="$KPATH" kubectl-argo_doctor __complete explain --out 2>&1)" || rc=$?
 expect_in '--output' "$out" "completion from inside the executable (kubectl-argo_doctor __complete explain --out)"
+# oclif's full path under NODE_ENV=development: oclif would look for the TypeScript sources of the commands and
+# load the compiler for it; the executable holds neither (scripts/release.mjs) and must not ask for them.
+rc=0; out="$(env "${SEAENV[@]}" NODE_ENV=development PATH="$KPATH" kubectl argo-doctor help explain --nope 2>&1)" || rc=$?
+expect_rc 2 "$rc" "NODE_ENV=development kubectl argo-doctor help explain --nope (2: bad flag)"
+expect_in 'Nonexistent flag: --nope' "$out" "oclif's own answer, from inside the executable"
+[[ "$out" != *[Tt]ype[Ss]cript* ]] && ok "no word of TypeScript under NODE_ENV=development" || bad "the executable looked for TypeScript: $(first_line "$out")"
 written="$(find "$SEAHOME" -mindepth 1 ! -path "$SEAHOME/tmp")$(find "$SEAHOME/tmp" -mindepth 1)"
 [[ -z "$written" ]] && ok "nothing unpacked or cached: HOME, XDG dirs and TMPDIR still empty" || { bad "the executable wrote files:"; echo "$written" | sed -n '1,10p'; }
 cd "$ROOT"

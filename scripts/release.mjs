@@ -111,6 +111,10 @@ const app = await build({
     setup(b) {
       b.onResolve({filter: /^sea:embedded$/}, () => ({path: 'embedded', namespace: 'sea'}))
       b.onLoad({filter: /.*/, namespace: 'sea'}, () => ({contents: embeddedModule(), loader: 'js', resolveDir: ROOT}))
+      // oclif requires the TypeScript compiler (6.5 MB: app.cjs was 12.2 MB with it) only to map compiled paths
+      // back to .ts sources in development; the executable has no sources and turns that off (sea-app.mjs).
+      b.onResolve({filter: /^typescript$/}, (a) => (a.importer.includes(`${join('node_modules', '@oclif', 'core')}`) ? {path: 'typescript', namespace: 'sea-absent'} : undefined))
+      b.onLoad({filter: /.*/, namespace: 'sea-absent'}, (a) => ({contents: `throw Object.assign(new Error(${JSON.stringify(`${a.path} is not in this executable`)}), {code: 'MODULE_NOT_FOUND'})`, loader: 'js'}))
       // oclif's loader imports files by path; here it gets the bundled modules (sea-module-loader.mjs).
       b.onResolve({filter: /\/module-loader$/}, (a) => (a.importer.includes(`${join('node_modules', '@oclif', 'core')}`) ? {path: join(ROOT, 'scripts', 'release', 'sea-module-loader.mjs')} : undefined))
       // dist/lib/cluster/client-node.js and client-node-light.js load separate bundles from disk; here the library is bundled in.
@@ -120,6 +124,7 @@ const app = await build({
     },
   }],
 })
+if (Object.keys(app.metafile.inputs).some((f) => f.includes('node_modules/typescript/'))) throw new Error('release: app.cjs bundles the TypeScript compiler again (something besides @oclif/core imports it)')
 log(`app.cjs ${mb(appFile)} from ${Object.keys(app.metafile.inputs).length} modules`)
 
 // ------------------------------------------------------------------ the SEA script and help assets
@@ -203,7 +208,10 @@ for (const target of targets) {
     main: join(WORK, 'sea-main.cjs'),
     output: join(tdir, 'sea.blob'),
     disableExperimentalSEAWarning: true,
-    useSnapshot: false, // a snapshot would freeze what modules compute when they load (colours, terminal, env)
+    // No V8 startup snapshot: measured on linux-x64, deserialising a heap that holds app.cjs costs ~20 ms more on
+    // every run (--help and completion too) than this code cache saves, and a build-time run cannot warm the
+    // live path (a request leaves native handles the snapshot cannot hold). README, "Single executables".
+    useSnapshot: false,
     useCodeCache: false, // the SEA script is a few lines; app.cjs has its own cache (app.cjs.cache)
     assets: {'app.cjs': appFile, ...(native ? {'app.cjs.cache': codeCache(node, tdir)} : {}), 'package.json': join(ROOT, 'package.json'), ...helpAssets},
   }

@@ -28,6 +28,10 @@ fs.promises.readFile = async function (path, options) {
   return contents(path, options) ?? readFile.apply(this, arguments)
 }
 
+// oclif's settings (globalThis.oclif): in development (NODE_ENV) it would look for the TypeScript sources
+// of compiled commands and load the compiler for it; the executable holds neither (scripts/release.mjs).
+;(globalThis.oclif ??= {}).enableAutoTranspile = false
+
 /** Runs the CLI as `bin` ("kubectl argo-doctor", …) with process.argv. */
 export async function run(bin) {
   const {main} = await import('../../dist/main.js')
