@@ -28,28 +28,10 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {pathToFileURL} from 'node:url'
-import {clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
+import {clientNodeLight, clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
 
 const root = join(import.meta.dirname, '..')
 const dir = join(root, 'dist', 'lib', 'cluster')
-const clientNodeDist = join(root, 'node_modules', '@kubernetes', 'client-node', 'dist')
-/**
- * The light bundle takes each name from the library's own module instead of its index, and gives
- * KubeConfig only the two names it uses of the generated code (gen/index.js would bring every API
- * class and model): what a request needs, not the API classes.
- */
-const LIGHT = {KubeConfig: 'config.js', ApiException: 'gen/apis/exception.js'}
-const lightOnly = {
-  name: 'client-node-light',
-  setup(b) {
-    b.onResolve({filter: /^@kubernetes\/client-node$/}, () => ({path: 'index', namespace: 'light'}))
-    b.onResolve({filter: /^\.\/gen\/index\.js$/}, (a) => (a.importer === join(clientNodeDist, 'config.js') ? {path: 'gen', namespace: 'light'} : undefined))
-    b.onLoad({filter: /^index$/, namespace: 'light'}, () => ({resolveDir: clientNodeDist, loader: 'js',
-      contents: Object.entries(LIGHT).map(([name, file]) => `export {${name}} from './${file}'\n`).join('')}))
-    b.onLoad({filter: /^gen$/, namespace: 'light'}, () => ({resolveDir: clientNodeDist, loader: 'js',
-      contents: "export {createConfiguration} from './gen/configuration.js'\nexport {ServerConfiguration} from './gen/servers.js'\n"}))
-  },
-}
 
 /**
  * The ES module that loads the CommonJS bundle `cjs` (next to it) and exports `names` of it: with
@@ -131,7 +113,7 @@ k.writeCodeCache()
 }
 
 // A request that fails at once (nothing listens on port 1) compiles the request path too.
-await clientNodeBundle('client-node-light', [lightOnly], `
+await clientNodeBundle('client-node-light', [clientNodeLight()], `
 const init = await kc.applyToFetchOptions({})
 await k.fetch('https://127.0.0.1:1/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/x', {...init, method: 'GET'}).catch(() => {})
 new k.ApiException(404, 'x', '', {})`)

@@ -27,7 +27,7 @@ import {chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSyn
 import {createRequire} from 'node:module'
 import {join, relative} from 'node:path'
 import {pathToFileURL} from 'node:url'
-import {clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
+import {clientNodeLight, clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
 import {nodePackage} from './lib/node-package.mjs'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -106,7 +106,9 @@ const app = await build({
   legalComments: 'eof',
   logLevel: 'warning',
   metafile: true,
-  plugins: [clientNodeOnCurrentNode, {
+  // client-node-light.ts gets the kubeconfig and HTTP client only, as in the npm package: the API classes
+  // and models initialise when an Event is recorded or a watch starts, not on every command.
+  plugins: [clientNodeOnCurrentNode, clientNodeLight(join(ROOT, 'src', 'lib', 'cluster', 'client-node-light.ts')), {
     name: 'sea',
     setup(b) {
       b.onResolve({filter: /^sea:embedded$/}, () => ({path: 'embedded', namespace: 'sea'}))
@@ -125,6 +127,8 @@ const app = await build({
   }],
 })
 if (Object.keys(app.metafile.inputs).some((f) => f.includes('node_modules/typescript/'))) throw new Error('release: app.cjs bundles the TypeScript compiler again (something besides @oclif/core imports it)')
+const lightImports = app.metafile.inputs['src/lib/cluster/client-node-light.ts']?.imports.map((i) => i.path) ?? []
+if (!lightImports.includes('light:index')) throw new Error(`release: src/lib/cluster/client-node-light.ts no longer gets the light client-node in app.cjs (imports: ${lightImports.join(', ')})`)
 log(`app.cjs ${mb(appFile)} from ${Object.keys(app.metafile.inputs).length} modules`)
 
 // ------------------------------------------------------------------ the SEA script and help assets

@@ -14,6 +14,7 @@
 //    and every Node we run on has one.
 import {readFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
+import {dirname, join} from 'node:path'
 
 const require = createRequire(import.meta.url)
 const LEGACY = 'const parse_url = Url.parse;'
@@ -33,4 +34,32 @@ export const clientNodeOnCurrentNode = {
       return {contents: source.replace(LEGACY, WHATWG), loader: 'js'}
     })
   },
+}
+
+const clientNodeDist = dirname(require.resolve('@kubernetes/client-node'))
+/** The names src/lib/cluster/client-node-light.ts takes, each from the library's own module instead of its index. */
+const LIGHT = {KubeConfig: 'config.js', ApiException: 'gen/apis/exception.js'}
+
+/**
+ * The kubeconfig and HTTP client of @kubernetes/client-node without its generated API classes and
+ * models (src/lib/cluster/client-node-light.ts): `@kubernetes/client-node` imported by `importer`
+ * (any importer when none is given: the light bundle of scripts/bundle.mjs) becomes the modules of
+ * the LIGHT names, and KubeConfig (config.js) gets only the two names it uses of the generated
+ * code (gen/index.js would bring every API class and model). In a bundle that also holds the whole
+ * library (the single executable), these are the same modules its index re-exports, so classes
+ * are one and the same (an ApiException from either is an ApiException), and the index, with the
+ * API classes, is initialised only when something imports it.
+ */
+export function clientNodeLight(importer) {
+  return {
+    name: 'client-node-light',
+    setup(b) {
+      b.onResolve({filter: /^@kubernetes\/client-node$/}, (a) => (importer === undefined || a.importer === importer ? {path: 'index', namespace: 'light'} : undefined))
+      b.onResolve({filter: /^\.\/gen\/index\.js$/}, (a) => (a.importer === join(clientNodeDist, 'config.js') ? {path: 'gen', namespace: 'light'} : undefined))
+      b.onLoad({filter: /^index$/, namespace: 'light'}, () => ({resolveDir: clientNodeDist, loader: 'js',
+        contents: Object.entries(LIGHT).map(([name, file]) => `export {${name}} from './${file}'\n`).join('')}))
+      b.onLoad({filter: /^gen$/, namespace: 'light'}, () => ({resolveDir: clientNodeDist, loader: 'js',
+        contents: "export {createConfiguration} from './gen/configuration.js'\nexport {ServerConfiguration} from './gen/servers.js'\n"}))
+    },
+  }
 }
