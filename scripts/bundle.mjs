@@ -29,6 +29,7 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {clientNodeLight, clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
+import {oclifCommandLazyConfig} from './lib/oclif-esbuild.mjs'
 
 const root = join(import.meta.dirname, '..')
 const dir = join(root, 'dist', 'lib', 'cluster')
@@ -151,7 +152,7 @@ const fastResult = await build({
   legalComments: 'eof',
   logLevel: 'warning',
   metafile: true,
-  plugins: [{
+  plugins: [oclifCommandLazyConfig, {
     name: 'start-up-externals',
     setup(b) {
       b.onResolve({filter: /.*/}, (args) => {

@@ -28,6 +28,7 @@ import {createRequire} from 'node:module'
 import {join, relative} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {clientNodeLight, clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
+import {oclifCommandLazyConfig} from './lib/oclif-esbuild.mjs'
 import {nodePackage} from './lib/node-package.mjs'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -108,7 +109,7 @@ const app = await build({
   metafile: true,
   // client-node-light.ts gets the kubeconfig and HTTP client only, as in the npm package: the API classes
   // and models initialise when an Event is recorded or a watch starts, not on every command.
-  plugins: [clientNodeOnCurrentNode, clientNodeLight(join(ROOT, 'src', 'lib', 'cluster', 'client-node-light.ts')), {
+  plugins: [clientNodeOnCurrentNode, oclifCommandLazyConfig, clientNodeLight(join(ROOT, 'src', 'lib', 'cluster', 'client-node-light.ts')), {
     name: 'sea',
     setup(b) {
       b.onResolve({filter: /^sea:embedded$/}, () => ({path: 'embedded', namespace: 'sea'}))
