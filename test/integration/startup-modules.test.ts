@@ -85,7 +85,7 @@ Module._resolveFilename = function (...args) {
     expect(sdk(readFileSync(log, 'utf8').split('\n')).some((u) => /@modelcontextprotocol\/sdk\/dist\/(cjs|esm)\/server\/mcp\.js$/.test(u))).to.equal(true)
   })
 
-  // The hot commands: no oclif configuration (oclif's parts come from dist/fast), no semver engine
+  // The hot commands: no oclif configuration (oclif's parts come from dist/fast, and its Config is never initialised), no semver engine
   // check, no yaml unless YAML is printed, client-node's kubeconfig and HTTP client only to talk to a
   // cluster, and never its API classes and models: reading and dry-running one app are plain requests.
   const hot: Array<{args: string[]; yaml: boolean; cluster: boolean}> = [
@@ -104,6 +104,9 @@ Module._resolveFilename = function (...args) {
       expect(bundled.all.filter((m) => m.startsWith('node_modules/yaml/')).length, 'the bundle holds yaml as lazily initialised modules').to.be.greaterThan(0)
       expect(urls.some((u) => u.includes('/dist/fast/')), 'ran from the start-up bundle').to.equal(true)
       expect(pkg('@oclif/core')(urls), 'oclif from node_modules').to.deep.equal([])
+      // The bundle holds oclif's configuration (command.js's Command.run() would load one) but never initialises it here.
+      expect(bundled.all.filter((m) => m.startsWith('node_modules/@oclif/core/lib/config/')).length, 'the bundle holds oclif\'s configuration').to.be.greaterThan(0)
+      expect(bundled.ran.filter((m) => /^node_modules\/@oclif\/core\/lib\/config\/(index|config|plugin|plugin-loader)\.js$/.test(m)), 'oclif\'s configuration initialised').to.deep.equal([])
       expect(pkg('@oclif/plugin-help')(urls)).to.deep.equal([])
       expect(pkg('semver')(urls)).to.deep.equal([])
       expect(pkg('yaml')(urls), 'yaml from node_modules').to.deep.equal([])
