@@ -1,7 +1,8 @@
 import {expect} from 'chai'
 import type {Application} from '../../../src/lib/app.js'
 import {pruneConfirmation} from '../../../src/lib/deletion.js'
-import {diagnose} from '../../../src/lib/diagnose/index.js'
+import {diagnose, matchContext} from '../../../src/lib/diagnose/index.js'
+import {pruneAwaitingConfirmation} from '../../../src/lib/diagnose/signatures/lifecycle.js'
 import {explainFleet, fleetJson} from '../../../src/lib/explain.js'
 import {appLine} from '../../../src/lib/render/findings.js'
 import {makeFleet} from '../../support/fleet.js'
@@ -80,5 +81,16 @@ describe('a fleet scan does each app\'s work once (explain -A: CPU per app)', ()
     expect(facts).to.deep.equal(pruneConfirmation(green, NOW))
     expect(facts).to.include({mode: undefined, orphanedRun: false})
     expect(facts.pending).to.deep.equal([])
+  })
+
+  it('the prune-awaiting-confirmation matcher asks nothing of an app whose sync is not running (not even its approval annotation)', async () => {
+    const approved = {...green, metadata: {...green.metadata, annotations: {...green.metadata.annotations, 'argocd.argoproj.io/deletion-approved': '2026-01-01T00:00:00Z'}}}
+    expect(await dateParses(() => pruneConfirmation(approved, NOW))).to.be.greaterThan(0)
+    const ctx = matchContext(approved, {notes: []}, NOW, opts)
+    let found: unknown = 'not run'
+    expect(await dateParses(() => {
+      found = pruneAwaitingConfirmation.match(ctx)
+    })).to.equal(0)
+    expect(found).to.equal(undefined)
   })
 })
