@@ -153,6 +153,9 @@ export function pruneConfirmation(app: Application, now: Date, live?: readonly L
   }
 
   const running = state?.phase === 'Running'
+  const since = state?.startedAt
+  // No sync runs, so none waits to prune (the common case in a fleet: the resources are not looked at).
+  if (!running) return {...base, mode: undefined, pending: [], since, alreadyApproved: approvalCovers(app, since), orphanedRun: false}
   const operationSet = app.operation !== undefined && app.operation !== null
   // Which resources need confirmation: the message names the first; a live Prune=confirm (or the
   // app-level option without a resource-level Prune option) marks the rest.
@@ -168,8 +171,7 @@ export function pruneConfirmation(app: Application, now: Date, live?: readonly L
     // The message counts them ("and N more"): without live reads every requiresPruning resource may be one.
     return messageSaysWaiting && live === undefined
   })
-  const waiting = running && (messageSaysWaiting || pending.length > 0)
-  const since = state?.startedAt
+  const waiting = messageSaysWaiting || pending.length > 0
   return {
     ...base,
     mode: waiting ? 'sync' : undefined,

@@ -10,7 +10,7 @@
 import {humanDuration, secondsSince} from '../app.js'
 import {byVersion} from '../argocd-facts.js'
 import {sh} from '../shell.js'
-import {appTreeHealthFacts, nonGreenFacts, type FactKind, type NonGreenFact} from './facts.js'
+import {appTreeHealthFacts, type FactKind, type NonGreenFact} from './facts.js'
 import {liveHealthOf} from './health.js'
 import {explainMessage} from './messages.js'
 import {SEVERITY_RANK, type Evidence, type Finding, type MatchContext, type Severity} from './types.js'
@@ -270,10 +270,10 @@ const PARTS: Partial<Record<FactKind, FactKind[]>> = {
 
 /**
  * The findings to add so that every non-green fact is covered; may also add evidence to the
- * findings that explain a summarised fact. `findings` are the specific matchers' findings.
+ * findings that explain a summarised fact. `findings` are the specific matchers' findings, `facts`
+ * the app's nonGreenFacts.
  */
-export function coverageFindings(ctx: MatchContext, findings: Finding[]): Finding[] {
-  const facts = nonGreenFacts(ctx.app, ctx.facts, ctx.now)
+export function coverageFindings(ctx: MatchContext, findings: Finding[], facts: readonly NonGreenFact[]): Finding[] {
   const added: Finding[] = []
   const all = () => [...findings, ...added]
   const uncovered = (f: NonGreenFact) => !coveringFinding(all(), f)

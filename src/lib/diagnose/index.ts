@@ -17,7 +17,7 @@ import {autoSyncPausedByUs, degradedAfterDeploy} from './signatures/deploys.js'
 import {autoSyncWithoutSelfHeal, comparisonErrorCause, operationAgeUnknown, progressingAfterSync, syncFailedCause, syncWaitsForResource, unexplainedDrift} from './signatures/causes.js'
 export {worstSeverity} from './types.js'
 import {coverageFindings} from './coverage.js'
-import {operationFactsAsOf} from './facts.js'
+import {nonGreenFacts, operationFactsAsOf} from './facts.js'
 import {NO_RELATED, SEVERITY_RANK, type CommandStyle, type DiagnoseOptions, type Finding, type MatchContext, type Matcher, type Related} from './types.js'
 import {commandArgs, commandLine, sharedObjects} from './util.js'
 
@@ -92,6 +92,11 @@ export function matchContext(app: Application, related: Related, now: Date, opts
 }
 
 export function diagnose(app: Application, related: Related = NO_RELATED, now: Date = new Date(), opts: DiagnoseOptions = {}): Finding[] {
+  return diagnoseApp(app, related, now, opts).findings
+}
+
+/** The findings, and whether anything in the app is not green (appIsNonGreen, from the facts the coverage pass already enumerated). */
+export function diagnoseApp(app: Application, related: Related = NO_RELATED, now: Date = new Date(), opts: DiagnoseOptions = {}): {findings: Finding[]; nonGreen: boolean} {
   const ctx = matchContext(app, related, now, opts)
   const found: Array<{finding: Finding; order: number}> = []
   const superseded = new Set<string>()
@@ -123,10 +128,12 @@ export function diagnose(app: Application, related: Related = NO_RELATED, now: D
 
   const kept = found.filter(({finding}) => !superseded.has(finding.id))
   // Never blind: every non-green fact that no finding above quotes gets a generic one.
-  kept.push(...coverageFindings(ctx, kept.map(({finding}) => finding)).map((finding) => ({finding, order: MATCHERS.length})))
-  return kept
+  const facts = nonGreenFacts(app, ctx.facts, now)
+  kept.push(...coverageFindings(ctx, kept.map(({finding}) => finding), facts).map((finding) => ({finding, order: MATCHERS.length})))
+  const findings = kept
     .sort((a, b) => SEVERITY_RANK[a.finding.severity] - SEVERITY_RANK[b.finding.severity] || a.order - b.order)
     .map(({finding}) => finding)
+  return {findings, nonGreen: facts.length > 0}
 }
 
 /** Info-only counts as healthy. */

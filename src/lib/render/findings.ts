@@ -161,11 +161,21 @@ export interface FleetEntry extends AppLine {
   nonGreen?: boolean
 }
 
+/** A green app with no findings in a fleet: only its name is kept, its line is never shown. */
+export interface QuietEntry {
+  name: string
+  namespace: string
+  context?: string
+  findings: Finding[]
+  nonGreen?: undefined
+}
+
 /** Apps with findings, worst first; ties keep the listing order. */
-export function sortFleet(entries: readonly FleetEntry[]): FleetEntry[] {
+export function sortFleet(entries: ReadonlyArray<FleetEntry | QuietEntry>): FleetEntry[] {
   return entries
     .map((e, i) => ({e, i, w: worstSeverity(e.findings)}))
-    .filter((x) => x.w !== undefined)
+    // Only an app with no findings is a QuietEntry (explainFleet).
+    .filter((x): x is {e: FleetEntry; i: number; w: NonNullable<typeof x.w>} => x.w !== undefined)
     .sort((a, b) => SEVERITY_RANK[a.w!] - SEVERITY_RANK[b.w!] || a.i - b.i)
     .map((x) => x.e)
 }

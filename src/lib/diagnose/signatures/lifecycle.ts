@@ -94,7 +94,8 @@ export const pruneAwaitingConfirmation: Matcher = {
   supersedes: ['operation-stuck', 'operation-in-progress'],
   match(ctx) {
     const {facts} = ctx
-    if (ctx.app.metadata.deletionTimestamp) return
+    // Only a running sync waits to prune (pruneConfirmation's mode 'sync'): the common case asks nothing more.
+    if (ctx.app.metadata.deletionTimestamp || ctx.app.status?.operationState?.phase !== 'Running') return
     const p = pruneConfirmation(ctx.app, ctx.now)
     // Without `operation` nothing will continue even after approval: operation-stuck-no-operation covers that.
     if (p.mode !== 'sync' || !facts.operationSet) return
