@@ -22,13 +22,13 @@
 //                                           (above) and lib/invocation.js (shared with tsc's dist/,
 //                                           which oclif's full path loads).
 //   dist/fast/main.js                       loads main.cjs as client-node*.js load theirs.
-import * as acorn from 'acorn'
 import {build} from 'esbuild'
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {pathToFileURL} from 'node:url'
+import {asciiOnly} from './lib/ascii.mjs'
 import {clientNodeLight, clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
 import {oclifCommandLazyConfig} from './lib/oclif-esbuild.mjs'
 
@@ -123,32 +123,6 @@ new k.ApiException(404, 'x', '', {})`)
 await clientNodeBundle('client-node', [], `
 await kc.makeApiClient(k.CustomObjectsApi).getNamespacedCustomObject({group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'x'}).catch(() => {})
 await new k.Watch(kc).watch('/apis/argoproj.io/v1alpha1/applications', {}, () => {}, () => {}).catch(() => {})`)
-
-/**
- * Make a bundle ASCII, so that V8 holds its source as one byte per character: one non-ASCII
- * character makes the whole source a two-byte string (main.cjs: 3.9 MB instead of 2 MB, held for
- * the life of every run, and copied twice while it loads). esbuild already writes strings and
- * templates in ASCII; what it leaves is regular expression literals (ours and our libraries') and
- * comments. In those a character becomes its \uXXXX escape, which a pattern reads as the same
- * character (a surrogate pair as one code point under the u flag); anything else fails the build.
- */
-function asciiOnly(file) {
-  const code = readFileSync(file, 'utf8')
-  // eslint-disable-next-line no-control-regex
-  const NON_ASCII = /[^\u0000-\u007f]/g
-  if (!code.match(NON_ASCII)) return
-  const spans = []
-  acorn.parse(code, {ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true,
-    onToken: (t) => t.type.label === 'regexp' && spans.push([t.start, t.end]),
-    onComment: (_block, _text, start, end) => spans.push([start, end])})
-  const escaped = code.replace(NON_ASCII, (c, at) => {
-    const span = spans.find(([start, end]) => at >= start && at < end)
-    if (!span) throw new Error(`bundle: ${file} has a non-ASCII character outside a regular expression or comment at ${at}: ${JSON.stringify(code.slice(at - 40, at + 20))}`)
-    if (code[at - 1] === '\\') throw new Error(`bundle: ${file} escapes a non-ASCII character at ${at}: ${JSON.stringify(code.slice(at - 40, at + 20))}`)
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
-  })
-  writeFileSync(file, escaped)
-}
 
 // ------------------------------------------------------------------ dist/fast
 const fast = join(root, 'dist', 'fast')

@@ -27,6 +27,7 @@ import {chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSyn
 import {createRequire} from 'node:module'
 import {join, relative} from 'node:path'
 import {pathToFileURL} from 'node:url'
+import {asciiOnly} from './lib/ascii.mjs'
 import {clientNodeLight, clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
 import {oclifCommandLazyConfig} from './lib/oclif-esbuild.mjs'
 import {nodePackage} from './lib/node-package.mjs'
@@ -128,6 +129,7 @@ const app = await build({
   }],
 })
 if (Object.keys(app.metafile.inputs).some((f) => f.includes('node_modules/typescript/'))) throw new Error('release: app.cjs bundles the TypeScript compiler again (something besides @oclif/core imports it)')
+asciiOnly(appFile) // sea-main.mjs decodes it as Latin-1
 const lightImports = app.metafile.inputs['src/lib/cluster/client-node-light.ts']?.imports.map((i) => i.path) ?? []
 if (!lightImports.includes('light:index')) throw new Error(`release: src/lib/cluster/client-node-light.ts no longer gets the light client-node in app.cjs (imports: ${lightImports.join(', ')})`)
 log(`app.cjs ${mb(appFile)} from ${Object.keys(app.metafile.inputs).length} modules`)

@@ -26,6 +26,7 @@ if (!tryFastPath(bin, '', process.argv.slice(2), (relative) => getAsset(relative
   } catch {
     // not made for this target: V8 compiles as it goes
   }
-  // app.cjs has every module bundled; it requires Node's built-in modules only.
-  compileApp(getAsset('app.cjs', 'utf8'), cachedData, createRequire(process.execPath)).app.run(bin)
+  // app.cjs has every module bundled; it requires Node's built-in modules only. It is ASCII (the
+  // build makes it so): read as Latin-1, it is copied into a one-byte string, not decoded as UTF-8.
+  compileApp(Buffer.from(getAsset('app.cjs')).toString('latin1'), cachedData, createRequire(process.execPath)).app.run(bin)
 }
