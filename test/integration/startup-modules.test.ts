@@ -28,6 +28,8 @@ Module._resolveFilename = function (...args) {
   if (file.startsWith('/')) appendFileSync(process.env.MODULE_LOG, pathToFileURL(file).href + '\\n')
   return file
 }
+// Node's own modules, as builtin:NAME (those it loaded for itself too).
+process.on('exit', () => appendFileSync(process.env.MODULE_LOG, process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => 'builtin:' + m.slice(13) + '\\n').join('')))
 `)
   let server: FakeApiServer
   let kubeconfig: string
@@ -124,6 +126,13 @@ Module._resolveFilename = function (...args) {
       expect(sdk(urls)).to.deep.equal([])
     })
   }
+
+  it('offline output without colour does not load node:crypto (the colour marker is made when colour is used: FORCE_COLOR loads it)', async () => {
+    const args = ['explain', '-f', join(ROOT, 'examples', 'wealist-prod.yaml')]
+    expect(await modules([...args, '--json'])).to.include('builtin:fs').and.not.include('builtin:crypto')
+    expect(await modules(args)).to.not.include('builtin:crypto')
+    expect(await modules(args, {NO_COLOR: '', FORCE_COLOR: '1'})).to.include('builtin:crypto')
+  })
 
   it('a change that records an Event loads client-node\'s API classes (the checks above can fail)', async () => {
     const urls = await modules(live('hard-refresh', 'payments', '--yes', '--no-wait', '--kubeconfig', kubeconfig))

@@ -1,4 +1,3 @@
-import {randomInt} from 'node:crypto'
 import {inspect, type styleText} from 'node:util'
 import {escapeControls, jsonPieces} from './safe.js'
 
@@ -8,9 +7,10 @@ type Style = Parameters<typeof styleText>[0] & keyof typeof inspect.colors
  * Our own colour codes travel through the text as this per-process random marker (four
  * private-use characters) instead of ESC, and become ESC only in `render`, after every control
  * character of the data has been escaped. Cluster text cannot forge the marker: it is unknown
- * before the run.
+ * before the run. Made when colour is first used (node:crypto is not loaded for output without it).
  */
-const MARK = Array.from({length: 4}, () => String.fromCodePoint(0xe000 + randomInt(0x1900))).join('')
+let mark: string | undefined
+const MARK = (): string => (mark ??= Array.from({length: 4}, () => String.fromCodePoint(0xe000 + process.getBuiltinModule('node:crypto').randomInt(0x1900))).join(''))
 
 /**
  * Where output goes and how it looks. stdout carries the result (diff, summary, JSON);
@@ -43,13 +43,13 @@ export class Io {
   paint(style: Style, text: string): string {
     if (!this.color) return text
     const [open, close] = inspect.colors[style] ?? [0, 0]
-    return `${MARK}[${open}m${text}${MARK}[${close}m`
+    return `${MARK()}[${open}m${text}${MARK()}[${close}m`
   }
 
   /** Text made safe for the terminal: the data's control characters escaped, then our colour codes put in. */
   render(text: string): string {
     const safe = escapeControls(text)
-    return this.color ? safe.replaceAll(MARK, '\u001b') : safe
+    return this.color ? safe.replaceAll(MARK(), '\u001b') : safe
   }
 
   /** Human output (suppressed under --json). */
