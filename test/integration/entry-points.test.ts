@@ -1,7 +1,9 @@
+import {readdirSync} from 'node:fs'
+import Module from 'node:module'
 import {delimiter, join} from 'node:path'
 import {expect} from 'chai'
 import {execa} from 'execa'
-import {ROOT} from '../support/cli.js'
+import {ROOT, tempDir} from '../support/cli.js'
 
 const plain = {...process.env, NO_COLOR: '1', COLUMNS: '80'}
 
@@ -26,6 +28,16 @@ describe('entry points: argo-doctor, kubectl argo-doctor, argocd doctor', functi
       expect(fast.stdout).to.equal(full.stdout)
     })
   }
+
+  it('Node\'s module compile cache (Node ≥ 22.1) is kept in the user\'s cache directory, never in the shared temporary one', async function () {
+    if (!('enableCompileCache' in Module)) this.skip() // Node 20: no such cache (npm run test:node24 runs this)
+    const [tmp, cache] = [tempDir(), tempDir()]
+    for (const bin of ['argo-doctor', 'kubectl-argo_doctor', 'argocd-doctor']) {
+      await execa('node', [join(ROOT, 'bin', bin), 'explain', '-f', join(ROOT, 'examples', 'wealist-prod.yaml'), '--json'], {reject: false, env: {...plain, TMPDIR: tmp, XDG_CACHE_HOME: cache, NODE_COMPILE_CACHE: ''}})
+    }
+    expect(readdirSync(tmp), 'the temporary directory').to.deep.equal([])
+    expect(readdirSync(join(cache, 'argo-doctor', 'node-compile-cache')).length, 'the compile cache in XDG_CACHE_HOME').to.be.greaterThan(0)
+  })
 
   it('an unknown command falls through to oclif and fails with a usage error', async () => {
     const r = await execa('node', [join(ROOT, 'bin', 'argo-doctor'), 'frobnicate'], {env: plain, reject: false})
