@@ -138,11 +138,6 @@ export function nonGreenFacts(app: Application, facts: OperationFacts, now: Date
   return out
 }
 
-/** Is anything in the app not green (as of `now`; see DiagnoseOptions.nowIsLowerBound)? */
-export function appIsNonGreen(app: Application, now: Date, nowIsLowerBound = false): boolean {
-  return nonGreenFacts(app, operationFactsAsOf(app, now, nowIsLowerBound), now).length > 0
-}
-
 /**
  * The operation facts as of `now`. When `now` is only a lower bound on when a file was saved (the
  * newest timestamp in it), an age measured from that very timestamp is unknown, not zero.

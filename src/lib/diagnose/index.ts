@@ -95,7 +95,7 @@ export function diagnose(app: Application, related: Related = NO_RELATED, now: D
   return diagnoseApp(app, related, now, opts).findings
 }
 
-/** The findings, and whether anything in the app is not green (appIsNonGreen, from the facts the coverage pass already enumerated). */
+/** The findings, and whether anything in the app is not green (as of `now`; see DiagnoseOptions.nowIsLowerBound): it has non-green facts, the ones the coverage pass covers. */
 export function diagnoseApp(app: Application, related: Related = NO_RELATED, now: Date = new Date(), opts: DiagnoseOptions = {}): {findings: Finding[]; nonGreen: boolean} {
   const ctx = matchContext(app, related, now, opts)
   const found: Array<{finding: Finding; order: number}> = []
