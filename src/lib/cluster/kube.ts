@@ -332,13 +332,22 @@ export class Cluster {
     return {verb, resource, namespace, name, server: this.server, context: this.contextName}
   }
 
-  private async call<T>(rc: RequestContext, fn: () => Promise<T>): Promise<T> {
+  /**
+   * One call to the API within --request-timeout, its errors made DoctorErrors. At the timeout the
+   * request is also aborted (fn's requests take `signal`): its socket is closed, not left to finish
+   * in the background after the caller has been told it failed.
+   */
+  private async call<T>(rc: RequestContext, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController()
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error('request timed out'), {name: 'RequestTimeout'})), this.opts.requestTimeout * 1000)
+      timer = setTimeout(() => {
+        reject(Object.assign(new Error('request timed out'), {name: 'RequestTimeout'}))
+        controller.abort()
+      }, this.opts.requestTimeout * 1000)
     })
     try {
-      return await Promise.race([fn(), timeout])
+      return await Promise.race([fn(controller.signal), timeout])
     } catch (error) {
       throw toDoctorError(error, rc)
     } finally {
@@ -354,29 +363,29 @@ export class Cluster {
    * answer that is not 2xx throws client-node's ApiException (401 without its body, unless the
    * request says how failures are reported: KubernetesObjectApi's "Unsuccessful HTTP Request").
    */
-  private async request<T>(method: 'GET' | 'PATCH', path: string, opts: {query?: Record<string, string | number | undefined>; patch?: JsonPatchOp[]; failure?: string} = {}): Promise<T> {
+  private async request<T>(method: 'GET' | 'PATCH', path: string, opts: {query?: Record<string, string | number | undefined>; patch?: JsonPatchOp[]; failure?: string; signal?: AbortSignal} = {}): Promise<T> {
     const url = new URL(this.base + path)
     for (const [name, value] of Object.entries(opts.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value))
     const init = await this.kc.applyToFetchOptions({})
     const headers = init.headers as unknown as {set: (name: string, value: string) => void}
     headers.set('Accept', 'application/json, */*;q=0.8')
     if (opts.patch) headers.set('Content-Type', 'application/json-patch+json')
-    const response = await fetch(url.href, {...init, method, body: opts.patch ? JSON.stringify(opts.patch) : undefined})
+    const response = await fetch(url.href, {...init, method, body: opts.patch ? JSON.stringify(opts.patch) : undefined, signal: opts.signal as never})
     if (response.status >= 200 && response.status <= 299) return parseBody(await response.text(), response.headers.get('content-type') ?? undefined) as T
     throw apiException(response, await response.text(), opts.failure)
   }
 
   async getApp(ref: AppRef): Promise<Application> {
-    return this.call(this.ctx('get', APP_RESOURCE, ref.namespace, ref.name), () => this.request('GET', objectPath(APP_VERSION, ref.namespace, APPS, ref.name)))
+    return this.call(this.ctx('get', APP_RESOURCE, ref.namespace, ref.name), (signal) => this.request('GET', objectPath(APP_VERSION, ref.namespace, APPS, ref.name), {signal}))
   }
 
   /** One page of Applications; namespace undefined = all namespaces. */
   async listApps(opts: {namespace?: string; labelSelector?: string; limit?: number; continue?: string}): Promise<ListPage> {
     const rc = this.ctx('list', APP_RESOURCE, opts.namespace ?? 'all namespaces')
     const query = {labelSelector: opts.labelSelector, limit: opts.limit, continue: opts.continue}
-    const list = await this.call(rc, () => opts.namespace
-      ? this.request('GET', objectPath(APP_VERSION, opts.namespace, APPS), {query})
-      : this.request('GET', `${apiVersionPath(APP_VERSION)}/${APPS}`, {query}).catch((error: unknown) => {
+    const list = await this.call(rc, (signal) => opts.namespace
+      ? this.request('GET', objectPath(APP_VERSION, opts.namespace, APPS), {query, signal})
+      : this.request('GET', `${apiVersionPath(APP_VERSION)}/${APPS}`, {query, signal}).catch((error: unknown) => {
         throw notJson(error) ? notAList(rc, 'a body that is not JSON') : error
       })) as {items?: Application[] | null; metadata?: {continue?: string; resourceVersion?: string}}
     // A proxy's error page or a Status with status 200 is no list: never "no applications".
@@ -585,8 +594,8 @@ export class Cluster {
   }
 
   async patchApp(ref: AppRef, patch: JsonPatchOp[], opts: {dryRun: boolean}): Promise<Application> {
-    return this.call(this.ctx('patch', APP_RESOURCE, ref.namespace, ref.name), () =>
-      this.request('PATCH', objectPath(APP_VERSION, ref.namespace, APPS, ref.name), {patch, query: {dryRun: opts.dryRun ? 'All' : undefined, fieldManager: 'argo-doctor'}}))
+    return this.call(this.ctx('patch', APP_RESOURCE, ref.namespace, ref.name), (signal) =>
+      this.request('PATCH', objectPath(APP_VERSION, ref.namespace, APPS, ref.name), {patch, query: {dryRun: opts.dryRun ? 'All' : undefined, fieldManager: 'argo-doctor'}, signal}))
   }
 
   /** Record a core/v1 Event (e.g. on an Application: kubectl describe and the Argo CD UI show it). */
@@ -599,24 +608,24 @@ export class Cluster {
   private events: Promise<CoreV1Api> | undefined
 
   async getProject(namespace: string, name: string): Promise<Record<string, any>> {
-    return this.call(this.ctx('get', `${PROJECTS}.${GROUP}`, namespace, name), () => this.request('GET', objectPath(APP_VERSION, namespace, PROJECTS, name)))
+    return this.call(this.ctx('get', `${PROJECTS}.${GROUP}`, namespace, name), (signal) => this.request('GET', objectPath(APP_VERSION, namespace, PROJECTS, name), {signal}))
   }
 
   /** Read a core/batch object for diagnosis. Secrets are returned without data. */
   async readObject(kind: 'Secret' | 'ConfigMap' | 'Job', namespace: string, name: string): Promise<Record<string, any>> {
     const rc = this.ctx('get', kind === 'Job' ? 'jobs.batch' : `${kind.toLowerCase()}s`, namespace, name)
-    return this.call(rc, async () => {
-      if (kind === 'Job') return this.request<Record<string, any>>('GET', objectPath('batch/v1', namespace, 'jobs', name))
-      if (kind === 'ConfigMap') return this.request<Record<string, any>>('GET', objectPath('v1', namespace, 'configmaps', name))
-      const secret = await this.request<Record<string, any>>('GET', objectPath('v1', namespace, 'secrets', name))
+    return this.call(rc, async (signal) => {
+      if (kind === 'Job') return this.request<Record<string, any>>('GET', objectPath('batch/v1', namespace, 'jobs', name), {signal})
+      if (kind === 'ConfigMap') return this.request<Record<string, any>>('GET', objectPath('v1', namespace, 'configmaps', name), {signal})
+      const secret = await this.request<Record<string, any>>('GET', objectPath('v1', namespace, 'secrets', name), {signal})
       return {...secret, data: undefined, stringData: undefined}
     })
   }
 
   /** Read a HorizontalPodAutoscaler (autoscaling/v2), e.g. to learn which workload it scales (spec.scaleTargetRef). */
   async readHorizontalPodAutoscaler(namespace: string, name: string): Promise<Record<string, any>> {
-    return this.call(this.ctx('get', 'horizontalpodautoscalers.autoscaling', namespace, name), () =>
-      this.request<Record<string, any>>('GET', objectPath('autoscaling/v2', namespace, 'horizontalpodautoscalers', name)))
+    return this.call(this.ctx('get', 'horizontalpodautoscalers.autoscaling', namespace, name), (signal) =>
+      this.request<Record<string, any>>('GET', objectPath('autoscaling/v2', namespace, 'horizontalpodautoscalers', name), {signal}))
   }
 
   /**
@@ -626,7 +635,7 @@ export class Cluster {
   async readResource(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<Record<string, any>> {
     const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : ''
     const rc = this.ctx('get', `${kind.toLowerCase()}${group ? `.${group}` : ''}`, namespace, name)
-    const obj = await this.call(rc, () => this.readAny(apiVersion, kind, namespace, name))
+    const obj = await this.call(rc, (signal) => this.readAny(apiVersion, kind, namespace, name, signal))
     return kind === 'Secret' && !group ? {...obj, data: undefined, stringData: undefined} : obj
   }
 
@@ -634,14 +643,15 @@ export class Cluster {
    * Any object by apiVersion and kind, found and read as client-node's KubernetesObjectApi.read
    * does (same requests, same errors): the resource's plural and scope from discovery of its group
    * version (asked once per Cluster, again when the kind is not in it), a namespaced object without
-   * a namespace in the context's namespace (else "default"), the path in lower case.
+   * a namespace in the context's namespace (else "default"), the path in lower case. `signal`
+   * aborts the object's read; the discovery request is shared by concurrent reads and runs on.
    */
-  private async readAny(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<Record<string, any>> {
+  private async readAny(apiVersion: string, kind: string, namespace: string | undefined, name: string, signal?: AbortSignal): Promise<Record<string, any>> {
     const resource = await this.resourceOf(apiVersion, kind)
     if (!resource) throw new Error(`Unrecognized API version and kind: ${apiVersion} ${kind}`)
     const ns = resource.namespaced ? namespace || this.contextNamespace || 'default' : undefined
     const path = [apiVersionPath(apiVersion), ...(ns ? ['namespaces', encodeURIComponent(ns)] : []), resource.name, encodeURIComponent(name)].join('/').toLowerCase()
-    return this.request('GET', path, {failure: UNSUCCESSFUL})
+    return this.request('GET', path, {failure: UNSUCCESSFUL, signal})
   }
 
   private async resourceOf(apiVersion: string, kind: string): Promise<{name: string; kind: string; namespaced?: boolean} | undefined> {
@@ -667,7 +677,7 @@ export class Cluster {
     const apiVersion = key.group ? `${key.group}/${key.version ?? 'v1'}` : (key.version ?? 'v1')
     const resource = `${key.kind}${key.group ? `.${key.group}` : ''}`
     try {
-      const obj = await this.call(this.ctx('get', resource, key.namespace, key.name), () => this.readAny(apiVersion, key.kind, key.namespace, key.name))
+      const obj = await this.call(this.ctx('get', resource, key.namespace, key.name), (signal) => this.readAny(apiVersion, key.kind, key.namespace, key.name, signal))
       const m = (obj as {metadata?: Record<string, any>}).metadata ?? {}
       return {
         ...key,
@@ -686,13 +696,13 @@ export class Cluster {
   /** Events of a namespace matching a field selector (explain reads type=Warning ones of unhealthy resources). */
   async listEvents(namespace: string, fieldSelector: string): Promise<Array<Record<string, any>>> {
     const rc = this.ctx('list', 'events', namespace)
-    const list = await this.call(rc, () => this.request<{items: Array<Record<string, any>>}>('GET', objectPath('v1', namespace, 'events'), {query: {fieldSelector, limit: 500}}))
+    const list = await this.call(rc, (signal) => this.request<{items: Array<Record<string, any>>}>('GET', objectPath('v1', namespace, 'events'), {query: {fieldSelector, limit: 500}, signal}))
     return list.items
   }
 
   async listPods(namespace: string, labelSelector: string): Promise<Array<Record<string, any>>> {
     const rc = this.ctx('list', 'pods', namespace)
-    const list = await this.call(rc, () => this.request<{items: Array<Record<string, any>>}>('GET', objectPath('v1', namespace, 'pods'), {query: {labelSelector}}))
+    const list = await this.call(rc, (signal) => this.request<{items: Array<Record<string, any>>}>('GET', objectPath('v1', namespace, 'pods'), {query: {labelSelector}, signal}))
     return list.items
   }
 

@@ -1,6 +1,12 @@
+import {once} from 'node:events'
+import {writeFileSync} from 'node:fs'
+import {createServer} from 'node:http'
+import type {AddressInfo, Socket} from 'node:net'
+import {join} from 'node:path'
 import {expect} from 'chai'
 import {connect, proxyFromEnvironment} from '../../../src/lib/cluster/kube.js'
-import {keepSecret, scrubSecrets, toDoctorError} from '../../../src/lib/errors.js'
+import {DoctorError, keepSecret, scrubSecrets, toDoctorError} from '../../../src/lib/errors.js'
+import {tempDir} from '../../support/cli.js'
 
 const jwt = (claims: unknown) => `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`
 
@@ -63,5 +69,47 @@ describe('errors never show a credential', () => {
     expect(scrubSecrets('boom: tok-1234567890 and tok-1234567890')).to.equal('boom: [redacted] and [redacted]')
     const e = toDoctorError(new Error('something quoted tok-1234567890'), {verb: 'get', resource: 'applications.argoproj.io'})
     expect(e.message).to.equal('something quoted [redacted]')
+  })
+})
+
+describe('--request-timeout: a request without an answer is given up, and its connection closed', () => {
+  it('the caller gets "did not answer in time" and the server sees the connection closed (a GET and a PATCH)', async () => {
+    const open = new Set<Socket>()
+    const closed: Socket[] = []
+    // Takes every request and never answers, as a hung API server.
+    const server = createServer(() => {})
+    server.on('connection', (socket) => {
+      open.add(socket)
+      socket.on('close', () => {
+        open.delete(socket)
+        closed.push(socket)
+      })
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    try {
+      const kubeconfig = join(tempDir(), 'kubeconfig')
+      writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: hung, cluster: {server: "http://127.0.0.1:${(server.address() as AddressInfo).port}"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: hung, context: {cluster: hung, user: u}}]\ncurrent-context: hung\n`)
+      const cluster = connect({kubeconfig, requestTimeout: 0.3})
+      const ref = {namespace: 'argocd', name: 'payments'}
+      for (const attempt of [() => cluster.getApp(ref), () => cluster.patchApp(ref, [{op: 'add', path: '/metadata/annotations/x', value: 'y'}], {dryRun: true})]) {
+        const before = closed.length
+        const error = await attempt().then(() => undefined, (error: unknown) => error)
+        expect(error).to.be.instanceOf(DoctorError)
+        expect((error as DoctorError).code).to.equal('UNREACHABLE')
+        expect((error as DoctorError).message).to.match(/did not answer in time/)
+        // Without the abort, the request would hold its connection open until the process ends.
+        if (closed.length === before) {
+          const [socket] = open
+          let timer: NodeJS.Timeout | undefined
+          await Promise.race([once(socket, 'close'), new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`the timed-out request's connection is still open after 5 s (${open.size} open)`)), 5000)
+          })]).finally(() => clearTimeout(timer))
+        }
+      }
+    } finally {
+      for (const socket of open) socket.destroy()
+      server.close()
+    }
   })
 })
