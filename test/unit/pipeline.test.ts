@@ -235,7 +235,9 @@ describe('pipeline batches (runBatch)', () => {
     expect(batch.exitCode, text()).to.equal(0)
     expect(batch.entries.map((e) => e.status)).to.deep.equal(apps.map(() => 'applied'))
     expect(linesBeforeNext, 'each app was planned before the next was read').to.equal(true)
-    expect(mostAlive, 'listed objects (but the last) still reachable when the next one arrived').to.equal(0)
+    // At most one before the last may still be reachable: V8 sometimes keeps one more a collection longer
+    // (seen once in 40 on Node 24). A batch that kept the listed objects would show up to count - 2 here.
+    expect(mostAlive, 'listed objects (but the last two) still reachable when the next one arrived').to.be.at.most(1)
     const dir = process.env.ARGO_DOCTOR_BACKUP_DIR!
     const [file] = readdirSync(dir).filter((n) => n.endsWith('.json'))
     const backedUp = JSON.parse(readFileSync(join(dir, file), 'utf8')).items as Application[]
