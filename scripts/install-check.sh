@@ -193,6 +193,29 @@ if [[ "${ARGO_DOCTOR_INSTALL_ARGOCD:-1}" != 0 ]]; then
     if node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); process.exit(JSON.stringify(d).includes("/operation") ? 0 : 1)' <<<"$direct"; then ok "the dry-run plan removes /operation"; else bad "no /operation in the plan"; fi
     rv_after="$(kubectl --kubeconfig "$KC" get applications.argoproj.io stuck -n argocd -o jsonpath='{.metadata.resourceVersion}')"
     [[ "$rv_before" == "$rv_after" ]] && ok "--dry-run changed nothing (resourceVersion $rv_after)" || bad "resourceVersion moved: $rv_before -> $rv_after"
+
+    echo "== the single executable's parts loaded on first use (asset scripts of their own), same kube-apiserver"
+    # The confirmation prompt (prompts.cjs), on a terminal made by script(1), answered "n": nothing changes.
+    if command -v script >/dev/null 2>&1; then
+      printf 'n\n' >"$TMP/answer-no"
+      rc=0; out="$(env HOME="$TMP/home" PATH="$APATH" "$(command -v script)" -qec "argocd-doctor unstick stuck -n argocd --kubeconfig '$KC'" /dev/null <"$TMP/answer-no" 2>&1)" || rc=$?
+      expect_rc 12 "$rc" "argocd-doctor unstick on a terminal, answered no"
+      expect_in "Apply this change to argocd/stuck?" "$out" "the confirmation prompt was asked"
+      expect_in "Not applied: nothing was changed." "$out" "declined: not applied"
+    else
+      echo "  script(1) is not installed: the prompt is not run"
+    fi
+    # The whole client-node (client-node.cjs): every applied change records an Event.
+    rc=0; out="$(env HOME="$TMP/home" PATH="$APATH" argocd-doctor unstick stuck -n argocd --kubeconfig "$KC" --yes --no-wait 2>&1)" || rc=$?
+    expect_rc 0 "$rc" "argocd-doctor unstick --yes --no-wait"
+    events="$(kubectl --kubeconfig "$KC" get events -n argocd --field-selector involvedObject.name=stuck -o jsonpath='{.items[*].reason}')"
+    expect_in "ArgoDoctorUnstick" "$events" "the Event of the change was recorded"
+    # The MCP server (mcp.cjs): initialize and tools/list on its standard input, which then ends.
+    printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"install-check","version":"1"}}}' \
+      '{"jsonrpc":"2.0","method":"notifications/initialized"}' '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' >"$TMP/mcp-in.jsonl"
+    rc=0; out="$(env HOME="$TMP/home" PATH="$APATH" "$(command -v timeout)" 60 argocd-doctor mcp -n argocd --kubeconfig "$KC" <"$TMP/mcp-in.jsonl" 2>&1)" || rc=$?
+    expect_rc 0 "$rc" "argocd-doctor mcp, its input ended after tools/list"
+    expect_in '"name":"explain"' "$out" "the MCP server lists its tools"
     unset ARGO_DOCTOR_NOW
     scripts/cluster.sh down >/dev/null
   fi

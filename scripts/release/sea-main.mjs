@@ -5,14 +5,15 @@
 //    argocd-doctor → "argocd doctor", anything else → "argo-doctor". argv0, not execPath: execPath
 //    has symlinks resolved (krew installs kubectl-argo_doctor as a symlink to the binary).
 //  - --help / --version are answered from SEA assets (help pre-rendered at build time).
-//  - Everything else runs the asset app.cjs (dist/ and the production dependencies in one script,
-//    see sea-app.mjs), compiled from memory with the asset app.cjs.cache when the build made one for
-//    this binary. Nothing is written to disk.
+//  - Everything else runs the asset app.cjs (dist/ and the production dependencies it needs on every
+//    run, see sea-app.mjs), compiled from memory with the asset app.cjs.cache when the build made one
+//    for this binary; the parts only some commands use are asset scripts of their own, compiled the
+//    same way when first used (sea-compile.mjs). Nothing is written to disk.
 import {createRequire} from 'node:module'
 import {basename} from 'node:path'
 import {getAsset} from 'node:sea'
 import {tryFastPath} from '../../dist/fast-path.js'
-import {compileApp} from './sea-compile.mjs'
+import {loadApp} from './sea-compile.mjs'
 
 const NAMES = {'kubectl-argo_doctor': 'kubectl argo-doctor', 'argocd-doctor': 'argocd doctor'}
 const invoked = basename(process.argv0 || process.execPath).replace(/\.exe$/i, '')
@@ -20,13 +21,16 @@ const bin = NAMES[invoked] ?? 'argo-doctor'
 // Linked as kubectl_complete-argo_doctor, kubectl (≥ 1.26) asks us for completions.
 if (invoked === 'kubectl_complete-argo_doctor') process.argv.splice(2, 0, '__complete')
 if (!tryFastPath(bin, '', process.argv.slice(2), (relative) => getAsset(relative, 'utf8'))) {
-  let cachedData
-  try {
-    cachedData = Buffer.from(getAsset('app.cjs.cache'))
-  } catch {
-    // not made for this target: V8 compiles as it goes
+  // The scripts have every module bundled; they require Node's built-in modules only. They are ASCII
+  // (the build makes them so): read as Latin-1, each is copied into a one-byte string, not decoded as UTF-8.
+  const source = (name) => Buffer.from(getAsset(name)).toString('latin1')
+  const cache = (name) => {
+    try {
+      return Buffer.from(getAsset(`${name}.cache`))
+    } catch {
+      return undefined // not made for this target: V8 compiles as it goes
+    }
   }
-  // app.cjs has every module bundled; it requires Node's built-in modules only. It is ASCII (the
-  // build makes it so): read as Latin-1, it is copied into a one-byte string, not decoded as UTF-8.
-  compileApp(Buffer.from(getAsset('app.cjs')).toString('latin1'), cachedData, createRequire(process.execPath)).app.run(bin)
+
+  loadApp(source, cache, createRequire(process.execPath)).app.run(bin)
 }
