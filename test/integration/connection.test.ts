@@ -1,6 +1,6 @@
 import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
-import {connect as tcpConnect, type AddressInfo, type Socket} from 'node:net'
+import {createServer as createTcpServer, connect as tcpConnect, type AddressInfo, type Socket} from 'node:net'
 import {join} from 'node:path'
 import {expect} from 'chai'
 import {stringify} from 'yaml'
@@ -303,6 +303,50 @@ describe('connection: credentials, TLS and proxies on every path (built CLI agai
     it('without HTTPS_PROXY the name does not resolve (exit 7): the proxy is what made it work', async () => {
       const r = await runCli(['explain', NAMES[0], '--no-related', '--kubeconfig', viaName(), '--request-timeout', '5s'], {env: {...env, HTTPS_PROXY: undefined, https_proxy: undefined}})
       expect(r.exitCode, r.stderr).to.equal(7)
+    })
+
+    it('the kubeconfig\'s proxy-url socks5h://… (a SOCKS5 proxy, which resolves the name): single, fleet, watch and bulk all go through it', async () => {
+      // A real SOCKS5 proxy (RFC 1928: no authentication, CONNECT), reaching apiserver.proxy.test only.
+      const seen: string[] = []
+      const socks = createTcpServer((client) => {
+        sockets.add(client)
+        client.on('error', () => client.destroy())
+        client.on('close', () => sockets.delete(client))
+        client.once('data', (greeting: Buffer) => {
+          if (greeting[0] !== 5) return client.destroy()
+          client.write(Buffer.from([5, 0]))
+          client.once('data', (request: Buffer) => {
+            const end = request[3] === 3 ? 5 + request[4] : 8 // a domain name, else an IPv4 address
+            const host = request[3] === 3 ? request.subarray(5, end).toString() : [...request.subarray(4, 8)].join('.')
+            const port = request.readUInt16BE(end)
+            seen.push(`${host}:${port}`)
+            if (request[1] !== 1 || host !== 'apiserver.proxy.test') return client.end(Buffer.from([5, 4, 0, 1, 0, 0, 0, 0, 0, 0]))
+            const upstream = tcpConnect(port, '127.0.0.1', () => {
+              client.write(Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]))
+              upstream.pipe(client)
+              client.pipe(upstream)
+            })
+            sockets.add(upstream)
+            upstream.on('error', () => upstream.destroy())
+            upstream.on('close', () => sockets.delete(upstream))
+          })
+        })
+      })
+      await new Promise<void>((resolve) => socks.listen(0, '127.0.0.1', resolve))
+      try {
+        const {port} = new URL(server.url)
+        const kubeconfig = writeKubeconfig(tempDir(), {server: `https://apiserver.proxy.test:${port}`, 'insecure-skip-tls-verify': true, 'proxy-url': `socks5h://127.0.0.1:${(socks.address() as AddressInfo).port}`}, {token: 'admin-token'})
+        connects.length = 0
+        const n = appRequests().length
+        expectAllWorked(await everyPath(server, ['--kubeconfig', kubeconfig], {HTTPS_PROXY: undefined, https_proxy: undefined}))
+        expect(appRequests().length - n).to.be.greaterThan(8)
+        expect(seen.length).to.be.greaterThan(3)
+        expect(new Set(seen)).to.deep.equal(new Set([`apiserver.proxy.test:${port}`]))
+        expect(connects, 'the HTTP proxy').to.deep.equal([])
+      } finally {
+        for (const s of sockets) s.destroy()
+        await new Promise((resolve) => socks.close(resolve))
+      }
     })
   })
 
