@@ -195,10 +195,21 @@ if [[ "${ARGO_DOCTOR_INSTALL_ARGOCD:-1}" != 0 ]]; then
     [[ "$rv_before" == "$rv_after" ]] && ok "--dry-run changed nothing (resourceVersion $rv_after)" || bad "resourceVersion moved: $rv_before -> $rv_after"
 
     echo "== the single executable's parts loaded on first use (asset scripts of their own), same kube-apiserver"
-    # The confirmation prompt (prompts.cjs), on a terminal made by script(1), answered "n": nothing changes.
+    # The confirmation prompt (prompts.cjs), on a terminal made by script(1), answered "n" once it is
+    # asked (not before: typed-ahead input is not an answer); nothing changes. CI is unset for this
+    # one: under CI=true argo-doctor never prompts (exit 11), as documented.
     if command -v script >/dev/null 2>&1; then
-      printf 'n\n' >"$TMP/answer-no"
-      rc=0; out="$(env HOME="$TMP/home" PATH="$APATH" "$(command -v script)" -qec "argocd-doctor unstick stuck -n argocd --kubeconfig '$KC'" /dev/null <"$TMP/answer-no" 2>&1)" || rc=$?
+      mkfifo "$TMP/prompt-in"
+      env -u CI HOME="$TMP/home" PATH="$APATH" "$(command -v script)" -qec "argocd-doctor unstick stuck -n argocd --kubeconfig '$KC'" /dev/null <"$TMP/prompt-in" >"$TMP/prompt-out" 2>&1 &
+      prompt_pid=$!
+      exec 7>"$TMP/prompt-in"
+      for _ in $(seq 1 600); do grep -q 'Apply this change to argocd/stuck?' "$TMP/prompt-out" && break; kill -0 "$prompt_pid" 2>/dev/null || break; sleep 0.1; done
+      trap '' PIPE # if it is gone already, the answer fails to write instead of ending this script
+      printf 'n\r' >&7 || true
+      trap - PIPE
+      rc=0; wait "$prompt_pid" || rc=$?
+      exec 7>&-
+      out="$(cat "$TMP/prompt-out")"
       expect_rc 12 "$rc" "argocd-doctor unstick on a terminal, answered no"
       expect_in "Apply this change to argocd/stuck?" "$out" "the confirmation prompt was asked"
       expect_in "Not applied: nothing was changed." "$out" "declined: not applied"
