@@ -20,6 +20,8 @@ const require = createRequire(import.meta.url)
 const LEGACY = 'const parse_url = Url.parse;'
 const FALLBACK = 'const URL = Url.URL || whatwgUrl.URL;'
 const WHATWG = 'const parse_url = (urlStr) => { try { return Url.urlToHttpOptions(new URL(urlStr)); } catch { return {}; } };'
+const ZLIB = "var zlib = _interopDefault(require('zlib'));"
+const LAZY_ZLIB = "var zlib = new Proxy({}, {get: (_, key) => require('zlib')[key]});"
 
 export const clientNodeOnCurrentNode = {
   name: 'client-node-on-current-node',
@@ -31,7 +33,8 @@ export const clientNodeOnCurrentNode = {
       const source = await readFile(path, 'utf8')
       if (!source.includes(FALLBACK)) throw new Error(`${path}: no "${FALLBACK}" (node-fetch changed: check scripts/lib/client-node-esbuild.mjs)`)
       if (!source.includes(LEGACY)) throw new Error(`${path}: no "${LEGACY}" (node-fetch changed: check scripts/lib/client-node-esbuild.mjs)`)
-      return {contents: source.replace(LEGACY, WHATWG), loader: 'js'}
+      if (!source.includes(ZLIB)) throw new Error(`${path}: no "${ZLIB}" (node-fetch changed: check scripts/lib/client-node-esbuild.mjs)`)
+      return {contents: source.replace(LEGACY, WHATWG).replace(ZLIB, LAZY_ZLIB), loader: 'js'}
     })
   },
 }

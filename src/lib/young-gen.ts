@@ -1,4 +1,3 @@
-import {getHeapSpaceStatistics, setFlagsFromString} from 'node:v8'
 
 /**
  * Keep V8's young generation small during a fleet scan. Parsing thousands of ~20 KB objects one at
@@ -10,14 +9,16 @@ import {getHeapSpaceStatistics, setFlagsFromString} from 'node:v8'
  * setting it to 1 then holds the size (one growth already under way may still complete).
  */
 const CAP_BYTES = 8 * 1024 * 1024
+/** node:v8, loaded by the first fleet scan that asks, not by every command that imports this module. */
+const v8 = () => process.getBuiltinModule('node:v8')
 let capped = false
 
 /** Call now and then (every few items) while a large list streams in. */
 export function capYoungGeneration(): void {
   // Tried on V8 11 (Node 20) and 13 (Node 24); an unknown flag would only print an error, so newer ones are left alone.
   if (capped || Number(process.versions.v8.split('.')[0]) > 13) return
-  const space = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')
+  const space = v8().getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')
   if (!space || space.space_size < CAP_BYTES) return
   capped = true
-  setFlagsFromString('--semi-space-growth-factor=1')
+  v8().setFlagsFromString('--semi-space-growth-factor=1')
 }

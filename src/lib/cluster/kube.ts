@@ -10,7 +10,7 @@ import {Agent as HttpAgent} from 'node:http'
 import {BlockList, isIP} from 'node:net'
 import {dirname, isAbsolute, join} from 'node:path'
 import {PassThrough, Transform} from 'node:stream'
-import {createGunzip, gunzipSync, type ZlibOptions} from 'node:zlib'
+import type {ZlibOptions} from 'node:zlib'
 import {load as loadYaml} from 'js-yaml'
 import {defaultKubeconfigPaths, isEmptyFile, serviceAccountDir, serviceAccountNamespace, serviceEnv, tokenSubject} from './in-cluster.js'
 import {ApiException, fetch, KubeConfig} from './client-node-light.js'
@@ -298,6 +298,8 @@ function apiException(response: {status: number} & Parameters<typeof headersOf>[
 
 /** client-node's API classes and Watch (its whole bundle): loaded on first use, to record an Event or to watch. */
 const apiClasses = () => import('./client-node.js')
+/** node:zlib, loaded for the first compressed answer (a big LIST), not by every command. */
+const zlib = () => process.getBuiltinModule('node:zlib')
 
 /** How much of a streamed LIST is read ahead of the item being diagnosed (inflated). */
 const READ_AHEAD = 1024 * 1024
@@ -514,7 +516,7 @@ export class Cluster {
         let text: string | undefined
         try {
           const raw = await response.buffer()
-          text = (response.headers.get('content-encoding') === 'gzip' ? gunzipSync(raw) : raw).toString('utf8')
+          text = (response.headers.get('content-encoding') === 'gzip' ? zlib().gunzipSync(raw) : raw).toString('utf8')
         } catch {
           // the status is enough
         }
@@ -533,7 +535,7 @@ export class Cluster {
       // Read ahead up to READ_AHEAD while items are diagnosed, and take all that arrived at once:
       // kube-apiserver flushes its gzip every ~1.5 KB (~13 KB of JSON), less than one item, and the
       // splitter skips to the next item only within a chunk (list-items.ts).
-      const ahead = encoding === 'gzip' ? createGunzip({chunkSize: 256 * 1024, readableHighWaterMark: READ_AHEAD} as ZlibOptions) : new PassThrough({readableHighWaterMark: READ_AHEAD})
+      const ahead = encoding === 'gzip' ? zlib().createGunzip({chunkSize: 256 * 1024, readableHighWaterMark: READ_AHEAD} as ZlibOptions) : new PassThrough({readableHighWaterMark: READ_AHEAD})
       ahead.on('error', ignore)
       // Inflated in pieces of up to 64 KB rather than the ~1.5 KB ones the server sends: each write
       // to zlib is a trip to the thread pool (at 10,000 apps this saved ~0.2 s of CPU).
