@@ -30,7 +30,7 @@ import {dirname, join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {asciiOnly} from './lib/ascii.mjs'
 import {clientNodeLight, clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
-import {oclifCommandLazyConfig} from './lib/oclif-esbuild.mjs'
+import {cleanStackWithoutHome, oclifCommandLazyConfig} from './lib/oclif-esbuild.mjs'
 
 const root = join(import.meta.dirname, '..')
 const dir = join(root, 'dist', 'lib', 'cluster')
@@ -154,7 +154,7 @@ const fastResult = await build({
   legalComments: 'eof',
   logLevel: 'warning',
   metafile: true,
-  plugins: [oclifCommandLazyConfig, {
+  plugins: [oclifCommandLazyConfig, cleanStackWithoutHome, {
     name: 'start-up-externals',
     setup(b) {
       b.onResolve({filter: /.*/}, (args) => {

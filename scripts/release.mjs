@@ -31,7 +31,7 @@ import {join, relative} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {asciiOnly} from './lib/ascii.mjs'
 import {clientNodeLight, clientNodeOnCurrentNode} from './lib/client-node-esbuild.mjs'
-import {oclifCommandLazyConfig} from './lib/oclif-esbuild.mjs'
+import {cleanStackWithoutHome, oclifCommandLazyConfig} from './lib/oclif-esbuild.mjs'
 import {nodePackage} from './lib/node-package.mjs'
 import {SCRIPT_PREFIX} from './release/sea-compile.mjs'
 
@@ -131,7 +131,7 @@ const app = await build({
   metafile: true,
   // client-node-light.ts gets the kubeconfig and HTTP client only, as in the npm package: the API classes
   // and models initialise when an Event is recorded or a watch starts, not on every command.
-  plugins: [clientNodeOnCurrentNode, oclifCommandLazyConfig, clientNodeLight(join(ROOT, 'src', 'lib', 'cluster', 'client-node-light.ts')), {
+  plugins: [clientNodeOnCurrentNode, oclifCommandLazyConfig, cleanStackWithoutHome, clientNodeLight(join(ROOT, 'src', 'lib', 'cluster', 'client-node-light.ts')), {
     name: 'sea',
     setup(b) {
       b.onResolve({filter: /^sea:embedded$/}, () => ({path: 'embedded', namespace: 'sea'}))

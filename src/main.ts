@@ -1,6 +1,7 @@
 /** Entry point shared by argo-doctor, kubectl-argo_doctor and argocd-doctor. */
 import {userInfo} from 'node:os'
 import {tryDispatch} from './dispatch.js'
+import {homeDirectory} from './lib/home.js'
 import {invocation} from './lib/invocation.js'
 
 export async function main(binName: string, root: string): Promise<void> {
@@ -23,7 +24,14 @@ export async function main(binName: string, root: string): Promise<void> {
 
   invocation.bin = binName
   // A command: straight from the table of commands (dispatch.ts). Help, `help`, an unknown command: oclif's full path.
-  if (!(await tryDispatch(binName, root, process.argv.slice(2)))) await runOclif(binName, root)
+  if (!(await tryDispatch(binName, root, process.argv.slice(2)))) {
+    // oclif's full path (help, an unknown command) asks for the home directory as its configuration
+    // loads, which throws where there is none (HOME unset, no passwd entry): give it one that does
+    // not exist, as Debian does for system users. Our commands never get here (dispatch.ts), so they
+    // still see no home and say what they lack (no ~/.kube/config, no backup directory).
+    if (!process.env.HOME && homeDirectory() === undefined) process.env.HOME = '/nonexistent'
+    await runOclif(binName, root)
+  }
   // A request that timed out may still hold a socket open (a hung API server); don't let it keep us alive.
   setTimeout(() => process.exit(), 200).unref()
 }

@@ -1,4 +1,4 @@
-// esbuild plugin for every bundle that holds @oclif/core's Command (scripts/bundle.mjs for the npm
+// esbuild plugins for every bundle that holds @oclif/core's Command (scripts/bundle.mjs for the npm
 // package, scripts/release.mjs for the single executable).
 //
 // @oclif/core's command.js requires its configuration module (config/: Config, plugin loading, the
@@ -21,6 +21,29 @@ export const oclifCommandLazyConfig = {
       const uses = source.match(/config_1\.\w+/g) ?? []
       if (uses.some((use) => use !== 'config_1.Config')) throw new Error(`${path}: uses ${[...new Set(uses)].join(', ')} of its config module, not only Config (check scripts/lib/oclif-esbuild.mjs)`)
       return {contents: source.replace(EAGER, LAZY), loader: 'js'}
+    })
+  },
+}
+
+// clean-stack (oclif's errors use it to print a stack) calls os.homedir() when it is loaded, and that
+// throws where HOME is unset and the user has no passwd entry (a container run with an arbitrary
+// uid): every command then died at start-up with a system error and a line of the bundle. Here the
+// home directory is looked up when a stack is printed, and a missing one only leaves paths as they are.
+const HOME_AT_LOAD = "const homeDir = typeof os.homedir === 'undefined' ? '' : os.homedir();"
+const HOME_WHEN_USED = "const homeDir = () => { try { return typeof os.homedir === 'undefined' ? '' : os.homedir(); } catch { return ''; } };"
+const HOME_USE = "p1.replace(homeDir, '~')"
+const HOME_USE_LATE = "(homeDir() ? p1.replace(homeDir(), '~') : p1)"
+
+export const cleanStackWithoutHome = {
+  name: 'clean-stack-without-home',
+  setup(build) {
+    build.onLoad({filter: /[\\/]clean-stack[\\/]index\.js$/}, async ({path}) => {
+      const source = await readFile(path, 'utf8')
+      for (const line of [HOME_AT_LOAD, HOME_USE]) {
+        if (source.split(line).length !== 2) throw new Error(`${path}: "${line}" is not there once (clean-stack changed: check scripts/lib/oclif-esbuild.mjs)`)
+      }
+
+      return {contents: source.replace(HOME_AT_LOAD, HOME_WHEN_USED).replace(HOME_USE, HOME_USE_LATE), loader: 'js'}
     })
   },
 }

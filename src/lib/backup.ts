@@ -21,10 +21,11 @@
  */
 import {constants} from 'node:fs'
 import {link, lstat, mkdir, open, readdir, rename, unlink, type FileHandle} from 'node:fs/promises'
-import {homedir, userInfo} from 'node:os'
+import {userInfo} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import type {AppRef, Application} from './app.js'
 import {DoctorError} from './errors.js'
+import {homeDirectory} from './home.js'
 import {keptOf, valueAt, type JsonPatchOp, type Plan} from './plan.js'
 
 export const RECORD_KIND = 'ArgoDoctorChangeRecord'
@@ -88,7 +89,12 @@ export interface BackupHandle {
 
 export function backupDir(): string {
   if (process.env.ARGO_DOCTOR_BACKUP_DIR) return process.env.ARGO_DOCTOR_BACKUP_DIR
-  const state = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state')
+  const home = process.env.XDG_STATE_HOME ? undefined : homeDirectory()
+  if (!process.env.XDG_STATE_HOME && home === undefined) {
+    throw new DoctorError('REFUSED', 'There is no directory for backups: HOME is unset and this user has no home directory, so nothing was changed.', 'Set ARGO_DOCTOR_BACKUP_DIR (or XDG_STATE_HOME, or HOME) to a private directory.')
+  }
+
+  const state = process.env.XDG_STATE_HOME || join(home!, '.local', 'state')
   return join(state, 'argo-doctor', 'backups')
 }
 

@@ -9,7 +9,7 @@
  * are loaded only when this says the Argo CD API is the backend.
  */
 import {existsSync, readFileSync, statSync} from 'node:fs'
-import {homedir} from 'node:os'
+import {homeDirectory} from '../home.js'
 import {join} from 'node:path'
 import {DoctorError, keepSecret} from '../errors.js'
 
@@ -109,11 +109,12 @@ export function shellWords(text: string): string[] {
  * The CLI's config directory (localconfig.DefaultConfigDir): $ARGOCD_CONFIG_DIR, else the legacy
  * ~/.argocd when it exists, else $XDG_CONFIG_HOME/argocd, else ~/.config/argocd.
  */
-export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env, home = env.HOME || homedir()): string {
+export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env, home = env.HOME || homeDirectory()): string | undefined {
   if (env.ARGOCD_CONFIG_DIR) return env.ARGOCD_CONFIG_DIR
-  const legacy = join(home, '.argocd')
-  if (existsSync(legacy)) return legacy
+  const legacy = home === undefined ? undefined : join(home, '.argocd')
+  if (legacy !== undefined && existsSync(legacy)) return legacy
   if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, 'argocd')
+  if (home === undefined) return undefined // no home directory: no argocd login to read
   return join(home, '.config', 'argocd')
 }
 
@@ -188,9 +189,10 @@ export async function chooseBackend(inputs: BackendInputs): Promise<Backend> {
   if (!inputs.argocdServer && inputs.kubeFlags) return {kind: 'kube'}
   if (!inputs.argocdServer && !env.ARGOCD_SERVER && !inputs.asArgocdPlugin) return {kind: 'kube'}
   const opts = parseArgocdOpts(env.ARGOCD_OPTS)
-  const configPath = opts.get('config') ?? join(defaultConfigDir(env), 'config')
-  const config = await readLocalConfig(configPath)
-  const ctx = config ? resolveContext(config, configPath, opts.get('argocd-context')) : undefined
+  const configDir = defaultConfigDir(env)
+  const configPath = opts.get('config') ?? (configDir === undefined ? undefined : join(configDir, 'config'))
+  const config = configPath === undefined ? undefined : await readLocalConfig(configPath)
+  const ctx = config && configPath !== undefined ? resolveContext(config, configPath, opts.get('argocd-context')) : undefined
   if (!inputs.argocdServer && (opts.get('core') === 'true' || ctx?.server.core)) {
     return {kind: 'kube', why: `the argocd ${ctx?.server.core ? `context "${ctx.name}"` : 'ARGOCD_OPTS'} is a --core login (it talks to Kubernetes directly)`}
   }

@@ -7,8 +7,8 @@
  * default namespace before @kubernetes/client-node is loaded.
  */
 import {existsSync, readFileSync} from 'node:fs'
-import {homedir} from 'node:os'
 import {join} from 'node:path'
+import {homeDirectory} from '../home.js'
 
 /** Where the kubelet mounts the service account (token, ca.crt, namespace). */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
@@ -33,7 +33,9 @@ export function isEmptyFile(path: string): boolean {
 /** The kubeconfig files kubectl would read without --kubeconfig: $KUBECONFIG's list, else ~/.kube/config. */
 export function defaultKubeconfigPaths(): string[] {
   const envPaths = (process.env.KUBECONFIG ?? '').split(':').filter(Boolean)
-  return envPaths.length > 0 ? envPaths : [join(homedir(), '.kube', 'config')]
+  if (envPaths.length > 0) return envPaths
+  const home = homeDirectory()
+  return home === undefined ? [] : [join(home, '.kube', 'config')]
 }
 
 /** KUBERNETES_SERVICE_HOST and _PORT, which the kubelet sets in every container. */
