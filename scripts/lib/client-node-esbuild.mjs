@@ -15,6 +15,7 @@
 import {readFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
+import {patchedSource} from './patch-source.mjs'
 
 const require = createRequire(import.meta.url)
 const LEGACY = 'const parse_url = Url.parse;'
@@ -29,13 +30,8 @@ export const clientNodeOnCurrentNode = {
     build.onResolve({filter: /^punycode$/}, () => ({path: require.resolve('punycode/')}))
     build.onResolve({filter: /^whatwg-url$/}, (a) => (/[\\/]node-fetch[\\/]lib[\\/]index\.js$/.test(a.importer) ? {path: 'whatwg-url', namespace: 'unused-fallback'} : undefined))
     build.onLoad({filter: /.*/, namespace: 'unused-fallback'}, () => ({contents: 'module.exports = {}', loader: 'js'}))
-    build.onLoad({filter: /[\\/]node-fetch[\\/]lib[\\/]index\.js$/}, async ({path}) => {
-      const source = await readFile(path, 'utf8')
-      if (!source.includes(FALLBACK)) throw new Error(`${path}: no "${FALLBACK}" (node-fetch changed: check scripts/lib/client-node-esbuild.mjs)`)
-      if (!source.includes(LEGACY)) throw new Error(`${path}: no "${LEGACY}" (node-fetch changed: check scripts/lib/client-node-esbuild.mjs)`)
-      if (!source.includes(ZLIB)) throw new Error(`${path}: no "${ZLIB}" (node-fetch changed: check scripts/lib/client-node-esbuild.mjs)`)
-      return {contents: source.replace(LEGACY, WHATWG).replace(ZLIB, LAZY_ZLIB), loader: 'js'}
-    })
+    build.onLoad({filter: /[\\/]node-fetch[\\/]lib[\\/]index\.js$/}, async ({path}) => ({loader: 'js',
+      contents: await patchedSource(path, [[FALLBACK, FALLBACK], [LEGACY, WHATWG], [ZLIB, LAZY_ZLIB]], 'scripts/lib/client-node-esbuild.mjs')}))
   },
 }
 

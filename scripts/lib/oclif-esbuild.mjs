@@ -7,7 +7,7 @@
 // with a Config it builds itself (new Command(argv, config)._run()), and oclif's full path (help,
 // unknown commands) loads @oclif/core's index, which requires config/ itself. So in command.js that
 // require becomes a getter: config/ is initialised when Command.run() asks for Config, not before.
-import {readFile} from 'node:fs/promises'
+import {patchedSource} from './patch-source.mjs'
 
 const EAGER = 'const config_1 = require("./config");'
 const LAZY = 'const config_1 = { get Config() { return require("./config").Config; } };'
@@ -16,11 +16,10 @@ export const oclifCommandLazyConfig = {
   name: 'oclif-command-lazy-config',
   setup(build) {
     build.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]command\.js$/}, async ({path}) => {
-      const source = await readFile(path, 'utf8')
-      if (!source.includes(EAGER)) throw new Error(`${path}: no "${EAGER}" (@oclif/core changed: check scripts/lib/oclif-esbuild.mjs)`)
+      const source = await patchedSource(path, [[EAGER, LAZY]], 'scripts/lib/oclif-esbuild.mjs')
       const uses = source.match(/config_1\.\w+/g) ?? []
       if (uses.some((use) => use !== 'config_1.Config')) throw new Error(`${path}: uses ${[...new Set(uses)].join(', ')} of its config module, not only Config (check scripts/lib/oclif-esbuild.mjs)`)
-      return {contents: source.replace(EAGER, LAZY), loader: 'js'}
+      return {contents: source, loader: 'js'}
     })
   },
 }
@@ -37,13 +36,7 @@ const HOME_USE_LATE = "(homeDir() ? p1.replace(homeDir(), '~') : p1)"
 export const cleanStackWithoutHome = {
   name: 'clean-stack-without-home',
   setup(build) {
-    build.onLoad({filter: /[\\/]clean-stack[\\/]index\.js$/}, async ({path}) => {
-      const source = await readFile(path, 'utf8')
-      for (const line of [HOME_AT_LOAD, HOME_USE]) {
-        if (source.split(line).length !== 2) throw new Error(`${path}: "${line}" is not there once (clean-stack changed: check scripts/lib/oclif-esbuild.mjs)`)
-      }
-
-      return {contents: source.replace(HOME_AT_LOAD, HOME_WHEN_USED).replace(HOME_USE, HOME_USE_LATE), loader: 'js'}
-    })
+    build.onLoad({filter: /[\\/]clean-stack[\\/]index\.js$/}, async ({path}) => ({loader: 'js',
+      contents: await patchedSource(path, [[HOME_AT_LOAD, HOME_WHEN_USED], [HOME_USE, HOME_USE_LATE]], 'scripts/lib/oclif-esbuild.mjs')}))
   },
 }
