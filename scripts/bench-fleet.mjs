@@ -17,7 +17,8 @@
  * the per-pair wall ratios. It ends with the rows of the README's fleet/bulk table.
  *
  *   node --import tsx scripts/bench-fleet.mjs [--apps 2000,10000] [--fleet-runs 3] [--bulk-runs 1]
- *     [--skip-fleet] [--skip-bulk] [--bin FILE (another build's bin/argo-doctor)] [--kubeconfig FILE] [-n argocd]
+ *     [--skip-fleet] [--skip-bulk] [--bin FILE (another build's bin/argo-doctor)] [--exe FILE (an executable instead,
+ *     e.g. the single executable from release/)] [--kubeconfig FILE] [-n argocd]
  */
 import {execFileSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
@@ -38,12 +39,15 @@ const opts = {
   fleetRuns: Number(arg('--fleet-runs', 3)),
   bulkRuns: Number(arg('--bulk-runs', 1)),
   bin: arg('--bin', join(ROOT, 'bin', 'argo-doctor')),
+  exe: arg('--exe', undefined),
   kubeconfig: arg('--kubeconfig', undefined),
   namespace: arg('-n', 'argocd'),
   skipFleet: process.argv.includes('--skip-fleet'),
   skipBulk: process.argv.includes('--skip-bulk'),
 }
 
+/** The command and arguments that run argo-doctor ARGS: --exe, else this Node with --bin. */
+const cli = (...args) => (opts.exe ? [opts.exe, args] : [process.execPath, [opts.bin, ...args]])
 const tmp = mkdtempSync(join(tmpdir(), 'argo-doctor-bench-fleet-'))
 const REFRESH = 'argocd.argoproj.io/refresh'
 const REFRESH_STAMP = 'argocd.argoproj.io/refresh-timestamp'
@@ -137,7 +141,7 @@ async function paired(runs, ours, theirs) {
 async function fleet(conn, rest, count) {
   await seed(rest, count)
   console.log(`\n== fleet, ${count} apps: explain -A --json vs kubectl get --raw ${APPS}/applications (${opts.fleetRuns} pairs, in turn)`)
-  const ours = [process.execPath, [opts.bin, 'explain', '-A', '--json', ...conn], {ARGO_DOCTOR_NOW: NOW}]
+  const ours = [...cli('explain', '-A', '--json', ...conn), {ARGO_DOCTOR_NOW: NOW}]
   const theirs = ['kubectl', ['get', '--raw', `${APPS}/applications`, ...conn]]
   const r = await paired(opts.fleetRuns, ours, theirs)
   const bad = r.a.find((x) => x.status !== 0 && x.status !== 20) ?? r.k.find((x) => x.status !== 0)
@@ -184,7 +188,7 @@ function dirStats(dir) {
 async function bulk(conn, rest, count) {
   await seed(rest, count)
   console.log(`\n== bulk, ${count} apps: hard-refresh --all --yes --no-wait vs kubectl annotate --all --overwrite (${opts.bulkRuns} pairs, in turn; annotations removed before every run)`)
-  const ours = (backups) => [process.execPath, [opts.bin, 'hard-refresh', '--all', '-n', opts.namespace, '--yes', '--no-wait', ...conn], {ARGO_DOCTOR_BACKUP_DIR: backups}]
+  const ours = (backups) => [...cli('hard-refresh', '--all', '-n', opts.namespace, '--yes', '--no-wait', ...conn), {ARGO_DOCTOR_BACKUP_DIR: backups}]
   const theirs = ['kubectl', ['annotate', 'applications.argoproj.io', '--all', '-n', opts.namespace, `${REFRESH}=hard`, '--overwrite', ...conn]]
   const run = async (label, cmd, backups) => {
     const apps = await resetRefresh(rest)
@@ -226,7 +230,7 @@ const env = {...process.env, ARGO_DOCTOR_E2E_DIR: process.env.ARGO_DOCTOR_E2E_DI
 const cluster = (cmd) => execFileSync(join(ROOT, 'scripts', 'cluster.sh'), [cmd], {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']})
 let started = false
 try {
-  console.log(`argo-doctor bench:fleet — node ${process.version}, ${process.platform}/${process.arch}, ${(await import('node:os')).cpus().length} CPUs${GNU_TIME ? '' : ' (no /usr/bin/time: CPU and RSS not measured)'}; ${opts.bin}`)
+  console.log(`argo-doctor bench:fleet — node ${process.version}, ${process.platform}/${process.arch}, ${(await import('node:os')).cpus().length} CPUs${GNU_TIME ? '' : ' (no /usr/bin/time: CPU and RSS not measured)'}; ${opts.exe ?? opts.bin}`)
   let kubeconfig = opts.kubeconfig
   if (!kubeconfig) {
     started = true

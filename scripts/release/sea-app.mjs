@@ -1,6 +1,8 @@
 // The application inside the single executable: scripts/release.mjs bundles this file with dist/ and
 // the production dependencies into one CommonJS script (esbuild), stored as the SEA asset app.cjs and
-// compiled from memory by sea-main.mjs with a V8 code cache made at build time. Nothing is unpacked.
+// compiled from memory by sea-main.mjs with a V8 code cache made at build time; what only some commands
+// use is in asset scripts of its own (LAZY in scripts/release.mjs), compiled when first required.
+// Nothing is unpacked.
 //
 // oclif finds a CLI by reading files under its root (package.json, oclif.manifest.json, the help
 // plugin's) and importing command files by path. Here the root is a directory that does not exist
