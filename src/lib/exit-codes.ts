@@ -68,7 +68,7 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   NEEDS_CONFIRMATION: 'confirmation needed and no terminal: use `--yes` or `--dry-run`',
   DECLINED: 'you answered no at the prompt; nothing written',
   NOTHING_TO_DO: 'the app is not in the state this command fixes; nothing written',
-  REFUSED: 'refused by a safety check (young operation, sync window, operation in progress, an unsafe backup directory, an undo that would overwrite someone else\'s change, `--max`, an expired plan or one made on another API server); nothing written',
+  REFUSED: 'refused by a safety check (young operation, sync window, operation in progress, an unsafe or missing backup directory, an undo that would overwrite someone else\'s change, `--max`, an expired plan or one made on another API server); nothing written',
   OPERATION_FAILED: 'the sync operation finished Failed or Error (`verify.phase` in JSON says which)',
   UNVERIFIED: 'applied, but the result could not be verified (the API server was lost during verify); check with explain',
   FINDINGS: 'explain found warning or critical problems, or something in an app is not green',
