@@ -16,7 +16,8 @@ const VERSION = new Set(['--version', 'version'])
  * Where Node's module compile cache is kept: the user's own cache directory ($XDG_CACHE_HOME, else
  * ~/.cache), never Node's default in the shared temporary directory, where another local user
  * could create the directory first and plant compiled code. No home directory (a container run as
- * a uid without a passwd entry and without HOME): no cache.
+ * a uid without a passwd entry and without HOME): no cache. (The same lookup as lib/home.ts's
+ * homeDirectory(), written here because this module loads none of ours: it runs before --help.)
  */
 export function compileCacheDir(env: NodeJS.ProcessEnv = process.env, home: () => string = homedir): string | undefined {
   if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'argo-doctor', 'node-compile-cache')

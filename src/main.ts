@@ -29,7 +29,7 @@ export async function main(binName: string, root: string): Promise<void> {
     // loads, which throws where there is none (HOME unset, no passwd entry): give it one that does
     // not exist, as Debian does for system users. Our commands never get here (dispatch.ts), so they
     // still see no home and say what they lack (no ~/.kube/config, no backup directory).
-    if (!process.env.HOME && homeDirectory() === undefined) process.env.HOME = '/nonexistent'
+    if (homeDirectory() === undefined) process.env.HOME = '/nonexistent'
     await runOclif(binName, root)
   }
   // A request that timed out may still hold a socket open (a hung API server); don't let it keep us alive.

@@ -89,13 +89,13 @@ export interface BackupHandle {
 
 export function backupDir(): string {
   if (process.env.ARGO_DOCTOR_BACKUP_DIR) return process.env.ARGO_DOCTOR_BACKUP_DIR
-  const home = process.env.XDG_STATE_HOME ? undefined : homeDirectory()
-  if (!process.env.XDG_STATE_HOME && home === undefined) {
+  if (process.env.XDG_STATE_HOME) return join(process.env.XDG_STATE_HOME, 'argo-doctor', 'backups')
+  const home = homeDirectory()
+  if (home === undefined) {
     throw new DoctorError('REFUSED', 'There is no directory for backups: HOME is unset and this user has no home directory, so nothing was changed.', 'Set ARGO_DOCTOR_BACKUP_DIR (or XDG_STATE_HOME, or HOME) to a private directory.')
   }
 
-  const state = process.env.XDG_STATE_HOME || join(home!, '.local', 'state')
-  return join(state, 'argo-doctor', 'backups')
+  return join(home, '.local', 'state', 'argo-doctor', 'backups')
 }
 
 const refused = (dir: string, what: string) => new DoctorError('REFUSED', `The backup directory ${dir} ${what}; argo-doctor does not write backups there, so nothing was changed.`,

@@ -1,4 +1,3 @@
-
 /**
  * Keep V8's young generation small during a fleet scan. Parsing thousands of ~20 KB objects one at
  * a time makes V8 grow the new space to its 32 MB maximum (two 16 MB semi-spaces), all of it

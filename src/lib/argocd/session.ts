@@ -9,9 +9,9 @@
  * are loaded only when this says the Argo CD API is the backend.
  */
 import {existsSync, readFileSync, statSync} from 'node:fs'
-import {homeDirectory} from '../home.js'
 import {join} from 'node:path'
 import {DoctorError, keepSecret} from '../errors.js'
+import {homeDirectory} from '../home.js'
 
 /** How argo-doctor reaches the Applications. */
 export type Backend =
