@@ -1,3 +1,5 @@
+import {Writable} from 'node:stream'
+import {setImmediate as tick} from 'node:timers/promises'
 import {expect} from 'chai'
 import {escapeControls, hasControls, indentLines, jsonPieces, jsonText, oneLine} from '../../../src/lib/render/safe.js'
 import {explainFleet, fleetJson} from '../../../src/lib/explain.js'
@@ -36,9 +38,7 @@ describe('render/safe: cluster text made safe for the terminal', () => {
 
   describe('jsonPieces: jsonText written in pieces', () => {
     const pieces = (value: unknown, depth?: number) => {
-      const out: string[] = []
-      jsonPieces(value, 2, (text) => out.push(text), depth)
-      return out
+      return [...jsonPieces(value, 2, depth)]
     }
 
     it('is exactly jsonText(value, 2), whatever the value (what JSON.stringify leaves out or turns into null, toJSON, empty, nested, hostile text)', () => {
@@ -69,6 +69,62 @@ describe('render/safe: cluster text made safe for the terminal', () => {
       expect(out.length).to.be.greaterThan(2)
       expect(Math.max(...out.map((p) => p.length))).to.be.lessThan(80_000)
     })
+  })
+})
+
+describe('Io.printJson: a reader slower than we write (`| jq`, `| less`)', () => {
+  /** A stdout whose reader takes each write only when told to (`take()`). */
+  function slowReader() {
+    const taken: string[] = []
+    let pending: (() => void) | undefined
+    const out = new Writable({
+      highWaterMark: 16_384,
+      write(chunk: Buffer, _encoding, done) {
+        taken.push(chunk.toString())
+        pending = done
+      },
+    })
+    const take = () => {
+      const done = pending
+      pending = undefined
+      done?.()
+    }
+
+    return {out, taken, take, io: new Io(true, false, out as unknown as NodeJS.WriteStream, out as unknown as NodeJS.WriteStream)}
+  }
+
+  const doc = {apps: Array.from({length: 4000}, (_, i) => ({name: `app-${i}`, findings: [{title: `stuck ${'x'.repeat(80)}`}]}))}
+
+  it('hands over the next piece only once stdout has taken the last: never more than one piece waits in memory, and the text is the whole document', async () => {
+    const {out, taken, take, io} = slowReader()
+    let finished = false
+    const printing = io.printJson(doc).then(() => (finished = true))
+    let most = 0
+    while (!finished) {
+      await tick()
+      most = Math.max(most, out.writableLength)
+      take()
+    }
+
+    await printing
+    // One piece of ~64 KiB (plus what it overshoots by) at most, not the whole document.
+    expect(most).to.be.greaterThan(0).and.lessThan(2 * 65_536)
+    const text = jsonText(doc, 2) + '\n'
+    expect(text.length).to.be.greaterThan(8 * 65_536)
+    expect(taken.join('')).to.equal(text)
+  })
+
+  it('stops writing once stdout is closed (`| head`): it returns, without the rest', async () => {
+    const {out, taken, take, io} = slowReader()
+    let finished = false
+    const printing = io.printJson(doc).then(() => (finished = true))
+    await tick()
+    take()
+    out.destroy()
+    for (let i = 0; i < 100 && !finished; i++) await tick()
+    expect(finished).to.equal(true)
+    await printing
+    expect(taken.length).to.be.lessThan(3)
   })
 })
 
