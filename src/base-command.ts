@@ -280,7 +280,6 @@ export abstract class DoctorCommand extends Command {
     return {refs: [await this.resolveRef(source, undefined, flags)]}
   }
 
-  /** Resolve APP against -f: with a one-app file, the name may be left out. */
   /**
    * One step on the apps named or selected (-l/--all): one app goes through runRecipe, many through
    * runBatch (one confirmation). The JSON result of every such command.
@@ -297,6 +296,7 @@ export abstract class DoctorCommand extends Command {
     return {json: {command, apps: batch.entries, exitCode: batch.exitCode}, exitCode: batch.exitCode}
   }
 
+  /** Resolve APP against -f: with a one-app file, the name may be left out. */
   protected async resolveRef(source: AppSource, name: string | undefined, flags: Connection): Promise<AppRef> {
     if (name) return {name, namespace: flags.namespace}
     if (source.kind === 'file') {
