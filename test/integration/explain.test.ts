@@ -2,7 +2,7 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect} from 'chai'
 import {stringify} from 'yaml'
-import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
+import {apiServerPerTest} from '../support/api-per-test.js'
 import {ROOT, runCli, tempDir, jsonOut} from '../support/cli.js'
 import {validate} from '../support/json-schema.js'
 import {EXAMPLE_NOW, example, issueApp, seedApp} from '../fixtures/examples.js'
@@ -101,27 +101,20 @@ describe('explain (built CLI)', function () {
   })
 
   describe('against an API server', () => {
-    let server: FakeApiServer
-    let kubeconfig: string
+    const api = apiServerPerTest()
 
-    beforeEach(async () => {
-      server = await startFakeApiServer()
-      kubeconfig = server.writeKubeconfig(tempDir())
-    })
-    afterEach(async () => server.stop())
-
-    const put = (app: any) => server.put(app, {validate: false})
+    const put = (app: any) => api.server.put(app, {validate: false})
 
     it('explain APP reads the app and the few related objects; a 403 on one becomes a note', async () => {
       put(issueApp('payments'))
-      server.put({apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: {name: 'payments', namespace: 'argocd'}, spec: {sourceRepos: ['*'], destinations: [{namespace: '*', server: '*'}]}}, {validate: false})
-      server.failNext({method: 'GET', pathIncludes: '/appprojects/payments'}, 403, 'Forbidden', 'appprojects.argoproj.io "payments" is forbidden: User "oncall" cannot get resource "appprojects" in API group "argoproj.io" in the namespace "argocd"')
-      const r = await runCli(['explain', 'payments', '--kubeconfig', kubeconfig], {env})
+      api.server.put({apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: {name: 'payments', namespace: 'argocd'}, spec: {sourceRepos: ['*'], destinations: [{namespace: '*', server: '*'}]}}, {validate: false})
+      api.server.failNext({method: 'GET', pathIncludes: '/appprojects/payments'}, 403, 'Forbidden', 'appprojects.argoproj.io "payments" is forbidden: User "oncall" cannot get resource "appprojects" in API group "argoproj.io" in the namespace "argocd"')
+      const r = await runCli(['explain', 'payments', '--kubeconfig', api.kubeconfig], {env})
       expect(r.exitCode, r.stderr).to.equal(20)
       expect(r.stdout).to.include('Job payments/db-migrate: NotFound')
       expect(r.stdout).to.match(/Note: Could not read AppProject argocd\/payments \(forbidden by RBAC\); the diagnosis does without it\./)
-      expect(r.stdout).to.include(`$ argo-doctor unstick payments -n argocd --kubeconfig ${kubeconfig}`)
-      const gets = server.requests.filter((q) => q.method === 'GET').map((q) => q.path)
+      expect(r.stdout).to.include(`$ argo-doctor unstick payments -n argocd --kubeconfig ${api.kubeconfig}`)
+      const gets = api.server.requests.filter((q) => q.method === 'GET').map((q) => q.path)
       expect(gets).to.include('/apis/batch/v1/namespaces/payments/jobs/db-migrate')
       expect(gets.some((p) => p.includes('/secrets/'))).to.equal(false) // payments does not manage the argocd namespace
     })
@@ -129,10 +122,10 @@ describe('explain (built CLI)', function () {
     it('explain APP: argocd-secret existence only, and the controller version from its pod', async () => {
       const app = issueApp('orders-api')
       put(app)
-      server.put({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'argocd-application-controller-0', namespace: 'argocd', labels: {'app.kubernetes.io/name': 'argocd-application-controller'}},
+      api.server.put({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'argocd-application-controller-0', namespace: 'argocd', labels: {'app.kubernetes.io/name': 'argocd-application-controller'}},
         spec: {containers: [{name: 'argocd-application-controller', image: 'quay.io/argoproj/argocd:v3.5.3'}]},
         status: {phase: 'Running', containerStatuses: [{name: 'argocd-application-controller', ready: true, restartCount: 0, image: 'quay.io/argoproj/argocd:v3.5.3', imageID: '', started: true, state: {running: {}}}]}}, {validate: false})
-      const r = await runCli(['explain', 'orders-api', '--kubeconfig', kubeconfig, '--json'], {env})
+      const r = await runCli(['explain', 'orders-api', '--kubeconfig', api.kubeconfig, '--json'], {env})
       expect(r.exitCode, r.stderr).to.equal(20)
       const doc = (await jsonOut(r.stdout))
       expect(validate(schema, doc)).to.deep.equal([])
@@ -140,15 +133,15 @@ describe('explain (built CLI)', function () {
 
       const config = seedApp('argocd-config')
       put(config)
-      const s = await runCli(['explain', 'argocd-config', '--kubeconfig', kubeconfig], {env})
+      const s = await runCli(['explain', 'argocd-config', '--kubeconfig', api.kubeconfig], {env})
       expect(s.stdout).to.include('argocd-secret is missing in argocd: argocd-config prunes it')
       expect(s.stdout).to.include('Secret argocd/argocd-secret: NotFound  (read from the cluster (existence only, no data))')
     })
 
     it('--no-related reads only the Application', async () => {
       put(issueApp('payments'))
-      await runCli(['explain', 'payments', '--kubeconfig', kubeconfig, '--no-related'], {env})
-      expect(server.requests.map((q) => q.path)).to.deep.equal(['/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/payments'])
+      await runCli(['explain', 'payments', '--kubeconfig', api.kubeconfig, '--no-related'], {env})
+      expect(api.server.requests.map((q) => q.path)).to.deep.equal(['/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/payments'])
     })
 
     it('--all: one unpaginated LIST, no per-app reads; -l filters; -A covers every namespace', async () => {
@@ -156,38 +149,38 @@ describe('explain (built CLI)', function () {
         for (const name of (await import('../fixtures/examples.js')).examplesIn(file).map((a) => a.metadata.name)) put(example(file, name))
       }
 
-      const r = await runCli(['explain', '--all', '--kubeconfig', kubeconfig, '--json'], {env})
+      const r = await runCli(['explain', '--all', '--kubeconfig', api.kubeconfig, '--json'], {env})
       expect(r.exitCode, r.stderr).to.equal(20)
       const doc = (await jsonOut(r.stdout))
       expect(validate(schema, doc)).to.deep.equal([])
       expect(doc.summary.apps).to.equal(16) // notifications lives in team-a
-      const requests = server.requests.map((q) => `${q.method} ${q.path}`)
+      const requests = api.server.requests.map((q) => `${q.method} ${q.path}`)
       expect(requests).to.deep.equal(['GET /apis/argoproj.io/v1alpha1/namespaces/argocd/applications'])
       // No limit: the watch cache answers it (explain-stream.test.ts covers the fallback to pages of 100).
-      expect(server.requests[0].query).to.deep.equal({})
+      expect(api.server.requests[0].query).to.deep.equal({})
 
-      const a = await runCli(['explain', '-A', '--kubeconfig', kubeconfig], {env})
+      const a = await runCli(['explain', '-A', '--kubeconfig', api.kubeconfig], {env})
       expect(a.stdout).to.match(/^team-a\/notifications +Synced +Healthy +Succeeded +warning +controller-stale$/m)
 
-      server.mutate(...APP, 'argocd', 'board-service-prod', (o) => {
+      api.server.mutate(...APP, 'argocd', 'board-service-prod', (o) => {
         o.metadata.labels = {...o.metadata.labels, team: 'boards'}
       })
-      const l = await runCli(['explain', '-l', 'team=boards', '--kubeconfig', kubeconfig, '--json'], {env})
+      const l = await runCli(['explain', '-l', 'team=boards', '--kubeconfig', api.kubeconfig, '--json'], {env})
       expect((await jsonOut(l.stdout)).apps.map((x: {name: string}) => x.name)).to.deep.equal(['board-service-prod'])
     })
 
     it('--all on a healthy namespace exits 0; an unknown app exits 3', async () => {
       put(seedApp('auth-service-prod'))
-      const r = await runCli(['explain', '--all', '--kubeconfig', kubeconfig], {env})
+      const r = await runCli(['explain', '--all', '--kubeconfig', api.kubeconfig], {env})
       expect(r.exitCode).to.equal(0)
       expect(r.stdout).to.include('✔ The only application looks healthy.')
-      const missing = await runCli(['explain', 'nope', '--kubeconfig', kubeconfig], {env})
+      const missing = await runCli(['explain', 'nope', '--kubeconfig', api.kubeconfig], {env})
       expect(missing.exitCode).to.equal(3)
     })
 
     it('a 403 on the Application itself is an error (exit 5), not a note', async () => {
       put(issueApp('billing'))
-      const r = await runCli(['explain', 'billing', '--kubeconfig', kubeconfig, '--context', 'anonymous'], {env})
+      const r = await runCli(['explain', 'billing', '--kubeconfig', api.kubeconfig, '--context', 'anonymous'], {env})
       expect(r.exitCode).to.equal(5)
       expect(r.stderr).to.match(/^Error: Forbidden/)
     })
@@ -195,15 +188,15 @@ describe('explain (built CLI)', function () {
     it('runbook (and argo-doctor with no arguments) without a terminal prints what it would offer and exits like explain', async () => {
       put(issueApp('billing'))
       put(seedApp('auth-service-prod'))
-      const r = await runCli(['runbook', '--kubeconfig', kubeconfig], {env})
+      const r = await runCli(['runbook', '--kubeconfig', api.kubeconfig], {env})
       expect(r.exitCode, r.stderr).to.equal(20)
       expect(r.stdout).to.include('Runbook: no interactive terminal, so nothing is run.')
       expect(r.stdout).to.include('critical operation-stuck-no-operation: $ argo-doctor unstick billing -n argocd --kubeconfig')
-      expect(server.requests.filter((q) => q.method !== 'GET')).to.deep.equal([])
-      const bare = await runCli([], {env: {...env, KUBECONFIG: kubeconfig}})
+      expect(api.server.requests.filter((q) => q.method !== 'GET')).to.deep.equal([])
+      const bare = await runCli([], {env: {...env, KUBECONFIG: api.kubeconfig}})
       expect(bare.exitCode).to.equal(20)
       expect(bare.stdout).to.include('Runbook: no interactive terminal')
-      const json = await runCli(['runbook', '--kubeconfig', kubeconfig, '--json'], {env})
+      const json = await runCli(['runbook', '--kubeconfig', api.kubeconfig, '--json'], {env})
       expect(validate(schema, (await jsonOut(json.stdout)))).to.deep.equal([])
     })
 
@@ -211,15 +204,15 @@ describe('explain (built CLI)', function () {
       const {cliInPty} = await import('../support/pty.js')
       put(issueApp('billing'))
       const controller = setInterval(() => {
-        const app = server.get(...APP, 'argocd', 'billing')
+        const app = api.server.get(...APP, 'argocd', 'billing')
         if (app?.metadata.annotations?.['argocd.argoproj.io/refresh']) {
-          server.mutate(...APP, 'argocd', 'billing', (o) => {
+          api.server.mutate(...APP, 'argocd', 'billing', (o) => {
             delete o.metadata.annotations['argocd.argoproj.io/refresh']
             o.status.reconciledAt = '2026-01-02T00:12:30Z'
           })
         }
       }, 50)
-      const pty = cliInPty(['runbook', '--kubeconfig', kubeconfig], env)
+      const pty = cliInPty(['runbook', '--kubeconfig', api.kubeconfig], env)
       try {
         await pty.waitFor(/need attention\. Which one\?/)
         pty.type('\r') // argocd/billing
@@ -237,7 +230,7 @@ describe('explain (built CLI)', function () {
         pty.kill()
       }
 
-      const after = server.get(...APP, 'argocd', 'billing')
+      const after = api.server.get(...APP, 'argocd', 'billing')
       expect(after.status.operationState).to.equal(undefined)
     })
   })

@@ -1,7 +1,7 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect} from 'chai'
-import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
+import {apiServerPerTest} from '../support/api-per-test.js'
 import {runCli, tempDir} from '../support/cli.js'
 import {healthyApp, NOW, selfWaitApp} from '../fixtures/apps.js'
 
@@ -9,25 +9,17 @@ const env = {ARGO_DOCTOR_NOW: NOW.toISOString()}
 
 describe('input limits and --debug (built CLI against a real HTTP API server)', function () {
   this.timeout(60_000)
-  let server: FakeApiServer
-  let kubeconfig: string
-
-  beforeEach(async () => {
-    server = await startFakeApiServer()
-    kubeconfig = server.writeKubeconfig(tempDir())
-    server.put(selfWaitApp())
-  })
-  afterEach(async () => server.stop())
+  const api = apiServerPerTest((server) => server.put(selfWaitApp()))
 
   it('durations beyond 24h are a usage error (exit 2), not an instant false timeout or exit 7', async () => {
     for (const flag of ['--timeout', '--request-timeout', '--min-age']) {
-      const r = await runCli(['unstick', 'wealist-apps-prod', '--kubeconfig', kubeconfig, '--yes', flag, '600h'], {env})
+      const r = await runCli(['unstick', 'wealist-apps-prod', '--kubeconfig', api.kubeconfig, '--yes', flag, '600h'], {env})
       expect(r.exitCode, `${flag}: ${r.stdout}${r.stderr}`).to.equal(2)
       expect(r.stderr).to.include('"600h" is longer than the longest duration argo-doctor accepts (24h)')
     }
 
-    expect(server.requests).to.have.length(0)
-    const ok = await runCli(['unstick', 'wealist-apps-prod', '--kubeconfig', kubeconfig, '--dry-run', '--timeout', '24h', '--request-timeout', '1h'], {env})
+    expect(api.server.requests).to.have.length(0)
+    const ok = await runCli(['unstick', 'wealist-apps-prod', '--kubeconfig', api.kubeconfig, '--dry-run', '--timeout', '24h', '--request-timeout', '1h'], {env})
     expect(ok.exitCode, ok.stderr).to.equal(0)
   })
 
@@ -37,7 +29,7 @@ describe('input limits and --debug (built CLI against a real HTTP API server)', 
       [['-n', 'Argocd'], /"Argocd" is not a valid namespace/],
     ] as const) {
       for (const command of ['unstick', 'explain', 'hard-refresh', 'undo']) {
-        const r = await runCli([command, 'wealist-apps-prod', '--kubeconfig', kubeconfig, ...args], {env})
+        const r = await runCli([command, 'wealist-apps-prod', '--kubeconfig', api.kubeconfig, ...args], {env})
         expect(r.exitCode, `${command} ${args.join(' ')}: ${r.stderr}`).to.equal(2)
         expect(r.stderr).to.match(re)
         expect(r.stderr).to.not.match(/CRD|Argo CD cluster/)
@@ -45,14 +37,14 @@ describe('input limits and --debug (built CLI against a real HTTP API server)', 
     }
 
     for (const name of ['../secrets', 'My_App', 'a'.repeat(254)]) {
-      const r = await runCli(['explain', name, '--kubeconfig', kubeconfig], {env})
+      const r = await runCli(['explain', name, '--kubeconfig', api.kubeconfig], {env})
       expect(r.exitCode, r.stderr).to.equal(2)
       expect(r.stderr).to.include('is not a valid Application name')
     }
 
-    const r = await runCli(['hard-refresh', 'wealist-apps-prod', 'bad/name', '--kubeconfig', kubeconfig, '--dry-run'], {env})
+    const r = await runCli(['hard-refresh', 'wealist-apps-prod', 'bad/name', '--kubeconfig', api.kubeconfig, '--dry-run'], {env})
     expect(r.exitCode).to.equal(2)
-    expect(server.requests).to.have.length(0)
+    expect(api.server.requests).to.have.length(0)
   })
 
   it('malformed client-certificate data in the kubeconfig is a config error (exit 6)', async () => {
@@ -118,15 +110,15 @@ describe('input limits and --debug (built CLI against a real HTTP API server)', 
   it('an invalid -l selector is a usage error (exit 2) before any request', async () => {
     for (const selector of ['a b c!!', 'team=$(x)', 'env in (a', '=x', 'a,,b', 'k=' + 'v'.repeat(64)]) {
       for (const command of ['explain', 'hard-refresh', 'unstick', 'runbook']) {
-        const r = await runCli([command, '-l', selector, '--kubeconfig', kubeconfig, '--dry-run'].filter((a) => command !== 'explain' && command !== 'runbook' || a !== '--dry-run'), {env})
+        const r = await runCli([command, '-l', selector, '--kubeconfig', api.kubeconfig, '--dry-run'].filter((a) => command !== 'explain' && command !== 'runbook' || a !== '--dry-run'), {env})
         expect(r.exitCode, `${command} -l ${selector}: ${r.stderr}`).to.equal(2)
         expect(r.stderr).to.include('is not a valid label selector')
       }
     }
 
-    expect(server.requests).to.have.length(0)
+    expect(api.server.requests).to.have.length(0)
     for (const selector of ['team=payments', 'team==payments,env!=dev', 'env in (prod, staging),!legacy', 'app.kubernetes.io/part-of notin (x)', 'tier', 'k=']) {
-      const r = await runCli(['explain', '-l', selector, '--kubeconfig', kubeconfig], {env})
+      const r = await runCli(['explain', '-l', selector, '--kubeconfig', api.kubeconfig], {env})
       expect(r.exitCode, `${selector}: ${r.stderr}`).not.to.equal(2)
     }
   })
@@ -143,13 +135,13 @@ describe('input limits and --debug (built CLI against a real HTTP API server)', 
   })
 
   it('--debug prints the API request, the response status and the Status body', async () => {
-    const ro = server.writeKubeconfig(tempDir())
+    const ro = api.server.writeKubeconfig(tempDir())
     const r = await runCli(['unstick', 'wealist-apps-prod', '--kubeconfig', ro, '--context', 'readonly', '--yes', '--debug'], {env})
     expect(r.exitCode, r.stderr).to.equal(5)
     expect(r.stderr).to.match(/^API request: PATCH http:\/\/127\.0\.0\.1:\d+\/apis\/argoproj\.io\/v1alpha1\/namespaces\/argocd\/applications\/wealist-apps-prod$/m)
     expect(r.stderr).to.match(/^API response: 403$/m)
     expect(r.stderr).to.match(/^API status body: .*"reason":"Forbidden"/m)
-    const missing = await runCli(['explain', 'nope', '--kubeconfig', kubeconfig, '--debug'], {env})
+    const missing = await runCli(['explain', 'nope', '--kubeconfig', api.kubeconfig, '--debug'], {env})
     expect(missing.stderr).to.match(/^API request: GET http:\/\/127\.0\.0\.1:\d+\/apis\/argoproj\.io\/v1alpha1\/namespaces\/argocd\/applications\/nope$/m)
     expect(missing.stderr).to.match(/^API response: 404$/m)
   })

@@ -1,7 +1,7 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect} from 'chai'
-import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
+import {apiServerPerTest} from '../support/api-per-test.js'
 import {jsonOut, runCli, tempDir} from '../support/cli.js'
 import {healthyApp, NOW} from '../fixtures/apps.js'
 
@@ -26,16 +26,7 @@ require('node:module').syncBuiltinESMExports()
 
 describe('no home directory (HOME unset, no passwd entry): every command runs, and says what it lacks', function () {
   this.timeout(60_000)
-  let server: FakeApiServer
-  let kubeconfig: string
-  beforeEach(async () => {
-    server = await startFakeApiServer()
-    kubeconfig = server.writeKubeconfig(tempDir())
-    const app = healthyApp()
-    app.metadata.name = 'a'
-    server.put(app)
-  })
-  afterEach(async () => server.stop())
+  const api = apiServerPerTest((server) => server.put(healthyApp('a')))
 
   it('the preload really takes the home directory away (a control: node alone)', async () => {
     const {execa} = await import('execa')
@@ -57,7 +48,7 @@ describe('no home directory (HOME unset, no passwd entry): every command runs, a
   })
 
   it('a live explain with --kubeconfig works; without one it is the usual "No kubeconfig found" (exit 6)', async () => {
-    const live = await runCli(['explain', 'a', '--kubeconfig', kubeconfig, '--no-related', '--json'], {env: withoutHome()})
+    const live = await runCli(['explain', 'a', '--kubeconfig', api.kubeconfig, '--no-related', '--json'], {env: withoutHome()})
     expect(live.exitCode, live.stderr).to.be.oneOf([0, 20])
     expect((await jsonOut(live.stdout)).app).to.deep.include({name: 'a', namespace: 'argocd'})
     const none = await runCli(['explain', 'a'], {env: withoutHome()})
@@ -66,15 +57,15 @@ describe('no home directory (HOME unset, no passwd entry): every command runs, a
   })
 
   it('a change with nowhere to keep its backup is refused before anything is written (exit 14); with ARGO_DOCTOR_BACKUP_DIR it is applied', async () => {
-    const before = server.get(...APP, 'a')
-    const refused = await runCli(['hard-refresh', 'a', '--kubeconfig', kubeconfig, '--yes', '--no-wait'], {env: {...withoutHome(), ARGO_DOCTOR_BACKUP_DIR: undefined}})
+    const before = api.server.get(...APP, 'a')
+    const refused = await runCli(['hard-refresh', 'a', '--kubeconfig', api.kubeconfig, '--yes', '--no-wait'], {env: {...withoutHome(), ARGO_DOCTOR_BACKUP_DIR: undefined}})
     expect(refused.exitCode, refused.stderr).to.equal(14)
     expect(refused.stderr).to.include('There is no directory for backups: HOME is unset and this user has no home directory')
     expect(refused.stderr).to.include('ARGO_DOCTOR_BACKUP_DIR')
-    expect(server.get(...APP, 'a')).to.deep.equal(before)
-    expect(server.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun === undefined)).to.have.length(0)
-    const applied = await runCli(['hard-refresh', 'a', '--kubeconfig', kubeconfig, '--yes', '--no-wait'], {env: {...withoutHome(), ARGO_DOCTOR_BACKUP_DIR: tempDir('backups-')}})
+    expect(api.server.get(...APP, 'a')).to.deep.equal(before)
+    expect(api.server.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun === undefined)).to.have.length(0)
+    const applied = await runCli(['hard-refresh', 'a', '--kubeconfig', api.kubeconfig, '--yes', '--no-wait'], {env: {...withoutHome(), ARGO_DOCTOR_BACKUP_DIR: tempDir('backups-')}})
     expect(applied.exitCode, applied.stderr).to.equal(0)
-    expect(server.get(...APP, 'a')!.metadata.annotations?.['argocd.argoproj.io/refresh']).to.equal('hard')
+    expect(api.server.get(...APP, 'a')!.metadata.annotations?.['argocd.argoproj.io/refresh']).to.equal('hard')
   })
 })

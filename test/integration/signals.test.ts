@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {execa} from 'execa'
-import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
+import {apiServerPerTest} from '../support/api-per-test.js'
 import {BIN, tempDir} from '../support/cli.js'
 import {NOW, selfWaitApp} from '../fixtures/apps.js'
 
@@ -14,32 +14,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  */
 describe('signals before the write (built CLI against a real HTTP API server)', function () {
   this.timeout(60_000)
-  let server: FakeApiServer
-  let kubeconfig: string
-
-  beforeEach(async () => {
-    server = await startFakeApiServer()
-    kubeconfig = server.writeKubeconfig(tempDir())
-    server.put(selfWaitApp())
-  })
-  afterEach(async () => server.stop())
+  const api = apiServerPerTest((server) => server.put(selfWaitApp()))
 
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     it(`${signal} while the read is in flight: nothing is written, exit ${code}, and it says so`, async () => {
-      const before = server.get(...APP, 'wealist-apps-prod')
-      server.delay(1200)
-      const child = execa('node', [BIN, 'unstick', 'wealist-apps-prod', '--kubeconfig', kubeconfig, '--yes', '--no-wait'], {
+      const before = api.server.get(...APP, 'wealist-apps-prod')
+      api.server.delay(1200)
+      const child = execa('node', [BIN, 'unstick', 'wealist-apps-prod', '--kubeconfig', api.kubeconfig, '--yes', '--no-wait'], {
         reject: false, env: {...process.env, NO_COLOR: '1', CI: undefined, ARGO_DOCTOR_NOW: NOW.toISOString(), ARGO_DOCTOR_BACKUP_DIR: tempDir()},
       })
-      while (!server.requests.some((q) => q.method === 'GET')) await sleep(20)
+      while (!api.server.requests.some((q) => q.method === 'GET')) await sleep(20)
       child.kill(signal)
       await sleep(100)
-      server.delay(0)
+      api.server.delay(0)
       const r = await child
       expect(r.exitCode, String(r.stderr)).to.equal(code)
       expect(String(r.stderr)).to.match(/nothing was written/)
-      expect(server.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All')).to.have.length(0)
-      expect(server.get(...APP, 'wealist-apps-prod')).to.deep.equal(before)
+      expect(api.server.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All')).to.have.length(0)
+      expect(api.server.get(...APP, 'wealist-apps-prod')).to.deep.equal(before)
     })
   }
 })

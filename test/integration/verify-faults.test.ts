@@ -5,8 +5,8 @@
  * controller has already acted.
  */
 import {expect} from 'chai'
-import {startFakeApiServer, type FakeApiServer} from '../support/fake-apiserver.js'
-import {runCli, tempDir, jsonOut} from '../support/cli.js'
+import {apiServerPerTest} from '../support/api-per-test.js'
+import {runCli, jsonOut} from '../support/cli.js'
 import {healthyApp, NOW} from '../fixtures/apps.js'
 
 const APP = ['argoproj.io/v1alpha1', 'Application', 'argocd'] as const
@@ -25,30 +25,20 @@ async function until(what: string, cond: () => boolean, ms = 20_000): Promise<vo
 
 describe('verify survives a lost watch or API server (built CLI against a real HTTP API server)', function () {
   this.timeout(60_000)
-  let server: FakeApiServer
-  let kubeconfig: string
-  const stored = () => server.get(...APP, 'a')
+  const api = apiServerPerTest((server) => server.put(healthyApp('a')))
+  const stored = () => api.server.get(...APP, 'a')
   const written = () => Boolean(stored()?.metadata.annotations?.[REFRESH])
   /** The CLI wrote the refresh and is watching for the controller. */
-  const watchingAfterWrite = () => until('a watch opened after the write', () => written() && server.openWatches > 0)
-  const actAsController = () => server.mutate(...APP, 'a', (o) => {
+  const watchingAfterWrite = () => until('a watch opened after the write', () => written() && api.server.openWatches > 0)
+  const actAsController = () => api.server.mutate(...APP, 'a', (o) => {
     delete o.metadata.annotations[REFRESH]
     o.status.reconciledAt = '2026-01-02T00:13:00Z'
   })
 
-  beforeEach(async () => {
-    server = await startFakeApiServer()
-    kubeconfig = server.writeKubeconfig(tempDir())
-    const app = healthyApp()
-    app.metadata.name = 'a'
-    server.put(app)
-  })
-  afterEach(async () => server.stop())
-
   it('the watch connection is reset after the write and the controller acts 2 s later: re-watches, sees it, exits 0', async () => {
-    const run = runCli(['hard-refresh', 'a', '--kubeconfig', kubeconfig, '--yes', '--timeout', '30s'], {env})
+    const run = runCli(['hard-refresh', 'a', '--kubeconfig', api.kubeconfig, '--yes', '--timeout', '30s'], {env})
     await watchingAfterWrite()
-    server.resetWatches()
+    api.server.resetWatches()
     await sleep(2000)
     actAsController()
     const started = Date.now()
@@ -60,11 +50,11 @@ describe('verify survives a lost watch or API server (built CLI against a real H
   })
 
   it('the API server goes away during verify and comes back: reconnects, sees the controller act, exits 0', async () => {
-    const run = runCli(['hard-refresh', 'a', '--kubeconfig', kubeconfig, '--yes', '--timeout', '30s'], {env})
+    const run = runCli(['hard-refresh', 'a', '--kubeconfig', api.kubeconfig, '--yes', '--timeout', '30s'], {env})
     await watchingAfterWrite()
-    await server.goAway()
+    await api.server.goAway()
     await sleep(1500)
-    await server.comeBack()
+    await api.server.comeBack()
     actAsController()
     const r = await run
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
@@ -72,21 +62,21 @@ describe('verify survives a lost watch or API server (built CLI against a real H
   })
 
   it('a server that refuses the watch (403: RBAC without "watch") is polled instead, and the controller\'s change is seen', async () => {
-    for (let i = 0; i < 20; i++) server.failNext({method: 'GET', watch: true}, 403, 'Forbidden', 'applications.argoproj.io is forbidden: User "x" cannot watch resource "applications"')
-    const run = runCli(['hard-refresh', 'a', '--kubeconfig', kubeconfig, '--yes', '--timeout', '30s'], {env})
+    for (let i = 0; i < 20; i++) api.server.failNext({method: 'GET', watch: true}, 403, 'Forbidden', 'applications.argoproj.io is forbidden: User "x" cannot watch resource "applications"')
+    const run = runCli(['hard-refresh', 'a', '--kubeconfig', api.kubeconfig, '--yes', '--timeout', '30s'], {env})
     await until('the write', written)
     await sleep(1500)
     actAsController()
     const r = await run
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     expect(r.stdout).to.match(/Refreshed at 2026-01-02T00:13:00Z/)
-    expect(server.requests.filter((q) => q.query.watch === 'true' && q.status === 403)).to.have.length(1)
+    expect(api.server.requests.filter((q) => q.query.watch === 'true' && q.status === 403)).to.have.length(1)
   })
 
   it('the API server is gone for the rest of verify: says the change WAS applied, exit 16 (UNVERIFIED), never 1', async () => {
-    const run = runCli(['hard-refresh', 'a', '--kubeconfig', kubeconfig, '--yes', '--timeout', '3s'], {env})
+    const run = runCli(['hard-refresh', 'a', '--kubeconfig', api.kubeconfig, '--yes', '--timeout', '3s'], {env})
     await watchingAfterWrite()
-    await server.goAway()
+    await api.server.goAway()
     const r = await run
     expect(r.exitCode, r.stdout + r.stderr).to.equal(16)
     expect(r.stdout).to.match(/Applied:/)
@@ -96,9 +86,9 @@ describe('verify survives a lost watch or API server (built CLI against a real H
   })
 
   it('--json: the API server gone during verify gives status "applied" with verify.status "unverified", exit 16', async () => {
-    const run = runCli(['hard-refresh', 'a', '--kubeconfig', kubeconfig, '--yes', '--timeout', '3s', '--json'], {env})
+    const run = runCli(['hard-refresh', 'a', '--kubeconfig', api.kubeconfig, '--yes', '--timeout', '3s', '--json'], {env})
     await watchingAfterWrite()
-    await server.goAway()
+    await api.server.goAway()
     const r = await run
     expect(r.exitCode, r.stdout + r.stderr).to.equal(16)
     const out = (await jsonOut(r.stdout))
@@ -115,11 +105,11 @@ describe('verify survives a lost watch or API server (built CLI against a real H
     const app = healthyApp()
     app.metadata.name = 'a'
     app.status!.operationState = {phase: 'Running', startedAt: '2026-01-01T15:04:00Z', operation: {sync: {}}, message: 'waiting for healthy state'} as any
-    server.put(app)
-    const run = runCli(['unstick', 'a', '--kubeconfig', kubeconfig, '--yes', '--no-terminate', '--timeout', '3s', '--json'], {env})
+    api.server.put(app)
+    const run = runCli(['unstick', 'a', '--kubeconfig', api.kubeconfig, '--yes', '--no-terminate', '--timeout', '3s', '--json'], {env})
     await watchingAfterWrite()
-    server.resetWatches()
-    await server.goAway()
+    api.server.resetWatches()
+    await api.server.goAway()
     const r = await run
     expect(r.exitCode, r.stdout + r.stderr).to.equal(16)
     const out = (await jsonOut(r.stdout))
